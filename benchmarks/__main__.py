@@ -1,0 +1,36 @@
+"""Run benchmarks: ``python -m benchmarks [NAME ...]`` (NAME = the part after ``bench_``)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+import benchmarks
+from benchmarks.harness import Bench
+
+
+def main(argv=None) -> int:
+    mods = sorted(i.name[len("bench_"):] for i in pkgutil.iter_modules(benchmarks.__path__)
+                  if i.name.startswith("bench_"))
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    ap.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {mods})")
+    args = ap.parse_args(argv)
+    unknown = sorted(set(args.names) - set(mods))
+    if unknown:
+        ap.error(f"unknown benchmark(s) {unknown}; choose from {mods}")
+    failed = 0
+    for name in args.names or mods:
+        bench = Bench(name)
+        importlib.import_module(f"benchmarks.bench_{name}").run(bench)
+        path = bench.save()
+        print(bench.summary())
+        print(f"  -> {path}")
+        failed += sum(1 for r in bench.ratios.values() if r["meets_target"] is False)
+    print(f"{failed} ratio target(s) not met", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,3 @@
+from classdyn.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""The ``classdyn`` console script.
+
+Subcommands are discovered, not listed here: every module named ``cli_*.py`` in one of the
+packages ``theory``, ``simulate``, ``ddpm``, ``validation`` defines ``register(subparsers)``, which
+adds its parser(s) and sets ``handler`` with ``parser.set_defaults(handler=func)``. A handler takes
+the parsed ``argparse.Namespace`` and returns a :class:`CommandResult`. Modules that define
+subcommands keep heavy imports (NumPy, Numba, torch) inside their handlers, so ``classdyn --help``
+stays fast and never imports torch.
+
+Exit codes: 0 success, 1 the command ran and reports a failure (e.g. a failed validation check),
+2 bad usage or bad input (argparse errors and ``ValueError``/``TypeError`` raised by parameter
+validation before work starts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from classdyn import __version__
+
+PACKAGES = ("theory", "simulate", "ddpm", "validation")
+
+
+@dataclass
+class CommandResult:
+    """What a subcommand hands back: ``data`` for ``--json``, ``text`` for humans.
+
+    ``exit_code`` is 0 unless the command ran but reports a failure (1).
+    """
+
+    data: dict[str, Any]
+    text: str = ""
+    exit_code: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Show defaults and keep the description's line breaks."""
+
+
+def _command_modules():
+    mods = []
+    for pkg_name in PACKAGES:
+        pkg = importlib.import_module(pkg_name)
+        for info in pkgutil.iter_modules(pkg.__path__):
+            if info.name.startswith("cli_"):
+                mods.append(importlib.import_module(f"{pkg_name}.{info.name}"))
+    mods.sort(key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
+    return mods
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="classdyn",
+        description=(
+            "Predict and measure how diffusion models learn and memorise the classes of a "
+            "dataset:\nrandom-matrix theory of a random-features score model "
+            "(theory), finite-size simulation (simulate),\na DDPM U-Net on "
+            "Fashion-MNIST pairs (ddpm), and checks of each against the others (validate, "
+            "report).\n\nUnits: diffusion time t is the time of the OU forward process; "
+            "training time tau is such that\nan eigenmode of the feature covariance with "
+            "eigenvalue lambda relaxes as exp(-lambda tau)."
+        ),
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"classdyn {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for mod in _command_modules():
+        mod.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from classdyn.io import dumps
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:  # a command group given without its subcommand
+        parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "--help"])
+        return 2
+    try:
+        result: CommandResult = handler(args)
+    except (ValueError, TypeError) as exc:
+        prog = getattr(args, "prog", None) or f"classdyn {args.command}"
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; finished work is saved and a rerun resumes from it", file=sys.stderr)
+        return 130
+    if getattr(args, "json", False):
+        sys.stdout.write(dumps(result.data) + "\n")
+    elif result.text:
+        print(result.text)
+    return result.exit_code
+
+
+def add_command(sub, name: str, *, help: str, description: str | None = None
+                ) -> argparse.ArgumentParser:
+    """Add a subcommand parser with the shared formatter; used by every ``cli_*`` module."""
+    p = sub.add_parser(name, help=help, description=description or help,
+                       formatter_class=_Formatter)
+    p.set_defaults(prog=p.prog)
+    return p
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,156 @@
+"""The one flag vocabulary shared by every ``classdyn`` subcommand (DESIGN.md, Conventions).
+
+Each ``add_*`` function adds a group of flags to an :mod:`argparse` parser with the same names,
+meanings, units and defaults everywhere. Type converters reject bad values at parse time, so a bad
+argument ends with a one-line message naming the flag and the allowed range, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+
+# ---------------------------------------------------------------- type converters
+def _float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return x
+
+
+def positive_float(text: str) -> float:
+    """A finite float > 0."""
+    x = _float(text)
+    if x <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return x
+
+
+def nonnegative_float(text: str) -> float:
+    """A finite float >= 0."""
+    x = _float(text)
+    if x < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return x
+
+
+def unit_interval_open(text: str) -> float:
+    """A float in the open interval (0, 1)."""
+    x = _float(text)
+    if not 0 < x < 1:
+        raise argparse.ArgumentTypeError(f"must lie in (0, 1), got {text}")
+    return x
+
+
+def cosine(text: str) -> float:
+    """A float in [-1, 1] (a cosine similarity)."""
+    x = _float(text)
+    if not -1 <= x <= 1:
+        raise argparse.ArgumentTypeError(f"must lie in [-1, 1], got {text}")
+    return x
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return k
+
+
+def nonnegative_int(text: str) -> int:
+    """An integer >= 0."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if k < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return k
+
+
+def dps_int(text: str) -> int:
+    """Decimal digits for mpmath: an integer in [15, 1000]."""
+    k = positive_int(text)
+    if not 15 <= k <= 1000:
+        raise argparse.ArgumentTypeError(f"must lie in [15, 1000] digits, got {text}")
+    return k
+
+
+# ---------------------------------------------------------------- flag groups
+def add_mixture(parser: argparse.ArgumentParser, *, variances_default=(1.0, 2.0),
+                with_centroids: bool = True) -> None:
+    """``--variances``, ``--weights``, ``--norms2``, ``--overlaps``: the Gaussian mixture."""
+    g = parser.add_argument_group("Gaussian mixture (THEORY.md §1)")
+    g.add_argument("--variances", type=positive_float, nargs="+", metavar="S2",
+                   default=list(variances_default),
+                   help="per-class variance sigma_c^2 of each coordinate (> 0; one per class; "
+                        "default: %(default)s)")
+    g.add_argument("--weights", type=positive_float, nargs="+", metavar="RHO", default=None,
+                   help="class sampling weights rho_c (> 0, summing to 1; default: equal weights)")
+    if with_centroids:
+        g.add_argument("--norms2", type=nonnegative_float, nargs="+", metavar="N2", default=None,
+                       help="squared centroid norm per dimension, |mu_c|^2/d (>= 0; 0 = centred "
+                            "class; default: all 0)")
+        g.add_argument("--overlaps", type=cosine, nargs="+", metavar="COS", default=None,
+                       help="cosine similarities between centroids, the C(C-1)/2 upper-triangle "
+                            "entries row by row (in [-1, 1]; default: orthogonal)")
+
+
+def add_random_features(parser: argparse.ArgumentParser, *, psi_p: float = 4.0,
+                        psi_n: float = 2.0, activation: str = "tanh") -> None:
+    """``--psi-p``, ``--psi-n``, ``--activation``: the random-features model."""
+    g = parser.add_argument_group("random-features model (THEORY.md §1)")
+    g.add_argument("--psi-p", type=positive_float, default=psi_p, metavar="PSI_P",
+                   help="p/d, hidden neurons per input dimension (> 0; default: %(default)s)")
+    g.add_argument("--psi-n", type=positive_float, default=psi_n, metavar="PSI_N",
+                   help="n/d, training samples per input dimension (> 0; default: %(default)s)")
+    g.add_argument("--activation", default=activation,
+                   choices=["tanh", "erf", "relu", "linear"],
+                   help="activation sigma of the random features (default: %(default)s)")
+
+
+def add_time(parser: argparse.ArgumentParser, *, default: float = 0.1, multiple: bool = False
+             ) -> None:
+    """``--t``: the diffusion time of the Ornstein-Uhlenbeck forward process (dimensionless)."""
+    parser.add_argument("--t", type=positive_float, default=[default] if multiple else default,
+                        nargs="+" if multiple else None, metavar="T",
+                        help="diffusion time t of the forward OU process dx = -x dt + sqrt(2) dB "
+                             "(dimensionless, > 0; Delta_t = 1 - exp(-2t); default: %(default)s)")
+
+
+def add_size(parser: argparse.ArgumentParser, *, default: int = 500) -> None:
+    """``--d``: input dimension of a finite-size experiment."""
+    parser.add_argument("--d", type=positive_int, default=default, metavar="D",
+                        help="input dimension d (>= 1; p = psi_p d, n = psi_n d; "
+                             "default: %(default)s)")
+
+
+def add_seed(parser: argparse.ArgumentParser, *, default: int = 0) -> None:
+    parser.add_argument("--seed", type=nonnegative_int, default=default,
+                        help="seed of numpy.random.default_rng (>= 0; same seed, same numbers; "
+                             "default: %(default)s)")
+
+
+def add_dps(parser: argparse.ArgumentParser, *, default: int = 30) -> None:
+    parser.add_argument("--dps", type=dps_int, default=default,
+                        help="decimal digits of the mpmath high-precision path (15..1000; "
+                             "default: %(default)s)")
+
+
+def add_output(parser: argparse.ArgumentParser, *, default: str = "results") -> None:
+    """``--out`` and ``--json``, present on every subcommand."""
+    parser.add_argument("--out", type=Path, default=Path(default), metavar="DIR",
+                        help="folder for results (JSON + NPZ, written atomically; "
+                             "default: %(default)s)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the result as one JSON object on stdout (logs and progress "
+                             "go to stderr)")

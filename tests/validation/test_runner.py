@@ -1,0 +1,71 @@
+"""The check runner: verdicts, errors, caching, parallel execution, the report."""
+
+import json
+
+from validation.registry import Check, Outcome
+from validation.report import write_report
+from validation.runner import ProcessExecutor, SerialExecutor, environment, run_checks
+
+CALLS = []
+
+
+def passing(params, ctx):
+    import matplotlib.pyplot as plt
+
+    CALLS.append("passing")
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, params["x"]])
+    return Outcome(passed=params["x"] < 2, measured={"x": params["x"]}, tolerance="x < 2",
+                   tolerance_reason="test", figure=fig, summary="ok", results={"2": True})
+
+
+def failing(params, ctx):
+    return Outcome(passed=False, measured={"err": 1.0}, summary="broken", results={"2": False})
+
+
+def raising(params, ctx):
+    raise RuntimeError("boom")
+
+
+def _check(func, name, x=1.0, requires=()):
+    return Check(name=name, claim=f"claim {name}", reference="test", func=func,
+                 sizes={"small": {"x": x}}, requires=requires)
+
+
+def test_verdicts_errors_and_requirements(tmp_path):
+    checks = [_check(passing, "a"), _check(failing, "b"), _check(raising, "c"),
+              _check(passing, "d", requires=("no_such_module_xyz",))]
+    recs = run_checks(checks, "small", tmp_path, executor=SerialExecutor())
+    status = {r["name"]: r["status"] for r in recs}
+    assert status == {"a": "pass", "b": "fail", "c": "error", "d": "skipped"}
+    assert "boom" in recs[2]["measured"]["traceback"]
+    assert (tmp_path / "validation.json").exists()
+
+
+def test_cache_reuses_finished_checks_and_reruns_on_new_params(tmp_path):
+    CALLS.clear()
+    run_checks([_check(passing, "a")], "small", tmp_path, executor=SerialExecutor())
+    recs = run_checks([_check(passing, "a")], "small", tmp_path, executor=SerialExecutor())
+    assert CALLS == ["passing"] and recs[0]["cached"] is True
+    recs = run_checks([_check(passing, "a", x=3.0)], "small", tmp_path,
+                      executor=SerialExecutor())
+    assert CALLS == ["passing", "passing"] and recs[0]["status"] == "fail"
+
+
+def test_process_pool_runs_checks_in_parallel(tmp_path):
+    checks = [_check(passing, "a"), _check(failing, "b")]
+    recs = run_checks(checks, "small", tmp_path, executor=ProcessExecutor(2))
+    assert [r["status"] for r in recs] == ["pass", "fail"]
+
+
+def test_report_embeds_figures_and_summarises_results(tmp_path):
+    recs = run_checks([_check(passing, "a"), _check(failing, "b")], "small", tmp_path,
+                      executor=SerialExecutor())
+    html_path, json_path = write_report(recs, tmp_path, size="small",
+                                        environment=environment(), code_version="x")
+    text = html_path.read_text()
+    assert "data:image/png;base64," in text
+    assert text.index("Summary") < text.index("id='a'")
+    summary = json.loads(json_path.read_text())
+    assert summary["results"]["2"]["verdict"] == "not reproduced"
+    assert summary["counts"] == {"pass": 1, "fail": 1}
