@@ -1,0 +1,176 @@
+"""Parameter objects shared by theory, simulate and validation (THEORY.md §1).
+
+All are frozen dataclasses that validate themselves on construction and raise ``ValueError``
+naming the parameter, its value and the allowed range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+#: Activations known to the package (THEORY.md §1); their definitions live in
+#: ``theory.activations``.
+ACTIVATIONS = ("tanh", "erf", "relu", "linear")
+
+#: Tolerance on ``sum(weights) == 1``: weights typed by hand with 3-4 digits (e.g. 1/3) must
+#: pass after normalisation is asked for explicitly, so the check is tight but not exact.
+WEIGHT_SUM_TOL = 1e-9
+
+#: Tolerance on the smallest eigenvalue of the overlap (Gram) matrix: a cosine matrix typed with
+#: ~12 digits may be PSD only up to rounding.
+GRAM_EIG_TOL = 1e-10
+
+
+def _as_vector(name: str, value, n: int | None = None) -> tuple[float, ...]:
+    arr = np.atleast_1d(np.asarray(value, dtype=float))
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty list of numbers, got {value!r}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {arr.tolist()}")
+    if n is not None and arr.size != n:
+        raise ValueError(f"{name} must have one entry per class ({n}), got {arr.size}: "
+                         f"{arr.tolist()}")
+    return tuple(float(x) for x in arr)
+
+
+def overlaps_from_upper(values: Sequence[float], n_classes: int) -> np.ndarray:
+    """Cosine matrix from its ``C(C-1)/2`` strict upper-triangle entries, row by row."""
+    vals = np.asarray(values, dtype=float).ravel()
+    need = n_classes * (n_classes - 1) // 2
+    if vals.size != need:
+        raise ValueError(f"overlaps: {n_classes} classes need {need} upper-triangle cosine(s), "
+                         f"got {vals.size}: {vals.tolist()}")
+    mat = np.eye(n_classes)
+    iu = np.triu_indices(n_classes, 1)
+    mat[iu] = vals
+    mat[(iu[1], iu[0])] = vals
+    return mat
+
+
+@dataclass(frozen=True)
+class Mixture:
+    """Gaussian mixture ``x ~ Σ_c ρ_c N(μ_c, σ_c² I_d)`` (THEORY.md §1).
+
+    Parameters
+    ----------
+    variances : per-class σ_c² > 0.
+    weights : ρ_c > 0 summing to 1 within ``WEIGHT_SUM_TOL`` (default: equal weights).
+    norms2 : ‖μ_c‖²/d ≥ 0 (default 0: centred classes). Extensive centroids have norms2 = O(1).
+    overlaps : C×C cosine-similarity matrix of the centroids (unit diagonal, symmetric, entries
+        in [-1, 1], positive semi-definite), or its C(C-1)/2 upper-triangle entries; default
+        orthogonal (identity).
+    """
+
+    variances: tuple[float, ...]
+    weights: tuple[float, ...] | None = None
+    norms2: tuple[float, ...] | None = None
+    overlaps: tuple[tuple[float, ...], ...] | None = field(default=None)
+
+    def __post_init__(self):
+        var = _as_vector("variances", self.variances)
+        C = len(var)
+        if any(v <= 0 for v in var):
+            raise ValueError(f"variances must be > 0, got {list(var)}")
+        if self.weights is None:
+            w = tuple(1.0 / C for _ in range(C))
+        else:
+            w = _as_vector("weights", self.weights, C)
+            if any(x <= 0 for x in w):
+                raise ValueError(f"weights must be > 0, got {list(w)}")
+            if abs(sum(w) - 1.0) > WEIGHT_SUM_TOL:
+                raise ValueError(f"weights must sum to 1 (within {WEIGHT_SUM_TOL:g}), got "
+                                 f"{list(w)} (sum {sum(w):.12g})")
+        if self.norms2 is None:
+            n2 = tuple(0.0 for _ in range(C))
+        else:
+            n2 = _as_vector("norms2", self.norms2, C)
+            if any(x < 0 for x in n2):
+                raise ValueError(f"norms2 must be >= 0, got {list(n2)}")
+        if self.overlaps is None:
+            ov = np.eye(C)
+        else:
+            raw = np.asarray(self.overlaps, dtype=float)
+            ov = raw if raw.ndim == 2 else overlaps_from_upper(raw, C)
+            if ov.shape != (C, C):
+                raise ValueError(f"overlaps must be a {C}x{C} matrix, got shape {ov.shape}")
+            if not np.all(np.isfinite(ov)):
+                raise ValueError(f"overlaps must be finite, got {ov.tolist()}")
+            if not np.allclose(ov, ov.T, atol=1e-12):
+                raise ValueError(f"overlaps must be symmetric, got {ov.tolist()}")
+            if not np.allclose(np.diag(ov), 1.0, atol=1e-12):
+                raise ValueError(f"overlaps must have a unit diagonal (cos of a centroid with "
+                                 f"itself), got diagonal {np.diag(ov).tolist()}")
+            if np.any(np.abs(ov) > 1 + 1e-12):
+                raise ValueError(f"overlaps entries must lie in [-1, 1], got {ov.tolist()}")
+            lo = float(np.linalg.eigvalsh(ov).min())
+            if lo < -GRAM_EIG_TOL:
+                raise ValueError(f"overlaps must be a valid Gram matrix (positive "
+                                 f"semi-definite); smallest eigenvalue {lo:.3g} < 0")
+        object.__setattr__(self, "variances", var)
+        object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "norms2", n2)
+        object.__setattr__(self, "overlaps", tuple(tuple(float(x) for x in row) for row in ov))
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.variances)
+
+    @property
+    def centred(self) -> bool:
+        """True when every centroid is subextensive (norms2 = 0)."""
+        return all(x == 0 for x in self.norms2)
+
+    @property
+    def gram(self) -> np.ndarray:
+        """``Gram_cc' = μ_c·μ_c'/d = √(n2_c n2_c') cos_cc'`` (THEORY.md §6)."""
+        s = np.sqrt(np.asarray(self.norms2))
+        return np.outer(s, s) * np.asarray(self.overlaps)
+
+    def to_dict(self) -> dict:
+        return {"variances": list(self.variances), "weights": list(self.weights),
+                "norms2": list(self.norms2), "overlaps": [list(r) for r in self.overlaps]}
+
+
+@dataclass(frozen=True)
+class RandomFeatures:
+    """Random-features score model ``s_A(x) = A σ(W x/√d)/√p`` (THEORY.md §1).
+
+    ``psi_p = p/d > 0``, ``psi_n = n/d > 0``, ``activation`` one of :data:`ACTIVATIONS`.
+    """
+
+    psi_p: float
+    psi_n: float
+    activation: str = "tanh"
+
+    def __post_init__(self):
+        for name in ("psi_p", "psi_n"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float, np.floating, np.integer)) or not math.isfinite(v) \
+                    or v <= 0:
+                raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
+            object.__setattr__(self, name, float(v))
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
+
+    def to_dict(self) -> dict:
+        return {"psi_p": self.psi_p, "psi_n": self.psi_n, "activation": self.activation}
+
+
+def check_time(t, name: str = "t") -> float:
+    """Validate a diffusion time ``t > 0`` (finite) and return it as float."""
+    try:
+        x = float(t)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number > 0, got {t!r}") from None
+    if not math.isfinite(x) or x <= 0:
+        raise ValueError(f"{name} (diffusion time) must be finite and > 0, got {t!r}")
+    return x
+
+
+def delta_t(t: float) -> float:
+    """``Δ_t = 1 − e^{−2t}`` (THEORY.md §1), computed as ``-expm1(-2t)`` (exact at small t)."""
+    return -math.expm1(-2.0 * check_time(t))
