@@ -1,0 +1,335 @@
+"""Hermite / Gaussian-equivalence coefficients of a random-features layer (THEORY.md §4).
+
+Pre-activation of a neuron on a noisy sample of class ``c`` at diffusion time ``t``:
+``h = u + v``, data part ``u ~ N(m, e^{−2t} σ_c²)`` (``m`` the projected centroid), noise part
+``v ~ N(0, Δ_t)``, so ``h ~ N(m, Γ²)``, ``Γ² = e^{−2t} σ_c² + Δ_t``. With ``z ~ N(0, 1)`` and the
+smoothed activation ``f(u) = E_v σ(u + v)`` (paper's App. D–E, eqs. (47)–(49)):
+
+* ``μ0 = E σ(m + Γ z)``
+* ``a  = E σ'(m + Γ z)``                      (data direction; Stein's lemma)
+* ``b  = √Δ_t · a``                            (noise direction)
+* ``v² = Var_u f(u) − a² e^{−2t} σ²``          (nonlinear part of the data response)
+* ``s² = Var σ(m + Γ z) − a² e^{−2t} σ² − v² − b²``  (nonlinear part of the noise response)
+
+so that ``Var σ(h) = a² e^{−2t}σ² + v² + b² + s²`` is split into four non-negative pieces
+(``v², s² ≥ 0`` by Cauchy–Schwarz on the Hermite expansions).
+
+Public API
+----------
+:func:`coefficients` (activation, m, sigma2, t) — float64, vectorised, broadcasting ``m`` and
+``sigma2``; :func:`class_coefficients` (mixture, activation, t, m=None) — per class;
+:func:`coefficients_mp` — the same at ``dps`` decimal digits with mpmath (any activation).
+
+Methods (``method=``): ``"closed"`` closed forms (linear, ReLU, erf; ``theory.activations`` has
+their SymPy derivation), ``"quadrature"`` compiled nested trapezoidal quadrature (any activation,
+see :mod:`theory._quadrature`), ``"auto"`` closed form where one exists, else quadrature.
+
+Accuracy: absolute error ≤ 1e−12 × (scale of the coefficient, 1 for bounded σ) over the range
+:data:`VERIFIED_RANGE`, checked in ``tests/theory/test_coefficients.py`` against mpmath at 50
+digits and against the closed forms. Outside that range results are still computed (the rules
+adapt their steps) but are not covered by the tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from theory.params import ACTIVATIONS, Mixture, check_time, delta_t
+
+#: (low, high) of the parameters over which the float64 accuracy (≤ 1e-12) is tested.
+VERIFIED_RANGE = {"sigma2": (1e-2, 16.0), "t": (1e-3, 10.0), "abs_m": 10.0}
+
+METHODS = ("auto", "closed", "quadrature")
+CLOSED_FORMS = ("linear", "relu", "erf")
+
+
+@dataclass
+class Coefficients:
+    """GEP coefficients (THEORY.md §4) on the broadcast shape of ``m`` and ``sigma2``.
+
+    Attributes: ``mu0, a, b, v2, s2`` (float64 arrays), the inputs ``m, sigma2`` (broadcast),
+    ``t``, ``Delta = 1 − e^{−2t}``, ``activation``, ``method``.
+    """
+
+    activation: str
+    t: float
+    m: np.ndarray
+    sigma2: np.ndarray
+    mu0: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    v2: np.ndarray
+    s2: np.ndarray
+    method: str = "auto"
+
+    @property
+    def Delta(self) -> float:
+        return delta_t(self.t)
+
+    @property
+    def Gamma2(self) -> np.ndarray:
+        """``Γ² = e^{−2t} σ² + Δ_t``."""
+        return math.exp(-2 * self.t) * self.sigma2 + self.Delta
+
+    @property
+    def var_sigma(self) -> np.ndarray:
+        """``Var σ(h) = a² e^{−2t} σ² + v² + b² + s²``."""
+        return self.a ** 2 * math.exp(-2 * self.t) * self.sigma2 + self.v2 + self.b ** 2 + self.s2
+
+    def to_dict(self) -> dict:
+        return {"activation": self.activation, "t": self.t, "Delta": self.Delta,
+                "method": self.method, "m": self.m, "sigma2": self.sigma2, "mu0": self.mu0,
+                "a": self.a, "b": self.b, "v2": self.v2, "s2": self.s2}
+
+
+# ------------------------------------------------------------------ input checks
+def check_activation(activation) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    return activation
+
+
+def _check_inputs(activation, m, sigma2, t, method):
+    check_activation(activation)
+    t = check_time(t)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if method == "closed" and activation not in CLOSED_FORMS:
+        raise ValueError(f"method='closed': activation {activation!r} has no closed form "
+                         f"(closed forms exist for {CLOSED_FORMS}); use 'quadrature' or 'auto'")
+    try:
+        m_arr = np.asarray(m, dtype=float)
+        s_arr = np.asarray(sigma2, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"m and sigma2 must be numbers or arrays of numbers, got m={m!r}, "
+                         f"sigma2={sigma2!r}") from None
+    if not np.all(np.isfinite(m_arr)):
+        raise ValueError(f"m (projected centroid) must be finite, got non-finite entries in "
+                         f"{m_arr.ravel()[:5].tolist()}...")
+    if not np.all(np.isfinite(s_arr)) or np.any(s_arr <= 0):
+        bad = s_arr[~(np.isfinite(s_arr) & (s_arr > 0))].ravel()[:5].tolist()
+        raise ValueError(f"sigma2 (class variance) must be finite and > 0, got {bad}")
+    try:
+        m_b, s_b = np.broadcast_arrays(m_arr, s_arr)
+    except ValueError:
+        raise ValueError(f"m (shape {m_arr.shape}) and sigma2 (shape {s_arr.shape}) do not "
+                         f"broadcast") from None
+    return t, np.ascontiguousarray(m_b, dtype=float), np.ascontiguousarray(s_b, dtype=float)
+
+
+# ------------------------------------------------------------------ evaluators
+def _eval_closed(activation, m, s2, D):
+    from theory import _quadrature as q
+
+    out = np.empty((m.size, 4))
+    mm = m.ravel()
+    ss = s2.ravel()
+    if activation == "linear":
+        out[:, 0] = mm
+        out[:, 1] = 1.0
+        out[:, 2] = 0.0
+        out[:, 3] = 0.0
+    elif activation == "erf":
+        q.closed_erf(mm, ss, D, q._GLX, q._GLW, out)
+    elif activation == "relu":
+        q.closed_relu(mm, ss, D, q._GLX, q._GLW, out)
+    else:  # pragma: no cover - guarded by _check_inputs
+        raise ValueError(f"no closed form for {activation!r}")
+    return out
+
+
+def _clusters(sorted_m: np.ndarray, gap: float):
+    """Split sorted values where consecutive gaps exceed ``gap`` (lattices would not overlap)."""
+    if sorted_m.size == 0:
+        return []
+    cuts = np.flatnonzero(np.diff(sorted_m) > gap) + 1
+    return np.split(np.arange(sorted_m.size), cuts)
+
+
+def _eval_quadrature(activation, m, s2, t):
+    """Nested trapezoidal quadrature on shared lattices (see :mod:`theory._quadrature`)."""
+    from theory import _quadrature as q
+
+    code = q.CODES[activation]
+    D = delta_t(t)
+    sqd = math.sqrt(D)
+    e2 = math.exp(-2 * t)
+    yn, yw = q.inner_rule(code, sqd)
+    gx, gw = q.gauss_legendre(q.N_GL)
+    out = np.empty((m.size, 4))
+    mm = m.ravel()
+    ss = s2.ravel()
+    for sv in np.unique(ss):
+        idx = np.flatnonzero(ss == sv)
+        s = math.sqrt(e2 * sv)
+        delta = q.trapezoid_step(code, s, sqd)
+        mv = mm[idx]
+        order = np.argsort(mv, kind="stable")
+        msorted = mv[order]
+        for cl in _clusters(msorted, 2 * q.L_TRUNC * s):
+            mc = np.ascontiguousarray(msorted[cl])
+            lo = mc[0] - q.L_TRUNC * s - 2 * delta
+            hi = mc[-1] + q.L_TRUNC * s + 2 * delta
+            # lattice anchored at multiples of delta (u0 = k0 δ)
+            k0 = math.floor(lo / delta)
+            u0 = k0 * delta
+            nk = int(math.ceil((hi - u0) / delta)) + 1
+            lat = q.lattice_values(code, u0, delta, nk, sqd, yn, yw, gx, gw)
+            res = np.empty((mc.size, 4))
+            q.outer_coefficients(mc, s, sqd, u0, delta, lat, res)
+            out[idx[order[cl]]] = res
+    return out
+
+
+def _evaluate(activation, m, s2, t, use_closed, table=True):
+    """Group by σ², evaluate each group directly or through a Chebyshev table in ``m``."""
+    D = delta_t(t)
+    e2 = math.exp(-2 * t)
+    out = np.empty((m.size, 4))
+    if m.size == 0:
+        return out
+    for sv in np.unique(s2):
+        idx = np.flatnonzero(s2 == sv)
+        mv = np.ascontiguousarray(m[idx])
+
+        def ev(mm, sv=sv):
+            mm = np.ascontiguousarray(mm, dtype=float)
+            if use_closed:
+                return _eval_closed(activation, mm, np.full(mm.size, e2 * sv), D)
+            return _eval_quadrature(activation, mm, np.full(mm.size, sv), t)
+
+        res = None
+        gam = math.sqrt(e2 * sv + D)
+        npan = (mv.max() - mv.min()) / gam + 1
+        if (table and activation != "linear" and idx.size >= TABLE_MIN_SIZE
+                and npan * 4 * (TABLE_DEGREE + 1) < idx.size):
+            res = _eval_table(ev, mv, gam)
+        out[idx] = ev(mv) if res is None else res
+    return out
+
+
+def coefficients(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *,
+                 method: str = "auto") -> Coefficients:
+    """GEP coefficients ``μ0, a, b, v², s²`` of THEORY.md §4 (paper's (47)–(49)), float64.
+
+    .. math::
+        μ_0 = E σ(m + Γz),\\quad a = E σ'(m + Γz),\\quad b = \\sqrt{Δ_t}\\,a,\\\\
+        v^2 = \\mathrm{Var}_u f(u) − a^2 e^{−2t}σ^2,\\quad
+        s^2 = \\mathrm{Var}\\,σ(m+Γz) − a^2 e^{−2t}σ^2 − v^2 − b^2,
+
+    ``Γ² = e^{−2t} σ² + Δ_t``, ``f(u) = E_v σ(u + v)``, ``v ~ N(0, Δ_t)``, ``u ~ N(m, e^{−2t}σ²)``.
+
+    Parameters
+    ----------
+    activation : one of ``theory.params.ACTIVATIONS`` (tanh, erf = ``erf(x)``, relu, linear).
+    m : projected centroid(s) ``m = e^{−t} w·μ/√d`` (any shape; 0 for centred classes).
+    sigma2 : class variance(s) ``σ² > 0``, broadcast against ``m``.
+    t : diffusion time ``t > 0`` (OU forward process).
+    method : ``"auto"`` (closed form where it exists, else quadrature), ``"closed"``,
+        ``"quadrature"``.
+
+    Returns
+    -------
+    Coefficients with arrays of the broadcast shape of ``m`` and ``sigma2``.
+
+    Raises
+    ------
+    ValueError : unknown activation/method, ``t ≤ 0``, ``σ² ≤ 0``, non-finite ``m``, shapes that do
+        not broadcast, or ``method="closed"`` for tanh.
+    """
+    t, m_b, s_b = _check_inputs(activation, m, sigma2, t, method)
+    D = delta_t(t)
+    use_closed = method == "closed" or (method == "auto" and activation in CLOSED_FORMS)
+    out = _evaluate(activation, m_b.ravel(), s_b.ravel(), t, use_closed)
+    shape = m_b.shape
+    res = [out[:, j].reshape(shape).copy() for j in range(4)]
+    if not all(np.all(np.isfinite(r)) for r in res):  # never hand back silent NaNs
+        raise FloatingPointError(f"non-finite coefficient for activation={activation!r}, t={t}: "
+                                 f"check m and sigma2 ranges ({VERIFIED_RANGE})")
+    mu0, a, v2, s2 = res
+    # round-off can leave v2, s2 at -1e-17 where they vanish (linear-like regimes)
+    v2 = np.where(np.abs(v2) < 1e-15 * (1 + np.abs(mu0)), np.maximum(v2, 0.0), v2)
+    s2 = np.where(np.abs(s2) < 1e-15 * (1 + np.abs(mu0)), np.maximum(s2, 0.0), s2)
+    return Coefficients(activation=activation, t=t, m=m_b, sigma2=s_b, mu0=mu0, a=a,
+                        b=math.sqrt(D) * a, v2=v2, s2=s2,
+                        method="closed" if use_closed else "quadrature")
+
+
+def class_coefficients(mixture: Mixture, activation: str, t: float, m=None, *,
+                       method: str = "auto") -> Coefficients:
+    """Per-class coefficients for a :class:`~theory.params.Mixture` (THEORY.md §4).
+
+    ``m=None``: centred classes, arrays of shape ``(C,)`` at ``m = 0`` with ``σ² = σ_c²``.
+    ``m`` of shape ``(C, p)``: per-neuron projected centroids ``m_{c,i} = e^{−t} w_i·μ_c/√d``
+    (extensive centroids); arrays of shape ``(C, p)``, class ``c`` evaluated with ``σ_c²``.
+    """
+    if not isinstance(mixture, Mixture):
+        raise ValueError(f"mixture must be a theory.params.Mixture, got {type(mixture).__name__}")
+    C = mixture.n_classes
+    var = np.asarray(mixture.variances, dtype=float)
+    if m is None:
+        return coefficients(activation, np.zeros(C), var, t, method=method)
+    m_arr = np.asarray(m, dtype=float)
+    if m_arr.ndim == 1 and m_arr.shape[0] == C:
+        return coefficients(activation, m_arr, var, t, method=method)
+    if m_arr.ndim != 2 or m_arr.shape[0] != C:
+        raise ValueError(f"m must have shape (C,) or (C, p) with C = {C} classes, got shape "
+                         f"{m_arr.shape}")
+    return coefficients(activation, m_arr, var[:, None], t, method=method)
+
+
+# ------------------------------------------------------------------ fast path for many m
+#: use a piecewise-Chebyshev table in m when a group has more values than this
+TABLE_MIN_SIZE = 4096
+#: Chebyshev degree per panel and accepted table error (absolute, relative to 1 + |value|)
+TABLE_DEGREE = 24
+TABLE_TOL = 2e-14
+
+
+def _cheb_matrix(N: int) -> tuple[np.ndarray, np.ndarray]:
+    k = np.arange(N)
+    x = np.cos(np.pi * (k + 0.5) / N)
+    j = np.arange(N)[:, None]
+    T = 2.0 / N * np.cos(np.pi * j * (k[None, :] + 0.5) / N)
+    T[0] *= 0.5
+    return x, T
+
+
+def _eval_table(evaluate, m: np.ndarray, scale: float):
+    """Piecewise-Chebyshev interpolation in ``m`` of an exact evaluator (THEORY.md §4 coefficients
+    are entire functions of ``m`` varying on the scale ``Γ``).
+
+    Panels of width ``scale`` (halved until every panel passes), degree :data:`TABLE_DEGREE`;
+    each panel is checked against ``evaluate`` at two points between the Chebyshev nodes and must
+    agree to :data:`TABLE_TOL` × (1 + |value|). Returns ``None`` if no width passes (the caller
+    then evaluates directly).
+    """
+    from theory import _quadrature as q
+
+    N = TABLE_DEGREE + 1
+    xn, T = _cheb_matrix(N)
+    mlo, mhi = float(m.min()), float(m.max())
+    width = scale
+    for _ in range(5):
+        npan = max(1, int(math.ceil((mhi - mlo) / width + 1e-9)))
+        lo = mlo - 0.5 * (npan * width - (mhi - mlo))
+        centres = lo + (np.arange(npan) + 0.5) * width
+        nodes = (centres[:, None] + 0.5 * width * xn[None, :]).ravel()
+        vals = evaluate(nodes).reshape(npan, N, 4)
+        coefs = np.einsum("jk,pkc->pcj", T, vals)
+        # check points: between the two outermost nodes and near the centre
+        chk = np.concatenate([centres + 0.5 * width * 0.987, centres - 0.5 * width * 0.43,
+                              centres + 0.5 * width * 0.061])
+        exact = evaluate(chk)
+        approx = np.empty_like(exact)
+        q.cheb_eval(chk, lo, width, np.ascontiguousarray(coefs), approx)
+        err = np.abs(approx - exact) / (1.0 + np.abs(exact))
+        if np.all(err <= TABLE_TOL):
+            out = np.empty((m.size, 4))
+            q.cheb_eval(m, lo, width, np.ascontiguousarray(coefs), out)
+            return out
+        width *= 0.5
+    return None
