@@ -1,0 +1,661 @@
+"""Exact and Gaussian-equivalent feature matrices of the random-features score model.
+
+Conventions: ``W`` is p×d (i.i.d. N(0,1) rows ``w_i``), samples ``X`` are n×d rows (as
+:func:`simulate.data.sample_mixture` returns them), ``t > 0`` the diffusion time,
+``K = W Wᵀ/d``, ``u_i^ν = e^{−t} w_i·x^ν/√d`` the data part of the pre-activation and
+``Δ = 1 − e^{−2t}``. ``φ(x) = σ(W x/√d)``.
+
+Exact matrices (THEORY.md §2, §4), no Monte Carlo:
+
+* ``U = (1/n) Σ_ν E_ξ[φ(x_t^ν) φ(x_t^ν)ᵀ]`` by the Mehler series: given ``x^ν`` the pair
+  ``(h_i, h_j)`` is Gaussian with means ``(u_i, u_j)``, variances ``γ_i² = Δ K_ii`` and covariance
+  ``Δ K_ij``, so for ``i ≠ j``
+
+  ``U_ij = Σ_{k≥0} (Δ K_ij)^k / k! · (1/n) Σ_ν F_k^{(i)}(u_i^ν) F_k^{(j)}(u_j^ν)``,
+  ``F_k^{(i)}(u) = E_z σ^{(k)}(u + γ_i z)``,
+
+  and ``U_ii = (1/n) Σ_ν E_z σ(u_i^ν + γ_i z)²`` directly.
+  *Truncation bound* (rigorous): with ``ζ_k = γ^k F_k/√k!`` the normalised Hermite coefficients
+  of ``σ(u + γ z)`` (Parseval: ``Σ_k ζ_k² = E_z σ²``) and ``r = max_{i≠j} |K_ij|/√(K_ii K_jj)``,
+  the terms ``k > k_max`` add at most ``r^{k_max+1} max_i τ_i``, ``τ_i = (1/n) Σ_ν (E_z σ² −
+  Σ_{k≤k_max} ζ_k²)`` (Cauchy–Schwarz twice). ``k_max`` is raised until this bound is below
+  ``tol`` (default 1e−12); the bound is returned in :class:`MehlerInfo`.
+* ``V = (1/n) Σ_ν E_ξ[φ(x_t^ν) ξᵀ] = √Δ · diag((1/n) Σ_ν F_1^{(i)}(u_i^ν)) · W/√d`` by Stein's
+  lemma (``E[g(ξ) ξ] = E ∇g``, ``∇_ξ σ(u_i + √Δ w_i·ξ/√d) = σ'(h_i) √Δ w_i/√d``).
+* Population class matrices (``x ~ N(μ_c, σ_c² I)``): ``h_i ~ N(m_{c,i}, Γ_c² K_ii)`` with
+  covariance ``Γ_c² K_ij``, ``m_{c,i} = e^{−t} w_i·μ_c/√d``, ``Γ_c² = e^{−2t}σ_c² + Δ``: the same
+  series with one "sample" ``u = m_c`` and noise scale ``Γ_c²`` in place of ``Δ`` gives
+  ``U_c`` exactly (no sampling of class points), and ``V_c = √Δ diag(E σ'(h_i)) W/√d``.
+
+GEP matrices (THEORY.md §4, paper's (9), (50)–(52)), coefficients from
+:func:`theory.coefficients.class_coefficients`:
+
+* features ``φ^ν ≈ μ0_c + a_c ∘ (u^ν − m_c) + v_c ∘ ω^ν`` (+ noise terms), ``ω^ν ~ N(0, I_p)``;
+* ``U_gep = (1/n) Σ_ν g^ν g^νᵀ + Σ_c ρ̂_c (b_c b_cᵀ) ∘ K + diag(Σ_c ρ̂_c s_c²)`` with
+  ``g^ν = μ0_c + a_c ∘ (u^ν − m_c) + v_c ∘ ω^ν`` — centred classes: scalar coefficients and
+  ``m_c = 0``; extensive centroids: per-neuron coefficient vectors (diagonal matrices) at
+  ``m_{c,i}``, and the class means ``μ0_c`` produce the low-rank term ``Σ_c ρ̂_c f̄_c f̄_cᵀ``;
+* ``V_gep = Σ_c ρ̂_c diag(b_c) W/√d``;
+* ``U_c^gep = μ0_c μ0_cᵀ + Γ_c² (a_c a_cᵀ) ∘ K + diag(v_c² + s_c²)``, ``V_c^gep = diag(b_c) W/√d``
+  (the population Mehler series truncated after ``k = 1``, with the exact diagonal).
+
+With ``σ`` linear the GEP is exact (``a = 1``, ``b = √Δ``, ``v = s = 0``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from theory._quadrature import owens_t_segment
+from theory.params import ACTIVATIONS, Mixture, check_time, delta_t
+
+#: default bound on the truncation error of the Mehler series (absolute, on entries of U)
+MEHLER_TOL = 1e-12
+#: default memory budget (MiB) of the exact builder, beyond its p×p output and K
+MEMORY_MB = 512
+
+
+# ====================================================================== helpers
+def _check_activation(activation):
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+
+
+def _check_W(W) -> np.ndarray:
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2 or W.shape[0] < 1 or W.shape[1] < 1:
+        raise ValueError(f"W must be a p×d matrix, got shape {W.shape}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError("W must be finite")
+    return W
+
+
+def _check_WX(W, X) -> tuple[np.ndarray, np.ndarray]:
+    W = _check_W(W)
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != W.shape[1] or X.shape[0] < 1:
+        raise ValueError(f"X must be n×d with d = {W.shape[1]} (rows are samples), got shape "
+                         f"{X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X must be finite")
+    return W, X
+
+
+def _check_labels(labels, n: int, C: int | None = None) -> np.ndarray:
+    lab = np.asarray(labels)
+    if lab.shape != (n,) or not np.issubdtype(lab.dtype, np.integer) or lab.min() < 0:
+        raise ValueError(f"labels must be n = {n} integers >= 0, got shape {lab.shape}, "
+                         f"dtype {lab.dtype}")
+    if C is not None and lab.max() >= C:
+        raise ValueError(f"labels must lie in 0..{C - 1} (one per class of the coefficients), "
+                         f"got max {lab.max()}")
+    return lab
+
+
+# ====================================================================== smoothed derivatives
+def _tanh_Q_polys(kmax: int) -> np.ndarray:
+    """Coefficients (in powers of T = tanh x) of Q_k with σ^{(k)} = (1 − T²) Q_k(T), k ≥ 1.
+
+    ``Q_1 = 1``, ``Q_{k+1} = −2T Q_k + (1 − T²) Q_k'`` (from ``d/dx = (1 − T²) d/dT``).
+    Row k holds Q_k (degree k−1); row 0 is unused. Exact integer arithmetic, then float.
+    """
+    rows = [[0], [1]]
+    for k in range(1, kmax):
+        q = rows[k]
+        dq = [i * q[i] for i in range(1, len(q))]
+        new = [0] * (len(q) + 1)
+        for i, c in enumerate(q):
+            new[i + 1] += -2 * c
+        for i, c in enumerate(dq):
+            new[i] += c
+            new[i + 2] -= c
+        while len(new) > 1 and new[-1] == 0:
+            new.pop()
+        rows.append(new)
+    out = np.zeros((kmax + 1, kmax + 1))
+    for k in range(1, kmax + 1):
+        out[k, :len(rows[k])] = [float(c) for c in rows[k]]
+    return out
+
+
+def _derivative_rule(gamma_max: float, kmax: int) -> tuple[np.ndarray, np.ndarray]:
+    """Trapezoidal rule in ``z`` for ``E_z σ^{(k)}(u + γ z)``, σ = tanh, k ≤ kmax.
+
+    Poles of tanh at ``Im = ±π/2``; near ``Y`` (distance ``π/2 − Y`` from a pole)
+    ``|σ^{(k)}| ≲ k!/(π/2 − Y)^{k+1}``, so the step (in ``u`` units) is the largest
+    ``h = 2πY / (38 + Y²/(2γ²) + ln k! − (k+1) ln(π/2 − Y))`` over ``Y ∈ (0, π/2)`` (error
+    ``≲ e^{−38}`` relative), capped by the Gaussian bound ``0.72 γ``.
+    """
+    g = max(gamma_max, 1e-8)
+    Y = np.linspace(0.01, 0.99, 99) * (math.pi / 2)
+    budget = 38.0 + Y ** 2 / (2 * g * g) + math.lgamma(kmax + 1) - (kmax + 1) * np.log(
+        math.pi / 2 - Y)
+    h = float(np.max(2 * math.pi * Y / budget))
+    h = min(h, math.pi * math.sqrt(2.0) * g / math.sqrt(38.0)) / g
+    J = int(math.floor(8.5 / h))
+    z = h * np.arange(-J, J + 1, dtype=float)
+    w = h * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    return z, w
+
+
+@njit(cache=True)
+def _tanh_F_kernel(u, gam, k0, k1, Q, zn, zw, F, E2, want_e2):
+    """``F[k−k0, i, ν] = E_z tanh^{(k)}(u[i,ν] + γ_i z)`` for k0 ≤ k < k1; ``E2 = E_z tanh²``."""
+    p, n = u.shape
+    nk = k1 - k0
+    acc = np.empty(nk)
+    for i in range(p):
+        g = gam[i]
+        for nu in range(n):
+            for kk in range(nk):
+                acc[kk] = 0.0
+            e2 = 0.0
+            for j in range(zn.shape[0]):
+                x = u[i, nu] + g * zn[j]
+                # one exponential: e = e^{-2|x|}, tanh = ±(1 − e)/(1 + e), sech² = 4e/(1 + e)²
+                e = math.exp(-2.0 * abs(x))
+                ope = 1.0 + e
+                T = (1.0 - e) / ope
+                if x < 0.0:
+                    T = -T
+                sech2 = 4.0 * e / (ope * ope)
+                w = zw[j]
+                if want_e2:
+                    e2 += w * T * T
+                for kk in range(nk):
+                    k = k0 + kk
+                    if k == 0:
+                        acc[kk] += w * T
+                    else:
+                        val = 0.0
+                        for c in range(k - 1, -1, -1):
+                            val = val * T + Q[k, c]
+                        acc[kk] += w * sech2 * val
+            for kk in range(nk):
+                F[kk, i, nu] = acc[kk]
+            if want_e2:
+                E2[i, nu] = e2
+
+
+@njit(cache=True)
+def _erf_E2_kernel(u, gam, glx, glw, out):
+    """``E_z erf(u + γ z)² = 1 − 8 T(√2 u/√β, 1/√(1 + 4γ²))``, ``β = 1 + 2γ²`` (Owen's T)."""
+    p, n = u.shape
+    for i in range(p):
+        g2 = gam[i] * gam[i]
+        beta = 1.0 + 2.0 * g2
+        al = 1.0 / math.sqrt(1.0 + 4.0 * g2)
+        for nu in range(n):
+            k = math.sqrt(2.0) * u[i, nu] / math.sqrt(beta)
+            out[i, nu] = 1.0 - 8.0 * owens_t_segment(k, 0.0, al, glx, glw)
+
+
+def _hermite_phys(nmax: int, x: np.ndarray) -> list[np.ndarray]:
+    H = [np.ones_like(x), 2 * x]
+    for k in range(1, nmax):
+        H.append(2 * x * H[k] - 2 * k * H[k - 1])
+    return H[: nmax + 1]
+
+
+def _hermite_prob(nmax: int, x: np.ndarray) -> list[np.ndarray]:
+    H = [np.ones_like(x), x.copy()]
+    for k in range(1, nmax):
+        H.append(x * H[k] - k * H[k - 1])
+    return H[: nmax + 1]
+
+
+def smoothed_derivatives(activation: str, u: np.ndarray, gamma: np.ndarray, k0: int, k1: int,
+                         want_e2: bool = False):
+    """``F_k(u) = E_z σ^{(k)}(u + γ z)`` for ``k0 ≤ k < k1`` (THEORY.md §4), and ``E_z σ²``.
+
+    ``u`` is p×n, ``gamma`` (p,) the per-row noise standard deviation. Returns
+    ``(F (k1−k0, p, n), E2 (p, n) or None)``. Closed forms:
+
+    * erf (σ = erf x): ``F_0 = erf(u/√β)``, ``F_k = (2/√π) β^{−k/2} (−1)^{k−1} H_{k−1}(u/√β)
+      e^{−u²/β}`` (k ≥ 1; ``β = 1 + 2γ²``, H physicists' Hermite);
+    * relu: ``F_0 = u Φ(u/γ) + γ φ(u/γ)``, ``F_1 = Φ(u/γ)``,
+      ``F_k = γ^{−(k−1)} (−1)^{k−2} He_{k−2}(u/γ) φ(u/γ)`` (k ≥ 2); ``E σ² = (u² + γ²)Φ + uγφ``;
+    * linear: ``F_0 = u``, ``F_1 = 1``, ``F_k = 0``; ``E σ² = u² + γ²``;
+    * tanh: trapezoidal quadrature of ``σ^{(k)} = (1 − T²) Q_k(T)`` (:func:`_tanh_Q_polys`).
+    """
+    from scipy.special import erf, ndtr
+
+    u = np.ascontiguousarray(u, dtype=float)
+    gam = np.ascontiguousarray(gamma, dtype=float)
+    p, n = u.shape
+    G = gam[:, None]
+    nk = k1 - k0
+    F = np.empty((nk, p, n))
+    E2 = None
+    if activation == "tanh":
+        Q = _tanh_Q_polys(max(k1, 2))
+        zn, zw = _derivative_rule(float(gam.max()), max(k1 - 1, 0))
+        E2 = np.empty((p, n)) if want_e2 else np.empty((1, 1))
+        _tanh_F_kernel(u, gam, k0, k1, Q, zn, zw, F, E2, want_e2)
+        return F, (E2 if want_e2 else None)
+    if activation == "erf":
+        beta = 1.0 + 2.0 * G ** 2
+        y = u / np.sqrt(beta)
+        H = _hermite_phys(max(k1, 1), y)
+        gauss = 2.0 / math.sqrt(math.pi) * np.exp(-y * y)
+        for kk in range(nk):
+            k = k0 + kk
+            if k == 0:
+                F[kk] = erf(y)
+            else:
+                F[kk] = gauss * beta ** (-k / 2.0) * (-1.0) ** (k - 1) * H[k - 1]
+        if want_e2:
+            from theory._quadrature import _GLW, _GLX
+
+            E2 = np.empty((p, n))
+            _erf_E2_kernel(u, gam, _GLX, _GLW, E2)
+        return F, E2
+    if activation == "relu":
+        y = u / G
+        Phi = ndtr(y)
+        phi = np.exp(-0.5 * y * y) / math.sqrt(2 * math.pi)
+        He = _hermite_prob(max(k1, 2), y)
+        for kk in range(nk):
+            k = k0 + kk
+            if k == 0:
+                F[kk] = u * Phi + G * phi
+            elif k == 1:
+                F[kk] = Phi
+            else:
+                F[kk] = G ** (-(k - 1)) * (-1.0) ** (k - 2) * He[k - 2] * phi
+        if want_e2:
+            E2 = (u * u + G * G) * Phi + u * G * phi
+        return F, E2
+    # linear
+    for kk in range(nk):
+        k = k0 + kk
+        F[kk] = u if k == 0 else (np.ones_like(u) if k == 1 else np.zeros_like(u))
+    if want_e2:
+        E2 = u * u + G * G
+    return F, E2
+
+
+# ====================================================================== Mehler core
+@dataclass
+class MehlerInfo:
+    """How the Mehler series was truncated: ``kmax`` (last order kept), ``ratio`` r =
+    max_{i≠j} |K_ij|/√(K_ii K_jj), ``bound`` on the neglected terms (absolute, per entry),
+    ``tol`` asked for, ``block`` rows per block and ``k_chunk`` orders held at once."""
+
+    kmax: int
+    ratio: float
+    bound: float
+    tol: float
+    block: int
+    k_chunk: int
+
+    def to_dict(self) -> dict:
+        return dict(kmax=self.kmax, ratio=self.ratio, bound=self.bound, tol=self.tol,
+                    block=self.block, k_chunk=self.k_chunk)
+
+
+def _mehler(activation, u, K, c0, tol, memory_mb, kmax_limit=60, want_F1=False):
+    """``Σ_k (c0 K)^{∘k}/k! ∘ (F_k F_kᵀ)/n`` with the exact diagonal (see module docstring).
+
+    ``u`` p×n data parts, ``K`` p×p, noise covariance ``c0 K``. Returns (U, info, mean F_1).
+    """
+    p, n = u.shape
+    diagK = np.diag(K).copy()
+    if np.any(diagK <= 0):
+        raise ValueError("K = W Wᵀ/d has a zero diagonal entry: a row of W is zero")
+    gam = np.sqrt(c0 * diagK)
+    sd = np.sqrt(diagK)
+    if p > 1:
+        R = np.abs(K) / np.outer(sd, sd)
+        np.fill_diagonal(R, 0.0)
+        r = float(R.max())
+        del R
+    else:
+        r = 0.0
+    if r >= 1.0:
+        raise ValueError(f"two rows of W are parallel (|K_ij|/√(K_ii K_jj) = {r:.3g}): the "
+                         f"Mehler series does not converge")
+    # memory: U, K are given; per order p×n; per row block 2 b p
+    budget = memory_mb * 2 ** 20 / 8.0
+    k_chunk = int(max(1, min(6, (0.5 * budget) // max(1, p * n))))
+    block = int(max(1, min(p, (0.5 * budget) // max(1, 3 * p))))
+    U = np.zeros((p, p))
+    energy = np.zeros((p, n))  # Σ_{k ≤ K} ζ_k²
+    E2 = None
+    F1mean = None
+    k = 0
+    bound = math.inf
+    invn = 1.0 / n
+    while True:
+        # first 6 orders at once (usually enough), then 3 at a time
+        k1 = k + (k_chunk if k == 0 else max(1, min(3, k_chunk)))
+        F, E2new = smoothed_derivatives(activation, u, gam, k, k1, want_e2=(k == 0))
+        if k == 0:
+            E2 = E2new
+        for kk in range(k1 - k):
+            order = k + kk
+            Fk = F[kk]
+            if order == 1:
+                F1mean = Fk.mean(axis=1)
+            # Parseval energy ζ_k² = γ^{2k} F_k² / k!
+            energy += (gam[:, None] ** (2 * order)) * Fk * Fk / math.factorial(order)
+            for b0 in range(0, p, block):
+                b1 = min(p, b0 + block)
+                prod = Fk[b0:b1] @ Fk.T
+                prod *= invn
+                if order > 0:
+                    Ck = np.power(c0 * K[b0:b1], order)
+                    Ck *= 1.0 / math.factorial(order)
+                    prod *= Ck
+                U[b0:b1] += prod
+            tail = np.maximum(E2 - energy, 0.0).mean(axis=1) + 4e-16 * E2.mean(axis=1)
+            bound = r ** (order + 1) * float(tail.max())
+            if bound <= tol and order >= 1:
+                U[np.diag_indices(p)] = E2.mean(axis=1)
+                if F1mean is None:  # pragma: no cover
+                    raise RuntimeError("F_1 was not computed")
+                info = MehlerInfo(kmax=order, ratio=r, bound=bound, tol=tol, block=block,
+                                  k_chunk=k_chunk)
+                return U, info, F1mean
+            if order >= kmax_limit:
+                raise RuntimeError(f"Mehler series: truncation bound {bound:.3g} > tol {tol:g} "
+                                   f"after k = {order} (ratio r = {r:.3g}); raise tol")
+        k = k1
+
+
+# ====================================================================== exact builders
+def _projections(W, X, t):
+    d = W.shape[1]
+    return math.exp(-t) * (W @ X.T) / math.sqrt(d), (W @ W.T) / d
+
+
+def exact_UV(W, X, activation: str, t: float, *, tol: float = MEHLER_TOL,
+             memory_mb: float = MEMORY_MB):
+    """Exact ``U`` (p×p) and ``V`` (p×d) of a training set, and the :class:`MehlerInfo`.
+
+    ``U = (1/n) Σ_ν E_ξ φ(x_t^ν) φ(x_t^ν)ᵀ`` by the Mehler series, ``V = √Δ diag((1/n) Σ_ν
+    F_1(u^ν)) W/√d`` by Stein's lemma (module docstring; THEORY.md §2, §4). Memory: the output
+    U (8 p² bytes) and K (8 p² bytes) plus at most ``memory_mb`` MiB of work arrays (orders of
+    the series are held ``k_chunk`` at a time, the products formed in row blocks).
+    Cost: ``(k_max + 1)`` products of p×n by n×p matrices.
+    """
+    _check_activation(activation)
+    t = check_time(t)
+    W, X = _check_WX(W, X)
+    if not (tol > 0):
+        raise ValueError(f"tol must be > 0, got {tol!r}")
+    if not (memory_mb > 0):
+        raise ValueError(f"memory_mb must be > 0, got {memory_mb!r}")
+    D = delta_t(t)
+    u, K = _projections(W, X, t)
+    U, info, F1 = _mehler(activation, u, K, D, tol, memory_mb)
+    V = math.sqrt(D) * F1[:, None] * W / math.sqrt(W.shape[1])
+    return U, V, info
+
+
+def exact_U(W, X, activation: str, t: float, *, tol: float = MEHLER_TOL,
+            memory_mb: float = MEMORY_MB, return_info: bool = False):
+    """Exact ``U = (1/n) Σ_ν E_ξ[φ(x_t^ν) φ(x_t^ν)ᵀ]`` by the Mehler series (THEORY.md §4):
+
+    ``U_ij = Σ_k (Δ K_ij)^k/k! (1/n) Σ_ν F_k^{(i)}(u_i^ν) F_k^{(j)}(u_j^ν)`` (i ≠ j),
+    ``U_ii = (1/n) Σ_ν E_z σ(u_i^ν + √(Δ K_ii) z)²``; ``F_k^{(i)}(u) = E_z σ^{(k)}(u + √(ΔK_ii) z)``.
+
+    The series is summed until the rigorous truncation bound (module docstring) is ≤ ``tol``.
+    ``return_info=True`` also returns the :class:`MehlerInfo`.
+    """
+    U, _, info = exact_UV(W, X, activation, t, tol=tol, memory_mb=memory_mb)
+    return (U, info) if return_info else U
+
+
+def exact_V(W, X, activation: str, t: float) -> np.ndarray:
+    """Exact ``V = (1/n) Σ_ν E_ξ[φ(x_t^ν) ξᵀ]`` by Stein's lemma (THEORY.md §4):
+
+    ``V = √Δ · diag((1/n) Σ_ν F_1^{(i)}(u_i^ν)) · W/√d``, ``F_1^{(i)}(u) = E_z σ'(u + √(ΔK_ii) z)``.
+    """
+    _check_activation(activation)
+    t = check_time(t)
+    W, X = _check_WX(W, X)
+    D = delta_t(t)
+    u, _ = _projections(W, X, t)
+    gam = np.sqrt(D * np.einsum("ij,ij->i", W, W) / W.shape[1])
+    F, _ = smoothed_derivatives(activation, u, gam, 1, 2)
+    return math.sqrt(D) * F[0].mean(axis=1)[:, None] * W / math.sqrt(W.shape[1])
+
+
+def _check_class(W, centroid, variance):
+    W = _check_W(W)
+    d = W.shape[1]
+    mu = np.zeros(d) if centroid is None else np.asarray(centroid, dtype=float)
+    if mu.shape != (d,) or not np.all(np.isfinite(mu)):
+        raise ValueError(f"centroid must be a finite vector of length d = {d}, got shape "
+                         f"{mu.shape}")
+    try:
+        var = float(variance)
+    except (TypeError, ValueError):
+        raise ValueError(f"variance must be a number > 0, got {variance!r}") from None
+    if not math.isfinite(var) or var <= 0:
+        raise ValueError(f"variance (class σ_c²) must be finite and > 0, got {variance!r}")
+    return W, mu, var
+
+
+def exact_U_c(W, centroid, variance: float, activation: str, t: float, *,
+              tol: float = MEHLER_TOL, memory_mb: float = MEMORY_MB, return_info: bool = False):
+    """Population class matrix ``U_c = E_{x~N(μ_c, σ_c² I), ξ}[φ(x_t) φ(x_t)ᵀ]``, exactly.
+
+    ``h_i ~ N(m_i, Γ² K_ii)``, ``Cov(h_i, h_j) = Γ² K_ij``, ``m_i = e^{−t} w_i·μ_c/√d``,
+    ``Γ² = e^{−2t}σ_c² + Δ``: ``U_c,ij = Σ_k (Γ² K_ij)^k/k! G_k^{(i)} G_k^{(j)}``,
+    ``G_k^{(i)} = E_z σ^{(k)}(m_i + Γ √K_ii z)``, diagonal ``E σ(h_i)²`` (THEORY.md §3–4).
+    ``centroid=None`` means ``μ_c = 0``.
+    """
+    _check_activation(activation)
+    t = check_time(t)
+    W, mu, var = _check_class(W, centroid, variance)
+    d = W.shape[1]
+    G2 = math.exp(-2 * t) * var + delta_t(t)
+    m = (math.exp(-t) * (W @ mu) / math.sqrt(d))[:, None]
+    K = W @ W.T / d
+    U, info, _ = _mehler(activation, m, K, G2, tol, memory_mb)
+    return (U, info) if return_info else U
+
+
+def exact_V_c(W, centroid, variance: float, activation: str, t: float) -> np.ndarray:
+    """Population ``V_c = E_{x~c, ξ}[φ(x_t) ξᵀ] = √Δ diag(E σ'(h_i)) W/√d``, ``h_i ~ N(m_i, Γ²K_ii)``
+    (Stein's lemma; THEORY.md §3–4)."""
+    _check_activation(activation)
+    t = check_time(t)
+    W, mu, var = _check_class(W, centroid, variance)
+    d = W.shape[1]
+    D = delta_t(t)
+    G2 = math.exp(-2 * t) * var + D
+    m = (math.exp(-t) * (W @ mu) / math.sqrt(d))[:, None]
+    gam = np.sqrt(G2 * np.einsum("ij,ij->i", W, W) / d)
+    F, _ = smoothed_derivatives(activation, m, gam, 1, 2)
+    return math.sqrt(D) * F[0][:, 0][:, None] * W / math.sqrt(d)
+
+
+# ====================================================================== GEP builders
+def gep_coefficients(W, mixture: Mixture, activation: str, t: float, centroids=None):
+    """Class coefficients for the GEP builders: scalar per class (shape (C,)) for centred
+    classes (``centroids=None``), per neuron (shape (C, p)) at ``m_{c,i} = e^{−t} w_i·μ_c/√d``
+    when ``centroids`` (C×d) are given (THEORY.md §4)."""
+    from theory.coefficients import class_coefficients
+
+    W = _check_W(W)
+    if centroids is None:
+        return class_coefficients(mixture, activation, t)
+    mu = np.asarray(centroids, dtype=float)
+    if mu.shape != (mixture.n_classes, W.shape[1]):
+        raise ValueError(f"centroids must have shape ({mixture.n_classes}, {W.shape[1]}), got "
+                         f"{mu.shape}")
+    m = math.exp(-check_time(t)) * (mu @ W.T) / math.sqrt(W.shape[1])
+    return class_coefficients(mixture, activation, t, m=m)
+
+
+def _per_neuron(arr, C, p, name):
+    a = np.asarray(arr, dtype=float)
+    if a.shape == (C,):
+        return np.repeat(a[:, None], p, axis=1)
+    if a.shape == (C, p):
+        return a
+    raise ValueError(f"coefficient {name} must have shape ({C},) or ({C}, {p}), got {a.shape}")
+
+
+def _coef_arrays(coeffs, p):
+    C = np.asarray(coeffs.a).shape[0]
+    return C, {k: _per_neuron(getattr(coeffs, k), C, p, k) for k in ("mu0", "a", "b", "v2", "s2")}
+
+
+def U_gep(W, X, labels, coeffs, *, centroids=None, seed=0, return_G: bool = False):
+    """GEP of the training ``U`` (THEORY.md §4; paper's (9), (50), (52)):
+
+    ``U_gep = (1/n) G Gᵀ + Σ_c ρ̂_c (b_c b_cᵀ) ∘ K + diag(Σ_c ρ̂_c s_c²)``,
+    column ``ν`` (class ``c``) of ``G``: ``μ0_c + a_c ∘ (u^ν − m_c) + v_c ∘ ω^ν``,
+    ``ω^ν ~ N(0, I_p)`` drawn from ``seed``; ``ρ̂_c = n_c/n`` from ``labels``.
+
+    ``coeffs``: a :class:`theory.coefficients.Coefficients` with arrays of shape (C,) (centred
+    classes, scalars) or (C, p) (per neuron). ``centroids`` (C×d): subtract
+    ``m_c = e^{−t} W μ_c/√d`` (extensive centroids); ``None``: ``m_c = 0``.
+    """
+    from simulate.data import as_generator
+
+    W, X = _check_WX(W, X)
+    p, d = W.shape
+    n = X.shape[0]
+    t = check_time(coeffs.t)
+    C, co = _coef_arrays(coeffs, p)
+    lab = _check_labels(labels, n, C)
+    rng = as_generator(seed)
+    u = math.exp(-t) * (W @ X.T) / math.sqrt(d)
+    if centroids is not None:
+        mu = np.asarray(centroids, dtype=float)
+        if mu.shape != (C, d):
+            raise ValueError(f"centroids must have shape ({C}, {d}), got {mu.shape}")
+        u -= (math.exp(-t) * (W @ mu.T) / math.sqrt(d))[:, lab]  # m_{c,i} for each column
+    G = co["mu0"][lab].T + co["a"][lab].T * u
+    G += np.sqrt(np.maximum(co["v2"], 0.0))[lab].T * rng.standard_normal((p, n))
+    rho = np.bincount(lab, minlength=C) / n
+    K = W @ W.T / d
+    B = np.einsum("c,ci,cj->ij", rho, co["b"], co["b"])
+    U = G @ G.T / n + B * K
+    U[np.diag_indices(p)] += rho @ co["s2"]
+    return (U, G) if return_G else U
+
+
+def V_gep(W, labels, coeffs) -> np.ndarray:
+    """GEP of ``V``: ``V_gep = Σ_c ρ̂_c diag(b_c) W/√d`` (THEORY.md §4)."""
+    W = _check_W(W)
+    p, d = W.shape
+    C, co = _coef_arrays(coeffs, p)
+    lab = np.asarray(labels)
+    lab = _check_labels(lab, lab.shape[0] if lab.ndim == 1 else -1, C)
+    rho = np.bincount(lab, minlength=C) / lab.size
+    return (rho @ co["b"])[:, None] * W / math.sqrt(d)
+
+
+def U_c_gep(W, coeffs, c: int, variance: float) -> np.ndarray:
+    """GEP population class matrix (THEORY.md §4):
+    ``U_c ≈ μ0_c μ0_cᵀ + Γ_c² (a_c a_cᵀ) ∘ K + diag(v_c² + s_c²)``, ``Γ_c² = e^{−2t}σ_c² + Δ``
+    (centred scalars: ``(a² e^{−2t}σ² + b²) K + (v² + s²) I + μ0² 11ᵀ``)."""
+    W = _check_W(W)
+    p, d = W.shape
+    C, co = _coef_arrays(coeffs, p)
+    if not (0 <= int(c) < C):
+        raise ValueError(f"class index c must lie in 0..{C - 1}, got {c!r}")
+    t = check_time(coeffs.t)
+    G2 = math.exp(-2 * t) * float(variance) + delta_t(t)
+    K = W @ W.T / d
+    U = np.outer(co["mu0"][c], co["mu0"][c]) + G2 * np.outer(co["a"][c], co["a"][c]) * K
+    U[np.diag_indices(p)] += co["v2"][c] + co["s2"][c]
+    return U
+
+
+def V_c_gep(W, coeffs, c: int) -> np.ndarray:
+    """GEP population ``V_c ≈ diag(b_c) W/√d`` (THEORY.md §4)."""
+    W = _check_W(W)
+    p, d = W.shape
+    C, co = _coef_arrays(coeffs, p)
+    if not (0 <= int(c) < C):
+        raise ValueError(f"class index c must lie in 0..{C - 1}, got {c!r}")
+    return co["b"][c][:, None] * W / math.sqrt(d)
+
+
+# ====================================================================== for the dynamics
+@dataclass
+class FeatureMatrices:
+    """``U`` (p×p), ``V`` (p×d), population ``Uc`` (C×p×p), ``Vc`` (C×p×d) at diffusion time t;
+    ``kind`` "exact" or "gep"; ``info`` the Mehler truncation of ``U`` (exact only)."""
+
+    U: np.ndarray
+    V: np.ndarray
+    Uc: np.ndarray
+    Vc: np.ndarray
+    t: float
+    kind: str
+    activation: str
+    info: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {"t": self.t, "kind": self.kind, "activation": self.activation,
+                "p": int(self.U.shape[0]), "d": int(self.V.shape[1]),
+                "n_classes": int(self.Uc.shape[0]), "mehler": self.info}
+
+
+def build_for_dynamics(W, X, labels, mixture: Mixture, centroids, t: float, *,
+                       activation: str = "tanh", kind: str = "exact", seed=0, n_pop=None,
+                       tol: float = MEHLER_TOL, memory_mb: float = MEMORY_MB
+                       ) -> FeatureMatrices:
+    """``U, V`` of the training set and the population ``U_c, V_c`` of every class.
+
+    ``kind="exact"``: Mehler/Stein (:func:`exact_UV`, :func:`exact_U_c`, :func:`exact_V_c`; the
+    population matrices are exact expectations over the class Gaussian, so ``n_pop`` is unused).
+    ``kind="gep"``: :func:`U_gep`, :func:`V_gep`, :func:`U_c_gep`, :func:`V_c_gep` with scalar
+    coefficients when the mixture is centred, per-neuron ones at the projected ``centroids``
+    otherwise; ``seed`` draws the GEP's Gaussian ``Ω``.
+    """
+    _check_activation(activation)
+    t = check_time(t)
+    if kind not in ("exact", "gep"):
+        raise ValueError(f"kind must be 'exact' or 'gep', got {kind!r}")
+    W, X = _check_WX(W, X)
+    C = mixture.n_classes
+    mu = None if centroids is None else np.asarray(centroids, dtype=float)
+    if mu is not None and mu.shape != (C, W.shape[1]):
+        raise ValueError(f"centroids must have shape ({C}, {W.shape[1]}), got {mu.shape}")
+    var = mixture.variances
+    if kind == "exact":
+        U, V, info = exact_UV(W, X, activation, t, tol=tol, memory_mb=memory_mb)
+        Uc = np.stack([exact_U_c(W, None if mu is None else mu[c], var[c], activation, t,
+                                 tol=tol, memory_mb=memory_mb) for c in range(C)])
+        Vc = np.stack([exact_V_c(W, None if mu is None else mu[c], var[c], activation, t)
+                       for c in range(C)])
+        return FeatureMatrices(U, V, Uc, Vc, t, kind, activation, info.to_dict())
+    extensive = mu is not None and not mixture.centred
+    co = gep_coefficients(W, mixture, activation, t, centroids=mu if extensive else None)
+    U = U_gep(W, X, labels, co, centroids=mu if extensive else None, seed=seed)
+    V = V_gep(W, labels, co)
+    Uc = np.stack([U_c_gep(W, co, c, var[c]) for c in range(C)])
+    Vc = np.stack([V_c_gep(W, co, c) for c in range(C)])
+    return FeatureMatrices(U, V, Uc, Vc, t, kind, activation, None)
+
+
+def build_U_for_dynamics(W, X, t: float, *, activation: str = "tanh", kind: str = "exact",
+                         data=None, mixture: Mixture | None = None, centred: bool = False,
+                         seed=0, tol: float = MEHLER_TOL, memory_mb: float = MEMORY_MB
+                         ) -> np.ndarray:
+    """``U`` alone. ``kind="gep"`` needs ``data`` (a :class:`simulate.data.GMMSample`: labels,
+    centroids) and ``mixture``; ``centred=True`` treats the classes as centred (scalar
+    coefficients, ``m_c = 0``), as for samples whose centroids were removed."""
+    if kind == "exact":
+        return exact_U(W, X, activation, t, tol=tol, memory_mb=memory_mb)
+    if kind != "gep":
+        raise ValueError(f"kind must be 'exact' or 'gep', got {kind!r}")
+    if data is None or mixture is None:
+        raise ValueError("kind='gep' needs data (GMMSample with labels, centroids) and mixture")
+    extensive = not centred and not mixture.centred
+    mu = np.asarray(data.centroids, dtype=float) if extensive else None
+    co = gep_coefficients(W, mixture, activation, t, centroids=mu)
+    return U_gep(W, X, data.labels, co, centroids=mu, seed=seed)
