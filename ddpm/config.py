@@ -1,0 +1,196 @@
+"""Configurations of the DDPM experiment (THEORY.md §9; paper App. J.1), torch-free.
+
+Frozen dataclasses that validate themselves on construction, so a bad value raises ``ValueError``
+naming the parameter, its value and the allowed range before any work starts. ``identity()`` is
+the part of a configuration that decides the numbers a run produces; a run folder remembers it, and
+resuming or sampling with a different one is refused (:func:`check_same_identity`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: The paper's U-Net widths (App. J.1).
+PAPER_WIDTHS = (64, 128, 256, 256)
+
+
+def _need(cond: bool, msg: str) -> None:
+    if not cond:
+        raise ValueError(msg)
+
+
+@dataclass(frozen=True)
+class UNetConfig:
+    """The U-Net of THEORY.md §9 / paper App. J.1.
+
+    ``widths``: channels per resolution level (paper: 64, 128, 256, 256; each level but the last
+    halves the resolution); ``enc_blocks`` ResNet blocks per level in the encoder (paper 2),
+    ``dec_blocks`` in the decoder (paper 3; must be ``enc_blocks + 1``); ``attn_levels``: levels whose blocks carry
+    ``heads``-head self-attention with GroupNorm pre-normalisation (paper: the two intermediate
+    resolutions, levels 1 and 2); the bottleneck is two ResNet blocks, attention after the first.
+    ``image_size`` 28 is zero-padded to ``pad_to`` (32) at the input and the output is cropped back.
+    """
+
+    image_size: int = 28
+    pad_to: int = 32
+    in_channels: int = 1
+    widths: tuple[int, ...] = PAPER_WIDTHS
+    enc_blocks: int = 2
+    dec_blocks: int = 3
+    attn_levels: tuple[int, ...] = (1, 2)
+    heads: int = 4
+    dropout: float = 0.1
+
+    def __post_init__(self):
+        object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
+        object.__setattr__(self, "attn_levels", tuple(int(a) for a in self.attn_levels))
+        _need(len(self.widths) >= 1 and all(w >= 1 for w in self.widths),
+              f"widths: need one or more positive channel counts, got {list(self.widths)}")
+        _need(self.enc_blocks >= 1, f"enc_blocks: must be >= 1, got {self.enc_blocks}")
+        _need(self.dec_blocks == self.enc_blocks + 1,
+              f"dec_blocks: must equal enc_blocks + 1 = {self.enc_blocks + 1} (each decoder "
+              f"block takes one encoder skip, as in the DDPM U-Net), got {self.dec_blocks}")
+        _need(self.heads >= 1, f"heads: must be >= 1, got {self.heads}")
+        _need(0 <= self.dropout < 1, f"dropout: must lie in [0, 1), got {self.dropout}")
+        _need(self.image_size >= 1, f"image_size: must be >= 1, got {self.image_size}")
+        L = len(self.widths)
+        f = 2 ** (L - 1)
+        _need(self.pad_to >= self.image_size and self.pad_to % f == 0
+              and (self.pad_to - self.image_size) % 2 == 0,
+              f"pad_to: must be >= image_size={self.image_size}, a multiple of 2^(levels-1)={f} "
+              f"and differ from image_size by an even number, got {self.pad_to}")
+        for a in self.attn_levels:
+            _need(0 <= a < L, f"attn_levels: level {a} outside 0..{L - 1}")
+            _need(self.widths[a] % self.heads == 0,
+                  f"heads: {self.heads} heads do not divide the {self.widths[a]} channels of "
+                  f"attention level {a}")
+        _need(self.widths[-1] % self.heads == 0,
+              f"heads: {self.heads} heads do not divide the bottleneck's {self.widths[-1]} "
+              "channels")
+
+    @classmethod
+    def tiny(cls, **kw) -> "UNetConfig":
+        """A CPU-sized U-Net with the same structure: widths (16, 32, 32), attention at level 1."""
+        base = dict(widths=(16, 32, 32), enc_blocks=1, dec_blocks=2, attn_levels=(1,), heads=4,
+                    pad_to=32)
+        base.update(kw)
+        return cls(**base)
+
+
+@dataclass(frozen=True)
+class DiffusionConfig:
+    """DDPM (Ho et al. 2020; THEORY.md §9): linear β schedule from ``beta_start`` to ``beta_end``
+    over ``T`` steps, scaled by ``1000/T`` when ``T != 1000`` so that ``ᾱ_T`` stays near 0
+    (paper: 1e-4 to 0.02, T = 1000, unscaled)."""
+
+    T: int = 1000
+    beta_start: float = 1e-4
+    beta_end: float = 0.02
+
+    def __post_init__(self):
+        _need(self.T >= 2, f"T: need >= 2 diffusion steps, got {self.T}")
+        _need(0 < self.beta_start <= self.beta_end,
+              f"beta_start/beta_end: need 0 < beta_start <= beta_end, got {self.beta_start}, "
+              f"{self.beta_end}")
+        _need(self.beta_end * 1000 / self.T < 1,
+              f"beta_end: beta_end*1000/T = {self.beta_end * 1000 / self.T:g} must be < 1")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run: the pair, the model, the schedule and the optimiser (Adam)."""
+
+    classes: tuple[int, int] = (7, 8)
+    proportion: float = 0.5
+    n: int = 8000
+    data_seed: int = 0
+    unet: UNetConfig = field(default_factory=UNetConfig)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    lr: float = 2e-4
+    batch_size: int = 128
+    steps: int = 100_000
+    n_checkpoints: int = 32
+    first_checkpoint: int = 1
+    seed: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "classes", tuple(int(c) for c in self.classes))
+        if isinstance(self.unet, dict):
+            object.__setattr__(self, "unet", UNetConfig(**self.unet))
+        if isinstance(self.diffusion, dict):
+            object.__setattr__(self, "diffusion", DiffusionConfig(**self.diffusion))
+        _need(len(self.classes) == 2 and self.classes[0] != self.classes[1]
+              and all(0 <= c <= 9 for c in self.classes),
+              f"classes: need two different labels in 0..9, got {list(self.classes)}")
+        _need(0 < self.proportion < 1,
+              f"proportion: must lie in the open interval (0, 1), got {self.proportion}")
+        _need(self.n >= 2, f"n: need >= 2 training images, got {self.n}")
+        _need(self.lr > 0, f"lr: must be > 0, got {self.lr}")
+        _need(self.batch_size >= 1, f"batch_size: must be >= 1, got {self.batch_size}")
+        _need(self.steps >= 1, f"steps: must be >= 1, got {self.steps}")
+        _need(self.n_checkpoints >= 1, f"checkpoints: must be >= 1, got {self.n_checkpoints}")
+        _need(1 <= self.first_checkpoint <= self.steps,
+              f"first_checkpoint: must lie in 1..steps={self.steps}, got "
+              f"{self.first_checkpoint}")
+        _need(self.seed >= 0 and self.data_seed >= 0, "seed: must be >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["classes"] = list(self.classes)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+        d = dict(d)
+        d["unet"] = UNetConfig(**{k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in d["unet"].items()})
+        d["diffusion"] = DiffusionConfig(**d["diffusion"])
+        d["classes"] = tuple(d["classes"])
+        return cls(**d)
+
+    def identity(self) -> dict[str, Any]:
+        """Everything that decides the weights at a given step (all fields: ``steps`` too, since
+        it fixes the checkpoint schedule)."""
+        return json.loads(json.dumps(self.to_dict()))
+
+    def identity_hash(self) -> str:
+        blob = json.dumps(self.identity(), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def diff_identity(a: dict, b: dict, prefix: str = "") -> list[str]:
+    """The fields where two identities differ, as ``"name: a != b"`` lines."""
+    out = []
+    for k in sorted(set(a) | set(b)):
+        va, vb = a.get(k), b.get(k)
+        if isinstance(va, dict) and isinstance(vb, dict):
+            out += diff_identity(va, vb, prefix + k + ".")
+        elif va != vb:
+            out.append(f"{prefix}{k}: {va!r} (saved) != {vb!r} (asked)")
+    return out
+
+
+def check_same_identity(saved: dict, asked: dict, where: str) -> None:
+    """Raise ``ValueError`` listing the differing fields if ``saved`` != ``asked``."""
+    diffs = diff_identity(saved, asked)
+    if diffs:
+        raise ValueError(f"checkpoint: {where} was made with another configuration ("
+                         + "; ".join(diffs) + "); use another --out folder or the same "
+                         "parameters")
+
+
+def checkpoint_steps(steps: int, n_checkpoints: int = 32, first: int = 1) -> list[int]:
+    """Log-spaced checkpoint steps (paper App. J.1: 32 log-spaced checkpoints):
+    ``round(first · (steps/first)^(k/(K−1)))`` for ``k = 0..K−1``, duplicates removed, the last
+    one always ``steps``. Fewer than ``K`` when ``steps`` is small."""
+    import numpy as np
+
+    if n_checkpoints == 1:
+        return [int(steps)]
+    s = np.unique(np.rint(np.geomspace(first, steps, n_checkpoints)).astype(int))
+    s = s[(s >= 1) & (s <= steps)]
+    out = sorted(set(s.tolist()) | {int(steps)})
+    return out

@@ -1,0 +1,411 @@
+"""Fashion-MNIST: IDX reader, binary class pairs, pair normalisation, per-class statistics.
+
+NumPy and the standard library only (no torch), so the statistics feed the random-features theory
+(THEORY.md §9, "RF counterpart"; paper Result 4) on machines without torch.
+
+Where the files are looked for (first hit wins): the ``dir`` argument (CLI ``--data DIR``), the
+environment variable ``$FASHION_MNIST_DIR``, then ``/usr/share/datasets/fashion-mnist/`` (Debian
+package ``dataset-fashion-mnist``). Each of the four IDX files may be gzip-compressed (``.gz``) or
+raw.
+
+Normalisation (paper App. J.1: "class-pair mean subtracted, unit standard deviation"), used for the
+DDPM, the classifier and the statistics alike. With raw pixels ``u ∈ [0, 1]^d`` (bytes / 255,
+``d = 784``) and a pair (or any set of classes) with class weights ``ρ_c``:
+
+    m   = Σ_c ρ_c μ_c^raw                              (the pair's mean image, per pixel)
+    s²  = (1/d) Σ_c ρ_c E_c ‖u − m‖²                   (one scalar for all pixels)
+    x   = (u − m) / s
+
+so that over the pair the per-pixel mean is 0 and the mean per-pixel variance is exactly 1. For a
+built training set, ``m`` and ``s`` are the empirical values of that set (ρ_c = its class
+fractions); :func:`class_statistics` uses the same formulas with the given weights.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+DEFAULT_DIR = Path("/usr/share/datasets/fashion-mnist")
+ENV_VAR = "FASHION_MNIST_DIR"
+
+#: Class names in label order (Fashion-MNIST's own labels 0..9).
+CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+               "Sneaker", "Bag", "Ankle boot")
+SNEAKER = 7
+IMAGE_SHAPE = (28, 28)
+N_PIXELS = 28 * 28
+
+FILES = {
+    ("train", "images"): "train-images-idx3-ubyte",
+    ("train", "labels"): "train-labels-idx1-ubyte",
+    ("test", "images"): "t10k-images-idx3-ubyte",
+    ("test", "labels"): "t10k-labels-idx1-ubyte",
+}
+_EXPECTED_N = {"train": 60000, "test": 10000}
+
+HOW_TO_GET = (
+    "get the four Fashion-MNIST IDX files with `apt-get install dataset-fashion-mnist` (Debian/"
+    f"Ubuntu; puts them under {DEFAULT_DIR}/), or download train-images-idx3-ubyte.gz, "
+    "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz from "
+    "https://github.com/zalandoresearch/fashion-mnist into a folder and pass it with --data DIR "
+    f"or ${ENV_VAR}")
+
+
+class DataError(ValueError):
+    """The Fashion-MNIST files are missing or corrupt; the message says what and how to fix it."""
+
+
+# ---------------------------------------------------------------- names
+def class_index(name: str | int) -> int:
+    """Label of a class given by name (case-insensitive, ``-``/``_``/space/``/`` ignored) or index.
+
+    Raises ``ValueError`` naming the allowed names for an unknown class.
+    """
+    if isinstance(name, (int, np.integer)):
+        if 0 <= int(name) <= 9:
+            return int(name)
+        raise ValueError(f"class: label {name} outside 0..9")
+    text = str(name).strip()
+    if text.isdigit():
+        return class_index(int(text))
+    key = "".join(ch for ch in text.lower() if ch.isalnum())
+    for i, cname in enumerate(CLASS_NAMES):
+        ckey = "".join(ch for ch in cname.lower() if ch.isalnum())
+        if key == ckey or (i == 0 and key in ("tshirt", "top")):
+            return i
+    raise ValueError(f"class: unknown class name {name!r}; allowed: "
+                     f"{', '.join(CLASS_NAMES)} (or a label 0..9)")
+
+
+def class_slug(label: int) -> str:
+    """A file-name-safe name of a class (``"sneaker"``, ``"ankle-boot"``, ``"t-shirt-top"``)."""
+    return CLASS_NAMES[label].lower().replace("/", "-").replace(" ", "-")
+
+
+# ---------------------------------------------------------------- IDX reader
+def find_data_dir(dir: str | os.PathLike | None = None) -> Path:
+    """The folder holding the four IDX files (see the module docstring for the search order).
+
+    Raises :class:`DataError` (a ``ValueError``) listing what was looked for and how to get it.
+    """
+    candidates = []
+    if dir is not None:
+        candidates.append(("--data", Path(dir)))
+    elif os.environ.get(ENV_VAR):
+        candidates.append((f"${ENV_VAR}", Path(os.environ[ENV_VAR])))
+    else:
+        candidates.append(("default", DEFAULT_DIR))
+    for _, path in candidates:
+        if all(_locate(path, base) is not None for base in FILES.values()):
+            return path
+    src, path = candidates[0]
+    missing = [b for b in FILES.values() if _locate(path, b) is None]
+    raise DataError(f"data: Fashion-MNIST not found in {path} ({src}); missing "
+                    f"{', '.join(m + '[.gz]' for m in missing)}; {HOW_TO_GET}")
+
+
+def _locate(folder: Path, base: str) -> Path | None:
+    for name in (base + ".gz", base):
+        p = folder / name
+        if p.is_file():
+            return p
+    return None
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read one IDX file (gzip or raw) into a ``uint8`` array, checking its header.
+
+    IDX format: bytes 0-1 zero, byte 2 the type code (0x08 = unsigned byte, the only one
+    Fashion-MNIST uses), byte 3 the number of dimensions ``k``, then ``k`` big-endian uint32 sizes,
+    then the data. Raises :class:`DataError` for a bad magic number, a truncated or over-long
+    payload, or an unreadable gzip stream.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DataError(f"data: cannot read {path}: {exc}; the file is corrupt or truncated; "
+                        f"{HOW_TO_GET}") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise DataError(f"data: {path} is not an IDX file (bad magic number "
+                        f"{raw[:4].hex() or 'empty'}; expected 0000080k); {HOW_TO_GET}")
+    if raw[2] != 0x08:
+        raise DataError(f"data: {path}: IDX type code 0x{raw[2]:02x}, expected 0x08 "
+                        f"(unsigned byte); {HOW_TO_GET}")
+    ndim = raw[3]
+    if not 1 <= ndim <= 4 or len(raw) < 4 + 4 * ndim:
+        raise DataError(f"data: {path}: bad IDX header ({ndim} dimensions); {HOW_TO_GET}")
+    shape = tuple(int(v) for v in np.frombuffer(raw, ">u4", count=ndim, offset=4))
+    size = int(np.prod(shape))
+    payload = len(raw) - 4 - 4 * ndim
+    if payload != size:
+        raise DataError(f"data: {path}: header says shape {shape} ({size} bytes) but the file "
+                        f"holds {payload} data bytes (truncated or corrupt); {HOW_TO_GET}")
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+@dataclass(frozen=True)
+class FashionMNIST:
+    """The four arrays: ``uint8`` images ``(N, 28, 28)`` and labels ``(N,)`` in 0..9."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    dir: Path
+
+    def split(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        if split not in ("train", "test"):
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        return ((self.train_images, self.train_labels) if split == "train"
+                else (self.test_images, self.test_labels))
+
+
+def load_fashion_mnist(dir: str | os.PathLike | None = None, *, check_sizes: bool = True
+                       ) -> FashionMNIST:
+    """Load and validate Fashion-MNIST (see the module docstring for where it is looked for).
+
+    Checks: IDX magic numbers, images ``(N, 28, 28)``, labels ``(N,)`` with the same ``N``,
+    labels in 0..9 and, when ``check_sizes``, ``N`` = 60 000 (train) and 10 000 (test).
+    Raises :class:`DataError` (a ``ValueError``) saying what is wrong and how to get the files.
+    """
+    folder = find_data_dir(dir)
+    arrays = {}
+    for (split, kind), base in FILES.items():
+        path = _locate(folder, base)
+        arr = read_idx(path)
+        if kind == "images" and (arr.ndim != 3 or arr.shape[1:] != IMAGE_SHAPE):
+            raise DataError(f"data: {path}: images of shape {arr.shape}, expected (N, 28, 28); "
+                            f"{HOW_TO_GET}")
+        if kind == "labels":
+            if arr.ndim != 1:
+                raise DataError(f"data: {path}: labels of shape {arr.shape}, expected (N,); "
+                                f"{HOW_TO_GET}")
+            if arr.size and int(arr.max()) > 9:
+                raise DataError(f"data: {path}: label {int(arr.max())} outside 0..9; "
+                                f"{HOW_TO_GET}")
+        arrays[(split, kind)] = arr
+    for split in ("train", "test"):
+        ni, nl = len(arrays[(split, "images")]), len(arrays[(split, "labels")])
+        if ni != nl:
+            raise DataError(f"data: {split}: {ni} images but {nl} labels; {HOW_TO_GET}")
+        if check_sizes and ni != _EXPECTED_N[split]:
+            raise DataError(f"data: {split}: {ni} images, expected {_EXPECTED_N[split]}; "
+                            f"{HOW_TO_GET}")
+    return FashionMNIST(arrays[("train", "images")], arrays[("train", "labels")],
+                        arrays[("test", "images")], arrays[("test", "labels")], folder)
+
+
+# ---------------------------------------------------------------- normalisation
+@dataclass(frozen=True)
+class Normalisation:
+    """``x = (u − mean) / std`` with ``u = bytes/255``; ``mean`` a 28×28 image, ``std`` a scalar."""
+
+    mean: np.ndarray
+    std: float
+
+    def apply(self, images: np.ndarray) -> np.ndarray:
+        """uint8 ``(N, 28, 28)`` (or floats in [0, 1]) → normalised float32 ``(N, 28, 28)``."""
+        u = images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images
+        return ((u - self.mean) / self.std).astype(np.float32)
+
+    def invert(self, x: np.ndarray) -> np.ndarray:
+        """Normalised images back to pixel values in [0, 1] (clipped), for figures."""
+        return np.clip(np.asarray(x, np.float64) * self.std + self.mean, 0.0, 1.0)
+
+
+def fit_normalisation(images: np.ndarray) -> Normalisation:
+    """The pair normalisation of a set of uint8 images (module docstring):
+    ``m`` = per-pixel mean image, ``s² = mean over images and pixels of (u − m)²``."""
+    u = images.astype(np.float64) / 255.0
+    m = u.mean(axis=0)
+    s = float(np.sqrt(((u - m) ** 2).mean()))
+    if not s > 0:
+        raise ValueError("images: all images are identical; the pair std is 0")
+    return Normalisation(mean=m.astype(np.float32), std=s)
+
+
+# ---------------------------------------------------------------- pairs
+@dataclass(frozen=True)
+class Pair:
+    """A binary training set: ``n`` images of two classes with an exact proportion.
+
+    ``images`` are normalised float32 ``(n, 28, 28)``; ``labels`` hold the original Fashion-MNIST
+    labels; ``indices`` the rows of the source split they come from; ``norm`` the pair
+    normalisation fitted on these images.
+    """
+
+    classes: tuple[int, int]
+    proportion: float
+    n: int
+    seed: int
+    images: np.ndarray
+    labels: np.ndarray
+    indices: np.ndarray
+    norm: Normalisation
+    counts: tuple[int, int] = field(default=(0, 0))
+
+    @property
+    def names(self) -> tuple[str, str]:
+        return CLASS_NAMES[self.classes[0]], CLASS_NAMES[self.classes[1]]
+
+    def describe(self) -> dict:
+        return {"classes": list(self.classes), "class_names": list(self.names),
+                "proportion": self.proportion, "n": self.n, "counts": list(self.counts),
+                "seed": self.seed, "norm_std": self.norm.std,
+                "split": "train"}
+
+
+def pair_counts(n: int, proportion: float) -> tuple[int, int]:
+    """``(n_a, n_b)`` with ``n_a = round(proportion·n)`` (half up) and ``n_b = n − n_a``.
+
+    Raises ``ValueError`` if ``proportion`` is outside (0, 1), ``n < 2``, or either count is 0.
+    """
+    if not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n: need an integer >= 2 images, got {n!r}")
+    if not (isinstance(proportion, (int, float, np.floating)) and 0 < proportion < 1):
+        raise ValueError(f"proportion: must lie in the open interval (0, 1), got {proportion!r}")
+    n_a = int(np.floor(proportion * n + 0.5))
+    n_b = int(n) - n_a
+    if n_a < 1 or n_b < 1:
+        raise ValueError(f"proportion: {proportion} of n={n} leaves a class with 0 images "
+                         f"(counts {n_a}, {n_b}); increase n or move the proportion away from "
+                         "0 and 1")
+    return n_a, n_b
+
+
+def validate_pair_request(images_per_class: dict[int, int], classes: Sequence[int | str],
+                          proportion: float, n: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Check a pair request against the available images; returns ``(classes, counts)``."""
+    if len(classes) != 2:
+        raise ValueError(f"classes: need exactly two classes, got {list(classes)}")
+    a, b = class_index(classes[0]), class_index(classes[1])
+    if a == b:
+        raise ValueError(f"classes: the two classes must differ, got {CLASS_NAMES[a]!r} twice")
+    counts = pair_counts(n, proportion)
+    for c, k in zip((a, b), counts):
+        have = images_per_class.get(c, 0)
+        if k > have:
+            raise ValueError(f"n: {k} images of class {CLASS_NAMES[c]!r} asked for "
+                             f"(n={n}, proportion={proportion}) but the split has only {have}; "
+                             f"allowed: at most {have}")
+    return (a, b), counts
+
+
+def make_pair(data: FashionMNIST, classes: Sequence[int | str], proportion: float, n: int,
+              seed: int = 0, split: str = "train") -> Pair:
+    """Build the training set of a pair (paper Sec. 4: Sneaker with a partner, 8 000 images).
+
+    ``round(proportion·n)`` images of ``classes[0]`` and the rest of ``classes[1]``, drawn without
+    replacement with ``numpy.random.default_rng(seed)``, shuffled, and normalised by the pair's
+    own mean image and scalar std (module docstring). Raises ``ValueError`` before any work for an
+    unknown class, a proportion outside (0, 1), or more images than a class has.
+    """
+    images, labels = data.split(split)
+    avail = {c: int((labels == c).sum()) for c in range(10)}
+    (a, b), (n_a, n_b) = validate_pair_request(avail, classes, proportion, n)
+    rng = np.random.default_rng(seed)
+    ia = rng.choice(np.flatnonzero(labels == a), size=n_a, replace=False)
+    ib = rng.choice(np.flatnonzero(labels == b), size=n_b, replace=False)
+    idx = rng.permutation(np.concatenate([ia, ib]))
+    raw = images[idx]
+    norm = fit_normalisation(raw)
+    return Pair(classes=(a, b), proportion=float(proportion), n=int(n), seed=int(seed),
+                images=norm.apply(raw), labels=labels[idx].astype(np.int64), indices=idx,
+                norm=norm, counts=(n_a, n_b))
+
+
+# ---------------------------------------------------------------- statistics
+@dataclass
+class ClassStatistics:
+    """Per-class statistics of Fashion-MNIST (THEORY.md §9, RF counterpart).
+
+    ``raw_variance[c]``: mean over pixels of the within-class pixel variance, pixels in [0, 1]:
+    ``(1/d) Σ_i Var_c(u_i)`` (the paper's "mean pixel variance"). Normalised quantities use the
+    normalisation of the module docstring, fitted on ``classes`` with ``weights``:
+    ``variance[c] = (1/d) Σ_i Var_c(x_i)`` (σ_c² of THEORY.md §1), ``norms2[c] = ‖μ_c‖²/d`` with
+    ``μ_c = E_c[x]``, and ``cosine[c, c'] = μ_c·μ_c' / (‖μ_c‖ ‖μ_c'‖)``.
+    """
+
+    classes: list[int]
+    names: list[str]
+    counts: list[int]
+    weights: list[float]
+    raw_variance: np.ndarray
+    variance: np.ndarray
+    norms2: np.ndarray
+    cosine: np.ndarray
+    norm_std: float
+
+    def lowest_variance_class(self) -> int:
+        return self.classes[int(np.argmin(self.raw_variance))]
+
+    def to_dict(self) -> dict:
+        return {"classes": self.classes, "names": self.names, "counts": self.counts,
+                "weights": self.weights, "raw_variance": self.raw_variance,
+                "variance": self.variance, "norms2": self.norms2, "cosine": self.cosine,
+                "norm_std": self.norm_std,
+                "lowest_variance_class": self.lowest_variance_class(),
+                "normalisation": "x = (u - m)/s, u = bytes/255, m = sum_c w_c mu_c (per pixel), "
+                                 "s^2 = (1/d) sum_c w_c E_c|u - m|^2 (scalar)"}
+
+
+def class_statistics(images: np.ndarray, labels: np.ndarray,
+                     classes: Sequence[int | str] | None = None,
+                     weights: Sequence[float] | None = None) -> ClassStatistics:
+    """Per-class pixel variance, centroid norm² per pixel and centroid cosines.
+
+    ``images`` uint8 ``(N, 28, 28)`` (or ``(N, 784)``), ``labels`` ``(N,)``; ``classes`` the set
+    over which the normalisation is fitted (default: all ten); ``weights`` their ρ_c (default:
+    equal). With per-class raw mean ``μ_c^raw`` and mean per-pixel variance ``v_c`` (pixels in
+    [0, 1]), everything follows in closed form:
+
+        m = Σ ρ_c μ_c^raw,   s² = Σ ρ_c (v_c + ‖μ_c^raw − m‖²/d),
+        variance_c = v_c / s²,   μ_c = (μ_c^raw − m)/s,   norms2_c = ‖μ_c‖²/d.
+    """
+    labels = np.asarray(labels)
+    if len(images) != len(labels):
+        raise ValueError(f"images/labels: {len(images)} images but {len(labels)} labels")
+    cls = list(range(10)) if classes is None else [class_index(c) for c in classes]
+    if len(set(cls)) != len(cls) or not cls:
+        raise ValueError(f"classes: need distinct classes, got {cls}")
+    if weights is None:
+        w = np.full(len(cls), 1.0 / len(cls))
+    else:
+        w = np.asarray(weights, float)
+        if w.shape != (len(cls),) or np.any(w <= 0) or abs(w.sum() - 1) > 1e-9:
+            raise ValueError(f"weights: need {len(cls)} positive numbers summing to 1, got "
+                             f"{list(weights)}")
+    flat = images.reshape(len(images), -1)
+    d = flat.shape[1]
+    mus, vs, counts = [], [], []
+    for c in cls:
+        sel = flat[labels == c]
+        if len(sel) < 2:
+            raise ValueError(f"classes: class {CLASS_NAMES[c]!r} has {len(sel)} images; need "
+                             ">= 2")
+        u = sel.astype(np.float64) / (255.0 if sel.dtype == np.uint8 else 1.0)
+        mu = u.mean(axis=0)
+        mus.append(mu)
+        vs.append(float(u.var(axis=0).mean()))
+        counts.append(len(sel))
+    mus = np.array(mus)
+    vs = np.array(vs)
+    m = (w[:, None] * mus).sum(0)
+    s2 = float((w * (vs + ((mus - m) ** 2).sum(1) / d)).sum())
+    cen = (mus - m) / np.sqrt(s2)
+    norms = np.linalg.norm(cen, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = (cen @ cen.T) / np.outer(norms, norms)
+    return ClassStatistics(classes=cls, names=[CLASS_NAMES[c] for c in cls], counts=counts,
+                           weights=w.tolist(), raw_variance=vs, variance=vs / s2,
+                           norms2=norms ** 2 / d, cosine=cos, norm_std=float(np.sqrt(s2)))

@@ -1,0 +1,170 @@
+"""Threshold-crossing times and the Sneaker–partner memorisation gap (THEORY.md §9; paper Sec. 4,
+App. J.1).
+
+For a run with per-checkpoint memorised fractions ``f_c(τ)``:
+
+    τ_c = min{checkpoint step τ : f_c(τ) ≥ θ}          (θ a parameter; "not reached" if none)
+    Δτ  = τ_Sneaker − τ_partner                        (in training steps)
+
+For a pair without Sneaker, ``Δτ = τ_{classes[0]} − τ_{classes[1]}``. A positive gap means the
+partner is memorised first. The table holds one row per run (pair and proportion) with the partner's
+mean pixel variance (raw pixels in [0, 1]) and its normalised centroid norm² for the figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+from classdyn.io import atomic_write_json, atomic_write_text, read_json
+
+from .data import CLASS_NAMES, SNEAKER
+
+
+def crossing_time(steps, fractions, threshold: float) -> int | None:
+    """``min{steps[k] : fractions[k] >= threshold}``; ``None`` when never reached (NaN = no)."""
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold: must lie in (0, 1], got {threshold}")
+    for s, f in zip(steps, fractions):
+        if f is not None and np.isfinite(f) and f >= threshold:
+            return int(s)
+    return None
+
+
+def run_gap(mem: dict, threshold: float) -> dict:
+    """One table row from a run's ``memorization.json`` content."""
+    classes = [int(c) for c in mem["classes"]]
+    steps = [r["step"] for r in mem["checkpoints"]]
+    fr = np.array([[np.nan if v is None or v == "nan" else float(v) for v in r["fraction"]]
+                   for r in mem["checkpoints"]]).reshape(len(steps), len(classes))
+    taus = {c: crossing_time(steps, fr[:, j], threshold) for j, c in enumerate(classes)}
+    ref = SNEAKER if SNEAKER in classes else classes[0]
+    partner = [c for c in classes if c != ref][0]
+    gap = None if taus[ref] is None or taus[partner] is None else taus[ref] - taus[partner]
+    stats = mem.get("class_stats", {})
+    row = {"run": mem.get("run", ""), "reference": CLASS_NAMES[ref],
+           "partner": CLASS_NAMES[partner], "partner_label": partner,
+           "proportion_reference": mem["proportions"][classes.index(ref)]
+           if "proportions" in mem else None,
+           "tau_reference": taus[ref], "tau_partner": taus[partner], "gap": gap,
+           "threshold": threshold,
+           "partner_variance": stats.get("raw_variance", {}).get(str(partner)),
+           "reference_variance": stats.get("raw_variance", {}).get(str(ref)),
+           "partner_norms2": stats.get("norms2", {}).get(str(partner)),
+           "reference_norms2": stats.get("norms2", {}).get(str(ref)),
+           "cosine": stats.get("cosine"),
+           "assignment": mem.get("assignment")}
+    return row
+
+
+def gap_table(run_dirs, threshold: float = 0.5) -> list[dict]:
+    """Rows of :func:`run_gap` for every run folder holding a ``memorization.json``."""
+    rows = []
+    for d in run_dirs:
+        p = Path(d) / "memorization.json"
+        if not p.is_file():
+            raise ValueError(f"runs: {d} has no memorization.json; run `classdyn ddpm "
+                             f"memorization --out {d}` first")
+        mem = read_json(p)
+        mem.setdefault("run", str(d))
+        rows.append(run_gap(mem, threshold))
+    return rows
+
+
+def write_table(rows: list[dict], out: str | os.PathLike, stem: str = "gaps") -> tuple[Path, Path]:
+    """``<stem>.json`` and ``<stem>.csv`` in ``out`` (atomic)."""
+    out = Path(out)
+    pj = atomic_write_json(out / f"{stem}.json", {"rows": rows})
+    buf = io.StringIO()
+    cols = [k for k in (rows[0].keys() if rows else []) if k != "cosine"]
+    w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in cols})
+    pc = atomic_write_text(out / f"{stem}.csv", buf.getvalue())
+    return pj, pc
+
+
+def plot_fractions(run_dirs, threshold: float, path: str | os.PathLike) -> Path:
+    """Figure: memorised fraction against training step, per class, one panel per run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = [read_json(Path(d) / "memorization.json") for d in run_dirs]
+    k = max(1, len(runs))
+    cols = min(3, k)
+    rows_ = (k + cols - 1) // cols
+    fig, axes = plt.subplots(rows_, cols, figsize=(4.2 * cols, 3.2 * rows_), squeeze=False)
+    for ax, mem, d in zip(axes.flat, runs, run_dirs):
+        steps = np.array([r["step"] for r in mem["checkpoints"]])
+        for j, c in enumerate(mem["classes"]):
+            f = np.array([_num(r["fraction"][j]) for r in mem["checkpoints"]])
+            e = np.array([_num(r["err"][j]) for r in mem["checkpoints"]])
+            ax.errorbar(steps, f, yerr=np.nan_to_num(e), marker="o", ms=3, capsize=2,
+                        label=CLASS_NAMES[int(c)])
+        ax.axhline(threshold, color="k", ls=":", lw=1)
+        ax.set_xscale("log")
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("training step")
+        ax.set_ylabel("memorised fraction $f_c$")
+        ax.set_title(Path(d).name, fontsize=9)
+        ax.legend(fontsize=8)
+    for ax in list(axes.flat)[len(runs):]:
+        ax.axis("off")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_gaps(rows: list[dict], path: str | os.PathLike) -> Path:
+    """Figure: gap Δτ = τ_Sneaker − τ_partner against the partner's mean pixel variance,
+    coloured by the reference (Sneaker) proportion; runs whose gap is undefined are omitted."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    props = sorted({r["proportion_reference"] for r in rows if r["proportion_reference"]
+                    is not None})
+    for p in props or [None]:
+        sel = [r for r in rows if r["proportion_reference"] == p and r["gap"] is not None
+               and r["partner_variance"] is not None]
+        if not sel:
+            continue
+        xs = [r["partner_variance"] for r in sel]
+        ys = [r["gap"] for r in sel]
+        ax.scatter(xs, ys, label=f"Sneaker share {p:g}" if p is not None else None)
+        for r, x_, y_ in zip(sel, xs, ys):
+            ax.annotate(r["partner"], (x_, y_), fontsize=7, xytext=(3, 3),
+                        textcoords="offset points")
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xlabel("partner mean pixel variance (pixels in [0, 1])")
+    ax.set_ylabel(r"gap $\tau_{Sneaker}-\tau_{partner}$ (steps)")
+    if any(r["gap"] is not None for r in rows):
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no run reached the threshold in both classes",
+                transform=ax.transAxes, ha="center", fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _num(v) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")

@@ -1,0 +1,273 @@
+"""The stages of a DDPM experiment on one run folder, and a whole scaled-down experiment
+(THEORY.md §9; paper Sec. 4, App. J).
+
+Stages (each resumable: finished work on disk is reused, never redone):
+
+1. :func:`train_pair` — build the pair and train (``ddpm.train``);
+2. :func:`sample_checkpoints` — ``n_samples`` DDPM ancestral samples from every checkpoint
+   (``samples/step_XXXXXXXXX.npz``), the same seed at every checkpoint;
+3. :func:`classify_run` — train the pair's ResNet-18 and assign every generated sample to a class
+   (``samples/assign_step_XXXXXXXXX.npz``);
+4. :func:`memorization_run` — nearest neighbours, the ratio test and ``f_c`` per checkpoint
+   (``memorization.json`` / ``.npz``);
+5. :func:`ddpm.gaps.gap_table` over runs — threshold-crossing times and gaps, table and figures.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from classdyn.io import atomic_save_npz, atomic_write_json, read_json
+
+from .config import TrainConfig
+from .data import CLASS_NAMES, class_statistics, load_fashion_mnist, make_pair, \
+    validate_pair_request
+
+
+def run_name(classes, proportion: float) -> str:
+    from .data import class_slug
+
+    return f"{class_slug(classes[0])}-{class_slug(classes[1])}_p{proportion:g}"
+
+
+def check_request(cfg: TrainConfig, data=None, data_dir=None):
+    """Validate the pair request against the data before any work (ValueError otherwise)."""
+    if data is None:
+        data = load_fashion_mnist(data_dir)
+    avail = {c: int((data.train_labels == c).sum()) for c in range(10)}
+    validate_pair_request(avail, cfg.classes, cfg.proportion, cfg.n)
+    return data
+
+
+def train_pair(cfg: TrainConfig, out, *, data=None, data_dir=None, **train_kw):
+    """Build the pair of ``cfg`` from Fashion-MNIST and train the DDPM into ``out``."""
+    from .train import train
+
+    data = check_request(cfg, data, data_dir)
+    pair = make_pair(data, cfg.classes, cfg.proportion, cfg.n, seed=cfg.data_seed)
+    stats = class_statistics(data.train_images, data.train_labels, classes=cfg.classes,
+                             weights=[cfg.proportion, 1 - cfg.proportion])
+    meta = {**pair.describe(), "class_stats": _stats_dict(stats)}
+    if cfg.unet.image_size != 28:
+        raise ValueError(f"image_size: Fashion-MNIST images are 28x28, the U-Net is configured "
+                         f"for {cfg.unet.image_size}")
+    return train(cfg, out, pair.images, pair.labels, norm_mean=pair.norm.mean,
+                 norm_std=pair.norm.std, pair_meta=meta, **train_kw)
+
+
+def _stats_dict(stats) -> dict:
+    return {"raw_variance": {str(c): float(v) for c, v in zip(stats.classes,
+                                                               stats.raw_variance)},
+            "variance": {str(c): float(v) for c, v in zip(stats.classes, stats.variance)},
+            "norms2": {str(c): float(v) for c, v in zip(stats.classes, stats.norms2)},
+            "cosine": float(stats.cosine[0, 1]) if len(stats.classes) == 2 else None}
+
+
+def sample_path(out, step: int) -> Path:
+    return Path(out) / "samples" / f"step_{step:09d}.npz"
+
+
+def sample_checkpoints(out, *, n_samples: int = 500, batch_size: int = 500, seed: int = 0,
+                       device: str = "auto", amp: bool = False, steps=None,
+                       progress: bool = True) -> list[int]:
+    """DDPM ancestral samples (``ddpm.diffusion.ancestral_sample``) from every checkpoint of the
+    run, skipping checkpoints already sampled with the same ``n_samples`` and ``seed``. Returns the
+    sampled steps."""
+    from classdyn.progress import progress as pbar
+
+    from .diffusion import Schedule, ancestral_sample
+    from .train import list_checkpoints, load_checkpoint_model, load_run, resolve_device
+
+    if n_samples < 1 or batch_size < 1:
+        raise ValueError(f"samples: n_samples and batch_size must be >= 1, got {n_samples}, "
+                         f"{batch_size}")
+    cfg, meta = load_run(out)
+    device = resolve_device(device)
+    ckpts = list_checkpoints(out)
+    if steps is not None:
+        ckpts = [(s, p) for s, p in ckpts if s in set(steps)]
+    if not ckpts:
+        raise ValueError(f"out: no checkpoints in {out}/checkpoints; train first")
+    sched = Schedule(cfg.diffusion, device)
+    size = cfg.unet.image_size
+    done = []
+    for step, _ in pbar(ckpts, desc="sample checkpoints", disable=None if progress else True):
+        path = sample_path(out, step)
+        if path.is_file():
+            with np.load(path) as z:
+                if int(z["seed"]) == seed and len(z["samples"]) == n_samples:
+                    done.append(step)
+                    continue
+        model = load_checkpoint_model(out, step, cfg, device)
+        x = ancestral_sample(model, sched, n_samples, (1, size, size), seed=seed,
+                             batch_size=batch_size, device=device, amp=amp)
+        atomic_save_npz(path, samples=x[:, 0], seed=np.int64(seed), step=np.int64(step))
+        done.append(step)
+    return done
+
+
+def _sample_files(out) -> list[tuple[int, Path]]:
+    folder = Path(out) / "samples"
+    res = []
+    for p in sorted(folder.glob("step_*.npz")) if folder.is_dir() else []:
+        res.append((int(p.stem[5:]), p))
+    if not res:
+        raise ValueError(f"out: no samples in {out}/samples; run `classdyn ddpm sample --out "
+                         f"{out}` first")
+    return res
+
+
+def classify_run(out, *, clf_cfg=None, data=None, data_dir=None, device: str = "auto",
+                 progress: bool = True) -> dict:
+    """Train the pair's ResNet-18 on the Fashion-MNIST train images of the two classes (pair
+    normalisation of the run) and assign the samples of every checkpoint to a class."""
+    from .classifier import ClassifierConfig, load_classifier, predict, train_classifier
+    from .train import load_pair, load_run, resolve_device
+
+    cfg, meta = load_run(out)
+    clf_cfg = clf_cfg or ClassifierConfig()
+    device = resolve_device(device)
+    if data is None:
+        data = load_fashion_mnist(data_dir)
+    pair = load_pair(out)
+    from .data import Normalisation
+
+    norm = Normalisation(mean=pair["norm_mean"], std=float(pair["norm_std"]))
+    sel = np.isin(data.train_labels, cfg.classes)
+    res = train_classifier(norm.apply(data.train_images[sel]), data.train_labels[sel],
+                           cfg.classes, clf_cfg, out=out, device=device, progress=progress)
+    net, _ = load_classifier(out, device)
+    for step, path in _sample_files(out):
+        with np.load(path) as z:
+            x = z["samples"]
+        idx = predict(net, x, device=device)
+        atomic_save_npz(Path(out) / "samples" / f"assign_step_{step:09d}.npz",
+                        labels=np.asarray(cfg.classes)[idx])
+    return res.to_dict()
+
+
+def memorization_run(out, *, assign: str = "auto", threshold: float = 1 / 3,
+                     n_boot: int = 1000, device: str = "auto", seed: int = 0) -> dict:
+    """Per checkpoint: exact NN1/NN2 of every sample in the training set, the ratio test
+    ``‖x − NN1‖/‖x − NN2‖ < threshold`` (1/3) and ``f_c`` with bootstrap errors
+    (``ddpm.memorization``). ``assign``: ``classifier`` (ResNet-18 labels from
+    :func:`classify_run`), ``nn`` (label of NN1), or ``auto`` (classifier when available)."""
+    from .memorization import class_fractions, distance_ratio, nearest_two
+    from .train import load_pair, load_run, resolve_device
+
+    if assign not in ("auto", "nn", "classifier"):
+        raise ValueError(f"assign: must be auto, nn or classifier, got {assign!r}")
+    if not 0 < threshold <= 1:
+        raise ValueError(f"ratio threshold: must lie in (0, 1], got {threshold}")
+    cfg, meta = load_run(out)
+    device = resolve_device(device)
+    pair = load_pair(out)
+    train_x, train_y = pair["images"], pair["labels"]
+    files = _sample_files(out)
+    if assign == "auto":
+        have = all((Path(out) / "samples" / f"assign_step_{s:09d}.npz").is_file()
+                   for s, _ in files)
+        assign = "classifier" if have else "nn"
+    rows, arrays = [], {}
+    for step, path in files:
+        with np.load(path) as z:
+            x = z["samples"]
+        d1, d2, i1 = nearest_two(x, train_x, device=device)
+        ratio = distance_ratio(d1, d2)
+        mem = ratio < threshold
+        if assign == "classifier":
+            ap = Path(out) / "samples" / f"assign_step_{step:09d}.npz"
+            if not ap.is_file():
+                raise ValueError(f"assign: no classifier labels for step {step}; run "
+                                 f"`classdyn ddpm classify --out {out}` or use --assign nn")
+            with np.load(ap) as z:
+                lab = z["labels"]
+        else:
+            lab = train_y[i1]
+        cf = class_fractions(mem, lab, cfg.classes, n_boot=n_boot, seed=seed + step)
+        rows.append({"step": step, "fraction": cf.fraction, "err": cf.err, "count": cf.count,
+                     "memorised_total": float(mem.mean()),
+                     "mean_d1": float(d1.mean()), "mean_d2": float(d2.mean()),
+                     "median_ratio": float(np.median(ratio))})
+        arrays[f"ratio_{step}"] = ratio
+        arrays[f"labels_{step}"] = lab
+    result = {"run": str(out), "classes": list(cfg.classes),
+              "class_names": [CLASS_NAMES[c] for c in cfg.classes],
+              "proportions": [cfg.proportion, 1 - cfg.proportion], "assignment": assign,
+              "ratio_threshold": threshold, "n_train": int(len(train_x)),
+              "class_stats": meta.get("pair", {}).get("class_stats", {}), "checkpoints": rows}
+    atomic_save_npz(Path(out) / "memorization.npz", **arrays)
+    atomic_write_json(Path(out) / "memorization.json", result)
+    return result
+
+
+def run_dirs_under(root) -> list[Path]:
+    """Run folders (holding run.json) directly under ``root`` (or ``root`` itself)."""
+    root = Path(root)
+    if (root / "run.json").is_file():
+        return [root]
+    return sorted(p for p in root.iterdir() if (p / "run.json").is_file()) \
+        if root.is_dir() else []
+
+
+def gaps_run(run_dirs, out, *, threshold: float = 0.5) -> dict:
+    """Table (gaps.json, gaps.csv) and figures (fractions.png, gaps.png) over runs."""
+    from .gaps import gap_table, plot_fractions, plot_gaps, write_table
+
+    if not run_dirs:
+        raise ValueError(f"runs: no run folders found under {out}")
+    rows = gap_table(run_dirs, threshold)
+    pj, pc = write_table(rows, out)
+    f1 = plot_fractions(run_dirs, threshold, Path(out) / "fractions.png")
+    f2 = plot_gaps(rows, Path(out) / "gaps.png")
+    return {"rows": rows, "table_json": pj, "table_csv": pc, "figures": [f1, f2],
+            "threshold": threshold}
+
+
+def run_experiment(out, *, partners, proportions, base_cfg: TrainConfig, n_samples: int,
+                   sample_batch: int, clf_cfg=None, classify: bool = True,
+                   threshold: float = 0.5, data_dir=None, device: str = "auto",
+                   amp: bool = False, compile: bool = False, sample_seed: int = 0,
+                   max_train_seconds: float | None = None, progress: bool = True) -> dict:
+    """A whole (scaled-down) experiment: Sneaker with each partner at each proportion — train,
+    sample, classify, memorisation — then the gap table and figures in ``out``. Everything is
+    validated before the first run starts; every stage resumes."""
+    from dataclasses import replace
+
+    data = load_fashion_mnist(data_dir)
+    from .data import class_index
+
+    cfgs = []
+    for partner in partners:
+        b = class_index(partner)
+        for p in proportions:
+            cfg = replace(base_cfg, classes=(base_cfg.classes[0], b), proportion=float(p))
+            check_request(cfg, data)
+            cfgs.append(cfg)
+    dirs = []
+    summary = []
+    for cfg in cfgs:
+        d = Path(out) / run_name(cfg.classes, cfg.proportion)
+        tr = train_pair(cfg, d, data=data, device=device, amp=amp, compile=compile,
+                        max_seconds=max_train_seconds, progress=progress)
+        sample_checkpoints(d, n_samples=n_samples, batch_size=sample_batch, seed=sample_seed,
+                           device=device, amp=amp, progress=progress)
+        clf = classify_run(d, clf_cfg=clf_cfg, data=data, device=device,
+                           progress=progress) if classify else None
+        mem = memorization_run(d, assign="classifier" if classify else "nn", device=device)
+        summary.append({"run": d.name, "train": tr.to_dict(), "classifier": clf,
+                        "final_fraction": mem["checkpoints"][-1]["fraction"]})
+        dirs.append(d)
+    g = gaps_run(dirs, out, threshold=threshold)
+    result = {"runs": summary, "gaps": g["rows"], "figures": g["figures"],
+              "table_csv": g["table_csv"], "threshold": threshold}
+    atomic_write_json(Path(out) / "experiment.json", result)
+    return result
+
+
+def load_json_if(path: str | os.PathLike):
+    p = Path(path)
+    return read_json(p) if p.is_file() else None

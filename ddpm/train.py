@@ -1,0 +1,315 @@
+"""Training a DDPM on one pair, with log-spaced checkpoints and exact resume (THEORY.md §9; paper
+App. J.1: Adam on the ε-prediction MSE, 32 log-spaced checkpoints).
+
+A run folder holds
+
+- ``run.json``: the configuration (its identity and hash), the checkpoint steps, the pair, a hash
+  of the training images, the device and options used;
+- ``pair.npz``: the normalised training images, their labels and the pair normalisation;
+- ``checkpoints/step_XXXXXXXXX.pt``: model weights at each log-spaced step;
+- ``state.pt``: the resume state (model, optimiser, step, loss log), rewritten at every checkpoint,
+  every ``save_every_s`` seconds and on Ctrl-C;
+- ``train.json``: the loss log and timings.
+
+Every file is written atomically (temp file + ``os.replace``). Randomness is counter-based: the
+batch, the diffusion steps, the noise and the dropout masks of step ``k`` come from generators
+seeded with ``(seed, k)``, so resuming from any saved step reproduces the uninterrupted run exactly
+(bit for bit on CPU); nothing is lost but the steps since the last save, and nothing is counted
+twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from classdyn.io import atomic_save_npz, atomic_write_json, read_json
+
+from .config import TrainConfig, check_same_identity, checkpoint_steps
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``"auto"`` → ``"cuda"`` when available, else ``"cpu"``; otherwise checked and returned."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device: {device!r} asked for but CUDA is not available here; "
+                         "allowed: auto, cpu")
+    if not (device == "cpu" or device.startswith("cuda")):
+        raise ValueError(f"device: must be auto, cpu, cuda or cuda:K, got {device!r}")
+    return device
+
+
+def atomic_torch_save(obj, path: str | os.PathLike) -> Path:
+    """``torch.save`` to a temp file in the same folder, then ``os.replace`` (atomic)."""
+    import torch
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save(obj, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def step_seed(seed: int, step: int, stream: int = 0) -> int:
+    """A 63-bit seed for ``(seed, step, stream)`` (NumPy SeedSequence hashing)."""
+    return int(np.random.SeedSequence([int(seed), int(step), int(stream)])
+               .generate_state(2, np.uint64)[0] >> np.uint64(1))
+
+
+def images_hash(images: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(images, np.float32).tobytes()).hexdigest()[:16]
+
+
+def checkpoint_path(out: Path, step: int) -> Path:
+    return Path(out) / "checkpoints" / f"step_{step:09d}.pt"
+
+
+def list_checkpoints(out: str | os.PathLike) -> list[tuple[int, Path]]:
+    """``[(step, path), …]`` of the saved checkpoints, in step order."""
+    folder = Path(out) / "checkpoints"
+    if not folder.is_dir():
+        return []
+    res = []
+    for p in folder.glob("step_*.pt"):
+        try:
+            res.append((int(p.stem[5:]), p))
+        except ValueError:
+            continue
+    return sorted(res)
+
+
+def save_pair(out: Path, images: np.ndarray, labels: np.ndarray, norm_mean: np.ndarray,
+              norm_std: float, meta: dict | None = None) -> None:
+    atomic_save_npz(Path(out) / "pair.npz", images=images.astype(np.float32),
+                    labels=np.asarray(labels, np.int64), norm_mean=norm_mean,
+                    norm_std=np.float64(norm_std))
+
+
+def load_pair(out: str | os.PathLike) -> dict:
+    """The training set of a run folder: ``images`` (n, H, W) normalised, ``labels``, norm."""
+    path = Path(out) / "pair.npz"
+    if not path.is_file():
+        raise ValueError(f"out: {out} holds no training run (no pair.npz); run "
+                         "`classdyn ddpm train --out DIR` first")
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def load_run(out: str | os.PathLike) -> tuple[TrainConfig, dict]:
+    """The configuration and metadata of a run folder (``ValueError`` if there is none)."""
+    path = Path(out) / "run.json"
+    if not path.is_file():
+        raise ValueError(f"out: {out} holds no training run (no run.json); run "
+                         "`classdyn ddpm train --out DIR` first")
+    meta = read_json(path)
+    return TrainConfig.from_dict(meta["config"]), meta
+
+
+def prepare_run(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray,
+                labels: np.ndarray, norm_mean: np.ndarray | None = None,
+                norm_std: float = 1.0, pair_meta: dict | None = None) -> dict:
+    """Create the run folder, or check that an existing one has the same configuration and
+    training images (``ValueError`` naming the differing fields otherwise). Returns run.json."""
+    out = Path(out)
+    ih = images_hash(images)
+    asked = cfg.identity()
+    if (out / "run.json").is_file():
+        meta = read_json(out / "run.json")
+        check_same_identity(meta["config"], asked, f"run folder {out}")
+        if meta.get("images_hash") != ih:
+            raise ValueError(f"checkpoint: run folder {out} was trained on other images "
+                             f"(hash {meta.get('images_hash')} != {ih}); use another --out")
+        return meta
+    if images.ndim != 3 or images.shape[1] != images.shape[2] or \
+            images.shape[1] != cfg.unet.image_size:
+        raise ValueError(f"images: need shape (n, {cfg.unet.image_size}, "
+                         f"{cfg.unet.image_size}) to match the U-Net, got {images.shape}")
+    if len(images) != len(labels):
+        raise ValueError(f"labels: {len(labels)} labels for {len(images)} images")
+    if norm_mean is None:
+        norm_mean = np.zeros(images.shape[1:], np.float32)
+    save_pair(out, images, labels, norm_mean, norm_std)
+    meta = {"config": asked, "identity_hash": cfg.identity_hash(), "images_hash": ih,
+            "checkpoint_steps": checkpoint_steps(cfg.steps, cfg.n_checkpoints,
+                                                 cfg.first_checkpoint),
+            "pair": pair_meta or {}}
+    atomic_write_json(out / "run.json", meta)
+    return meta
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    step: int
+    steps: int
+    checkpoints: list[int]
+    losses: list[tuple[int, float]]
+    seconds: float
+    images_per_s: float
+    finished: bool
+    device: str
+
+    def to_dict(self) -> dict:
+        return {"out": self.out, "step": self.step, "steps": self.steps,
+                "checkpoints": self.checkpoints, "final_loss": self.losses[-1][1]
+                if self.losses else None, "seconds": self.seconds,
+                "images_per_s": self.images_per_s, "finished": self.finished,
+                "device": self.device}
+
+
+def build_model(cfg: TrainConfig, device: str = "cpu"):
+    import torch
+
+    from .unet import UNet
+
+    torch.manual_seed(step_seed(cfg.seed, -1 % (1 << 31), 7))
+    return UNet(cfg.unet).to(device)
+
+
+def train(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray, labels: np.ndarray,
+          *, norm_mean: np.ndarray | None = None, norm_std: float = 1.0,
+          pair_meta: dict | None = None, device: str = "auto", amp: bool = False,
+          compile: bool = False, save_every_s: float = 60.0, log_every: int = 10,
+          max_seconds: float | None = None,
+          callback: Callable[[int, float], None] | None = None,
+          progress: bool = True) -> TrainResult:
+    """Train (or resume training of) the DDPM of ``cfg`` on ``images`` into the run folder.
+
+    Objective (THEORY.md §9): Adam on ``E ‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖²`` over batches of
+    ``cfg.batch_size`` images drawn with replacement, ``t`` uniform in 0..T−1. Weights are saved at
+    the log-spaced steps :func:`ddpm.config.checkpoint_steps`. ``amp``: bfloat16 autocast (CUDA);
+    ``compile``: ``torch.compile`` the model (CUDA). ``max_seconds``: stop (saving the state)
+    after that much training time; a rerun continues. ``callback(step, loss)`` runs after every
+    step (tests use it to simulate a kill).
+    """
+    import torch
+
+    from classdyn.progress import progress as pbar
+
+    from .diffusion import Schedule, loss_on_batch
+
+    device = resolve_device(device)
+    out = Path(out)
+    meta = prepare_run(cfg, out, images, labels, norm_mean, norm_std, pair_meta)
+    ckpts = meta["checkpoint_steps"]
+    model = build_model(cfg, device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    step, losses = 0, []
+    state_path = out / "state.pt"
+    if state_path.is_file():
+        st = torch.load(state_path, map_location=device, weights_only=False)
+        if st.get("identity_hash") != cfg.identity_hash():
+            raise ValueError(f"checkpoint: {state_path} belongs to another configuration")
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        step, losses = int(st["step"]), [tuple(x) for x in st["losses"]]
+    fwd = torch.compile(model) if compile else model
+    sched = Schedule(cfg.diffusion, device)
+    x_all = torch.as_tensor(np.asarray(images, np.float32)[:, None]).to(device)
+    n = len(x_all)
+    B = cfg.batch_size
+    shape = tuple(x_all.shape[1:])
+    dev_type = torch.device(device).type
+
+    def save_state():
+        atomic_torch_save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                           "losses": losses, "identity_hash": cfg.identity_hash()}, state_path)
+
+    def save_ckpt():
+        atomic_torch_save({"model": model.state_dict(), "step": step,
+                           "identity_hash": cfg.identity_hash(), "unet": cfg.unet.__dict__},
+                          checkpoint_path(out, step))
+
+    ck_set = set(ckpts)
+    t0 = time.perf_counter()
+    last_save = t0
+    start_step = step
+    run_loss, run_k = 0.0, 0
+    model.train()
+    bar = pbar(range(step, cfg.steps), desc=f"train {out.name}", total=cfg.steps - step,
+               disable=None if progress else True)
+    finished = step >= cfg.steps
+    try:
+        for k in bar:
+            g = torch.Generator().manual_seed(step_seed(cfg.seed, k, 0))
+            idx = torch.randint(n, (B,), generator=g)
+            t = torch.randint(cfg.diffusion.T, (B,), generator=g)
+            eps = torch.randn((B, *shape), generator=g)
+            torch.manual_seed(step_seed(cfg.seed, k, 1))  # dropout masks of step k
+            x0 = x_all[idx.to(device)]
+            with torch.autocast(device_type=dev_type, dtype=torch.bfloat16, enabled=amp):
+                loss = loss_on_batch(fwd, sched, x0, t.to(device), eps.to(device))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step = k + 1
+            lv = float(loss.detach())
+            run_loss += lv
+            run_k += 1
+            if run_k >= log_every or step in ck_set or step == cfg.steps:
+                losses.append((step, run_loss / run_k))
+                run_loss, run_k = 0.0, 0
+            if step in ck_set:
+                save_ckpt()
+                save_state()
+                last_save = time.perf_counter()
+            elif time.perf_counter() - last_save > save_every_s:
+                save_state()
+                last_save = time.perf_counter()
+            if callback is not None:
+                callback(step, lv)
+            if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+                break
+        finished = step >= cfg.steps
+        save_state()
+    except KeyboardInterrupt:
+        save_state()
+        raise
+    secs = time.perf_counter() - t0
+    ips = (step - start_step) * B / secs if secs > 0 and step > start_step else 0.0
+    res = TrainResult(out=out, step=step, steps=cfg.steps,
+                      checkpoints=[s for s in ckpts if s <= step], losses=losses, seconds=secs,
+                      images_per_s=ips, finished=finished, device=device)
+    atomic_write_json(out / "train.json", {**res.to_dict(), "losses": losses, "amp": amp,
+                                           "compile": compile})
+    return res
+
+
+def load_checkpoint_model(out: str | os.PathLike, step: int, cfg: TrainConfig,
+                          device: str = "cpu"):
+    """The U-Net of run folder ``out`` at checkpoint ``step`` (eval mode); refuses a checkpoint
+    whose configuration hash differs from ``cfg``'s."""
+    import torch
+
+    from .unet import UNet
+
+    path = checkpoint_path(Path(out), step)
+    st = torch.load(path, map_location=device, weights_only=False)
+    if st.get("identity_hash") != cfg.identity_hash():
+        raise ValueError(f"checkpoint: {path} was made with another configuration (hash "
+                         f"{st.get('identity_hash')} != {cfg.identity_hash()})")
+    model = UNet(cfg.unet).to(device)
+    model.load_state_dict(st["model"])
+    model.eval()
+    return model
