@@ -442,49 +442,50 @@ def extensive_density(lam, nodes: ExtensiveNodes, *, eta: float = 1e-7, tol: flo
                             residual=RES, converged=ST == 0, status=ST)
 
 
-def adaptive_density(nodes: ExtensiveNodes, lo: float, hi: float, *, n0: int = 200,
-                     eta: float = 1e-7, rtol: float = 2e-4, max_points: int = 6000
+def adaptive_density(nodes: ExtensiveNodes, lo: float, hi: float, *, n0: int = 400,
+                     eta: float = 1e-7, rtol: float = 1e-5, max_points: int = 8000
                      ) -> ExtensiveDensity:
     """:func:`extensive_density` on a grid refined where the density is poorly resolved.
 
-    Starts from ``n0`` equispaced points on ``[lo, hi]`` and bisects every interval whose
-    trapezoid mass differs from the mass of its two halves by more than ``rtol`` (absolute, in
-    units of the total mass 1), until no interval is refined or ``max_points`` is reached.
-    Used for CDFs (KS distances) where inverse-square-root edges and narrow bulks near ``s̄²``
-    need a fine grid.
+    Starts from ``n0`` equispaced points on ``[lo, hi]``; an interval is bisected when the
+    trapezoid mass on it differs from that of its two halves by more than ``rtol`` (absolute, in
+    units of the total mass 1); only the halves of bisected intervals are examined again, until
+    none is bisected or ``max_points`` is reached. Used for CDFs (KS distances), where the
+    inverse-square-root edge and the narrow bulk near ``s̄²`` need a fine grid.
     """
     lo, hi = float(lo), float(hi)
     if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
         raise ValueError(f"need finite lo < hi, got lo={lo}, hi={hi}")
     n0 = _check_positive_int("n0", n0, 3)
+    rtol = _check_pos_float("rtol", rtol)
     lam = np.linspace(lo, hi, n0)
     dens = extensive_density(lam, nodes, eta=eta)
-    lam_all, den_all, q_all = dens.lam, dens.density, dens.q
-    res_all, st_all = dens.residual, dens.status
-    while lam_all.size < max_points:
-        mid = 0.5 * (lam_all[1:] + lam_all[:-1])
+    pts = {float(l_): (float(dv), complex(qv), float(rv), int(sv)) for l_, dv, qv, rv, sv in
+           zip(dens.lam, dens.density, dens.q, dens.residual, dens.status)}
+    cand = list(zip(lam[:-1], lam[1:]))
+    while cand and len(pts) < max_points:
+        a_ = np.array([c[0] for c in cand])
+        b_ = np.array([c[1] for c in cand])
+        mid = 0.5 * (a_ + b_)
         dm = extensive_density(mid, nodes, eta=eta)
-        h = np.diff(lam_all)
-        coarse = 0.5 * h * (den_all[1:] + den_all[:-1])
-        fine = 0.25 * h * (den_all[1:] + 2 * dm.density + den_all[:-1])
-        bad = np.abs(coarse - fine) > rtol
-        bad &= h > 1e-12 * (1 + abs(hi))
-        if not np.any(bad):
-            break
-        budget = max_points - lam_all.size
-        idx = np.flatnonzero(bad)
-        if idx.size > budget:
-            idx = idx[np.argsort(-np.abs(coarse - fine)[idx])[:budget]]
-        lam_all = np.concatenate([lam_all, mid[idx]])
-        den_all = np.concatenate([den_all, dm.density[idx]])
-        q_all = np.concatenate([q_all, dm.q[idx]])
-        res_all = np.concatenate([res_all, dm.residual[idx]])
-        st_all = np.concatenate([st_all, dm.status[idx]])
-        order = np.argsort(lam_all)
-        lam_all, den_all, q_all = lam_all[order], den_all[order], q_all[order]
-        res_all, st_all = res_all[order], st_all[order]
-    return ExtensiveDensity(lam=lam_all, density=den_all, q=q_all, eta=eta, residual=res_all,
-                            converged=st_all == 0, status=st_all)
+        da = np.array([pts[float(x)][0] for x in a_])
+        db = np.array([pts[float(x)][0] for x in b_])
+        h = b_ - a_
+        coarse = 0.5 * h * (da + db)
+        fine = 0.25 * h * (da + 2 * dm.density + db)
+        err = np.abs(coarse - fine)
+        for i, mval in enumerate(mid):
+            pts[float(mval)] = (float(dm.density[i]), complex(dm.q[i]), float(dm.residual[i]),
+                                int(dm.status[i]))
+        bad = np.flatnonzero((err > rtol) & (h > 1e-12 * (1 + abs(hi))))
+        bad = bad[np.argsort(-err[bad])][: max(0, (max_points - len(pts)) // 2)]
+        cand = sorted([(a_[i], mid[i]) for i in bad] + [(mid[i], b_[i]) for i in bad])
+    keys = np.array(sorted(pts))
+    vals = [pts[k] for k in keys]
+    st = np.array([v[3] for v in vals])
+    return ExtensiveDensity(lam=keys, density=np.array([v[0] for v in vals]),
+                            q=np.array([v[1] for v in vals]), eta=eta,
+                            residual=np.array([v[2] for v in vals]), converged=st == 0, status=st)
 
 
 # --------------------------------------------------------------------------- real axis, edges
@@ -780,3 +781,114 @@ def outliers(nodes: ExtensiveNodes, d: int, *, tol: float = 1e-11,
     return Outliers(locations=np.array(locs), classes=np.array(cls, dtype=int),
                     class_weights=np.array(cw).reshape(-1, C), edge=edge.edge,
                     n_at_edge=n_out, eig_at_edge=ev_e, d=d, t=nodes.t)
+
+
+# --------------------------------------------------------------------------- speciation
+@dataclass
+class SpeciationTimes:
+    """Speciation times from the outlier equation (THEORY.md §7, order-one threshold).
+
+    ``times`` (k,): diffusion time (OU time ``t``) at which the ``k``-th eigenvalue of
+    ``𝓜(λ_+)`` (``λ_+`` the upper bulk edge) crosses zero, i.e. an outlier of ``U`` merges into
+    the bulk; ``classes`` (k,) the class each belongs to (assignment maximising the total
+    null-vector weight, one outlier per class); ``class_times`` (C,) the time for each class
+    (``inf`` if no outlier was assigned to it, i.e. it never separates in ``[t_min, t_max]``);
+    ``leading_order`` (C,) ``½ log(ρ_c ‖μ_c‖²)``; ``d`` the dimension.
+    """
+
+    times: np.ndarray
+    classes: np.ndarray
+    class_weights: np.ndarray
+    class_times: np.ndarray
+    leading_order: np.ndarray
+    d: int
+    t_range: tuple
+
+    def to_dict(self) -> dict:
+        return {"times": self.times, "classes": self.classes,
+                "class_weights": self.class_weights, "class_times": self.class_times,
+                "leading_order": self.leading_order, "d": self.d, "t_range": self.t_range}
+
+
+def _edge_matrix(mixture, features, t, d, order, rule, tol):
+    nodes = gaussian_nodes(mixture, features, t, order=order, rule=rule)
+    e = upper_edge(nodes, tol=tol)
+    return outlier_matrix(e.edge, nodes, d, e.x), nodes
+
+
+def speciation_time(mixture: Mixture, features: RandomFeatures, d: int, *,
+                    t_min: float | None = None, t_max: float | None = None, order: int = 20,
+                    rule: str = "hermite", tol: float = 1e-6) -> SpeciationTimes:
+    """Speciation time of each class: when its outlier leaves the upper bulk edge (THEORY.md §7).
+
+    ``t_s`` solves ``μ_k(𝓜(λ_+(t); t)) = 0`` (``μ_k`` the ``k``-th eigenvalue, ``λ_+`` the upper
+    edge of the bulk, both from THEORY.md §6 with ``E_m`` by ``order``-point quadrature per axis
+    of the Gaussian law of ``m``): for ``t < t_s`` the outlier is above the edge. Brent's method
+    in ``t`` to ``tol``, bracketed by ``[t_min, t_max]`` (default: the leading-order
+    ``½ log(ρ_c ‖μ_c‖²)`` range widened by 2.5 on each side, ``t_min ≥ 0.02``). Classes with
+    ``norms2 = 0`` have no outlier. Cost: ~2 × 15 bulk-edge solves per class.
+    """
+    from scipy.optimize import brentq
+
+    _check_mixture(mixture)
+    _check_features(features)
+    d = _check_d(d)
+    order = _check_positive_int("order", order, 2, 400)
+    tol = _check_pos_float("tol", tol)
+    rho = np.asarray(mixture.weights)
+    n2 = np.asarray(mixture.norms2)
+    with np.errstate(divide="ignore"):
+        lead = np.where(n2 > 0, 0.5 * np.log(rho * n2 * d), -np.inf)
+    if not np.any(n2 > 0):
+        raise ValueError("speciation_time needs at least one extensive centroid (norms2 > 0), "
+                         f"got norms2 = {list(mixture.norms2)}")
+    finite = lead[np.isfinite(lead)]
+    lo = max(0.02, float(finite.min()) - 2.5) if t_min is None else check_time(t_min, "t_min")
+    hi = float(finite.max()) + 2.5 if t_max is None else check_time(t_max, "t_max")
+    if hi <= lo:
+        raise ValueError(f"need t_min < t_max, got t_min={lo}, t_max={hi}")
+    cache = {}
+
+    def eigs(t):
+        if t not in cache:
+            Mt, _ = _edge_matrix(mixture, features, t, d, order, rule, 1e-11)
+            cache[t] = np.linalg.eigh(Mt)
+        return cache[t]
+
+    ev_lo = eigs(lo)[0]
+    n_out = int(np.sum(ev_lo < 0))
+    for _ in range(6):
+        if np.sum(eigs(hi)[0] < 0) == 0:
+            break
+        hi += 2.0
+    times, weights = [], []
+    C = mixture.n_classes
+    for k in range(n_out):
+        if eigs(hi)[0][k] < 0:
+            continue
+        ts = brentq(lambda t, k=k: eigs(t)[0][k], lo, hi, xtol=tol)
+        vec = eigs(ts)[1][:, k]
+        nodes = gaussian_nodes(mixture, features, ts, order=2, rule=rule)
+        times.append(ts)
+        weights.append(_class_weights(vec, C, nodes.rank))
+    times = np.array(times)
+    W = np.array(weights).reshape(-1, C)
+    classes = np.full(times.size, -1, dtype=int)
+    class_times = np.full(C, np.inf)
+    if times.size:
+        import itertools
+
+        best, best_perm = -1.0, None
+        k_use = min(times.size, C)
+        for outs in itertools.permutations(range(times.size), k_use):
+            for cls_perm in itertools.permutations(range(C), k_use):
+                score = sum(W[o, c] for o, c in zip(outs, cls_perm))
+                if score > best:
+                    best, best_perm = score, (outs, cls_perm)
+        for o, c in zip(*best_perm):
+            classes[o] = c
+            class_times[c] = times[o]
+    order_idx = np.argsort(-times)
+    return SpeciationTimes(times=times[order_idx], classes=classes[order_idx],
+                           class_weights=W[order_idx], class_times=class_times,
+                           leading_order=lead, d=d, t_range=(lo, hi))
