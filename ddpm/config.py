@@ -183,14 +183,27 @@ def check_same_identity(saved: dict, asked: dict, where: str) -> None:
 
 
 def checkpoint_steps(steps: int, n_checkpoints: int = 32, first: int = 1) -> list[int]:
-    """Log-spaced checkpoint steps (paper App. J.1: 32 log-spaced checkpoints):
-    ``round(first · (steps/first)^(k/(K−1)))`` for ``k = 0..K−1``, duplicates removed, the last
-    one always ``steps``. Fewer than ``K`` when ``steps`` is small."""
+    """Log-spaced checkpoint steps (paper App. J.1: 32 log-spaced checkpoints).
+
+    ``round(first · (steps/first)^(k/(M−1)))``, ``k = 0..M−1``, duplicates (from rounding small
+    steps) removed, with the smallest ``M >= K`` that leaves ``min(K, steps − first + 1)``
+    distinct steps; the last one is always ``steps``.
+    """
     import numpy as np
 
-    if n_checkpoints == 1:
+    want = min(int(n_checkpoints), int(steps) - int(first) + 1)
+    if want <= 1:
         return [int(steps)]
-    s = np.unique(np.rint(np.geomspace(first, steps, n_checkpoints)).astype(int))
-    s = s[(s >= 1) & (s <= steps)]
-    out = sorted(set(s.tolist()) | {int(steps)})
-    return out
+    m = want
+    while True:
+        s = np.unique(np.rint(np.geomspace(first, steps, m)).astype(np.int64))
+        if len(s) >= want:
+            break
+        m += 1
+    s = s.tolist()
+    # Too many after the last increment: drop interior points nearest their neighbours in log.
+    while len(s) > want:
+        gaps = np.diff(np.log(s))
+        j = int(np.argmin(gaps[:-1] + gaps[1:])) + 1
+        s.pop(j)
+    return [int(v) for v in s]
