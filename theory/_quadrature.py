@@ -81,7 +81,7 @@ def dact(code, x):
 
 
 # ------------------------------------------------------------------ step selection
-def trapezoid_step(code: int, s: float, sqrt_delta: float) -> float:
+def trapezoid_step(code: int, s: float, sqrt_delta: float, log_eps: float = LOG_EPS) -> float:
     """Trapezoidal step δ (in the variable ``u``) for ``E_u g(u)``, ``u ~ N(m, s²)``.
 
     The integrands are ``g(u) = Σ_j w_j σ(u + √Δ y_j)^{1,2}`` (lattice functions): their
@@ -96,18 +96,18 @@ def trapezoid_step(code: int, s: float, sqrt_delta: float) -> float:
     * relu: lattice functions contain ``Φ(u/√Δ)``, growth ``e^{Y²/Δ}`` once squared:
       ``δ = π√2 / √(LOG_EPS (1/s² + 2/Δ))``.
     """
-    gauss = math.pi * math.sqrt(2.0) * s / math.sqrt(LOG_EPS)
+    gauss = math.pi * math.sqrt(2.0) * s / math.sqrt(log_eps)
     if code == 0:
         y0 = 0.95 * math.pi / 2
         ystar = 2 * math.pi * s * s / gauss
         if ystar <= y0:
             return gauss
-        return min(gauss, 2 * math.pi * y0 / (LOG_EPS + y0 * y0 / (2 * s * s)))
+        return min(gauss, 2 * math.pi * y0 / (log_eps + y0 * y0 / (2 * s * s)))
     if code == 1:
-        return math.pi * math.sqrt(2.0) / math.sqrt(LOG_EPS * (1.0 / (s * s) + 4.0))
+        return math.pi * math.sqrt(2.0) / math.sqrt(log_eps * (1.0 / (s * s) + 4.0))
     if code == 2:
         d2 = max(sqrt_delta * sqrt_delta, 1e-300)
-        return math.pi * math.sqrt(2.0) / math.sqrt(LOG_EPS * (1.0 / (s * s) + 2.0 / d2))
+        return math.pi * math.sqrt(2.0) / math.sqrt(log_eps * (1.0 / (s * s) + 2.0 / d2))
     return gauss
 
 

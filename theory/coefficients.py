@@ -117,7 +117,7 @@ def _check_inputs(activation, m, sigma2, t, method):
     except ValueError:
         raise ValueError(f"m (shape {m_arr.shape}) and sigma2 (shape {s_arr.shape}) do not "
                          f"broadcast") from None
-    return t, np.ascontiguousarray(m_b, dtype=float), np.ascontiguousarray(s_b, dtype=float)
+    return t, np.array(m_b, dtype=float), np.array(s_b, dtype=float)
 
 
 # ------------------------------------------------------------------ evaluators
@@ -333,3 +333,114 @@ def _eval_table(evaluate, m: np.ndarray, scale: float):
             return out
         width *= 0.5
     return None
+
+
+# ------------------------------------------------------------------ high precision (mpmath)
+def coefficients_mp(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *, dps: int = 30,
+                    method: str = "quadrature") -> dict:
+    """The coefficients of :func:`coefficients` at ``dps`` significant digits (mpmath), scalars.
+
+    ``method="quadrature"`` (default, any activation): the definitions of THEORY.md §4
+    integrated with the nested trapezoidal rule of :mod:`theory._quadrature` in mpmath
+    arithmetic, with the aliasing budget ``LOG_EPS = (dps + 5) ln 10`` and truncation
+    ``L = √(2 LOG_EPS)``, so the rule error is below ``10^{−dps}``. The inner (noise) integrals of
+    ReLU use the truncated-Gaussian moments ``E_y[(u + √Δy)^k; y > −u/√Δ]`` (exact), so the
+    Owen's-T closed forms are checked independently. ``method="closed"``: the SymPy closed forms
+    of :mod:`theory.activations` evaluated with mpmath (linear, ReLU, erf).
+
+    Returns ``{"mu0", "a", "b", "v2", "s2"}`` as ``mpmath.mpf`` (precision ``dps``). The
+    arguments ``m, sigma2, t`` are converted with ``mpmath.mpf`` (pass strings for exact
+    decimals).
+    """
+    import mpmath
+
+    check_activation(activation)
+    check_time(float(t))
+    if isinstance(dps, bool) or int(dps) != dps or not 15 <= int(dps) <= 1000:
+        raise ValueError(f"dps must be an integer in [15, 1000], got {dps!r}")
+    if method not in ("quadrature", "closed"):
+        raise ValueError(f"method must be 'quadrature' or 'closed', got {method!r}")
+    if method == "closed" and activation not in CLOSED_FORMS:
+        raise ValueError(f"method='closed': activation {activation!r} has no closed form "
+                         f"(closed forms exist for {CLOSED_FORMS})")
+    if not math.isfinite(float(m)):
+        raise ValueError(f"m must be finite, got {m!r}")
+    if not (math.isfinite(float(sigma2)) and float(sigma2) > 0):
+        raise ValueError(f"sigma2 must be finite and > 0, got {sigma2!r}")
+    dps = int(dps)
+    with mpmath.workdps(dps + 6):
+        mm, s2v, tt = mpmath.mpf(m), mpmath.mpf(sigma2), mpmath.mpf(t)
+        if method == "closed":
+            from theory.activations import lambdify_mp, symbolic_coefficients
+
+            res = {k: lambdify_mp(v)(mm, s2v, tt)
+                   for k, v in symbolic_coefficients(activation).items()}
+        else:
+            res = _mp_quadrature(activation, mm, s2v, tt, dps)
+    with mpmath.workdps(dps):
+        return {k: +mpmath.mpf(v) for k, v in res.items()}
+
+
+def _mp_quadrature(activation, m, sigma2, t, dps):
+    import mpmath as mp
+
+    from theory import _quadrature as q
+
+    code = q.CODES[activation]
+    log_eps = (dps + 5) * math.log(10.0)
+    L = math.sqrt(2 * log_eps)
+    e2 = mp.exp(-2 * t)
+    D = 1 - e2
+    sd = mp.sqrt(D)
+    s = mp.sqrt(e2 * sigma2)
+    fs, fsd = float(s), float(sd)
+    sig = {"tanh": mp.tanh, "erf": mp.erf, "relu": lambda v: v if v > 0 else mp.zero,
+           "linear": lambda v: v}[activation]
+    one = mp.mpf(1)
+    two_over_sqrtpi = 2 / mp.sqrt(mp.pi)
+    dsig = {"tanh": lambda v: 1 - mp.tanh(v) ** 2,
+            "erf": lambda v: two_over_sqrtpi * mp.exp(-v * v),
+            "relu": lambda v: one if v > 0 else mp.zero, "linear": lambda v: one}[activation]
+    inv_sqrt2pi = 1 / mp.sqrt(2 * mp.pi)
+
+    def nodes(h):
+        J = int(math.floor(L / h))
+        hh = mp.mpf(h)
+        zs = [hh * j for j in range(-J, J + 1)]
+        return zs, [hh * mp.exp(-zz * zz / 2) * inv_sqrt2pi for zz in zs]
+
+    if activation != "relu":
+        h_in = min(q.trapezoid_step(code, fsd, fsd, log_eps) / fsd,
+                   math.pi * math.sqrt(2.0) / math.sqrt(log_eps))
+        yn, yw = nodes(h_in)
+
+    def inner(u):
+        if activation == "relu":
+            # truncated Gaussian moments above the kink y* = −u/√Δ
+            ys = -u / sd
+            Pv = mp.ncdf(-ys)          # P(y > y*)
+            ph = mp.npdf(ys)           # φ(y*)
+            E1, Ey, Ey2 = Pv, ph, ys * ph + Pv          # E[1], E[y], E[y²] on y > y*
+            Ey3 = (ys * ys + 2) * ph                      # E[y³] on y > y*
+            f = u * E1 + sd * Ey
+            ell = u * Ey + sd * Ey2
+            P = E1
+            # R = E[(σ − f − ℓ y)²] = E σ² − f² − ℓ² (projection onto 1, y)
+            Es2 = u * u * E1 + 2 * u * sd * Ey + D * Ey2
+            R = Es2 - f * f - ell * ell
+            return f, P, ell, R
+        vals = [sig(u + sd * yy) for yy in yn]
+        f = mp.fsum(w * v for w, v in zip(yw, vals))
+        P = mp.fsum(w * dsig(u + sd * yy) for w, yy in zip(yw, yn))
+        ell = mp.fsum(w * yy * v for w, yy, v in zip(yw, yn, vals))
+        R = mp.fsum(w * (v - f - ell * yy) ** 2 for w, yy, v in zip(yw, yn, vals))
+        return f, P, ell, R
+
+    h_out = q.trapezoid_step(code, fs, fsd, log_eps) / fs
+    xn, xw = nodes(h_out)
+    tab = [inner(m + s * xx) for xx in xn]
+    mu0 = mp.fsum(w * r[0] for w, r in zip(xw, tab))
+    a = mp.fsum(w * r[1] for w, r in zip(xw, tab))
+    v2 = mp.fsum(w * (r[0] - mu0 - a * s * xx) ** 2 for w, xx, r in zip(xw, xn, tab))
+    s2 = mp.fsum(w * (r[3] + (r[2] - sd * a) ** 2) for w, r in zip(xw, tab))
+    return {"mu0": mu0, "a": a, "b": sd * a, "v2": v2, "s2": s2}

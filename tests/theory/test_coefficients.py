@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from theory.coefficients import class_coefficients, coefficients
+from theory.coefficients import class_coefficients, coefficients, coefficients_mp
 from theory.params import Mixture, delta_t
 
 M = np.array([0.0, 0.3, -0.7, 1.5, -3.0])
@@ -115,3 +115,110 @@ def test_table_path_matches_direct():
     d = _evaluate("tanh", sub, np.full(sub.size, 2.0), 0.2, False, table=False)
     for j, k in enumerate(("mu0", "a", "v2", "s2")):
         np.testing.assert_allclose(getattr(c, k)[:500], d[:, j], rtol=0, atol=1e-13)
+
+
+# ---------------------------------------------------------------- high precision (mpmath)
+MP_POINTS = [(0.7, 4.0, 0.1), (-2.0, 0.25, 1.0)]
+
+
+def _rel_err(x, ref, scale):
+    return abs(float(x) - float(ref)) / max(abs(float(ref)), scale)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("act", ["tanh", "erf", "relu", "linear"])
+def test_float64_against_mpmath_50_digits(act):
+    # Issue 3: float64 (closed forms for erf/ReLU/linear, quadrature for tanh) vs the mpmath
+    # path at 50 digits (nested trapezoidal rule with error < 1e-55, independent of the closed
+    # forms): ≤ 1e-12 relative. v², s², μ0 are differences/odd integrals that can be ≪ 1 (μ0 = 0
+    # at m = 0 for odd σ), so their error is measured relative to max(|ref|, Var σ(h)) — the
+    # natural scale they are pieces of.
+    for mm, s2, t in MP_POINTS:
+        ref = coefficients_mp(act, mm, s2, t, dps=50)
+        c = coefficients(act, mm, s2, t)
+        var = float(c.var_sigma)
+        for k in ("mu0", "a", "b", "v2", "s2"):
+            assert _rel_err(getattr(c, k), ref[k], var) <= 1e-12, (k, mm, s2, t)
+
+
+@pytest.mark.parametrize("act", ["erf", "relu"])
+def test_symbolic_closed_forms_at_high_precision(act):
+    # The SymPy closed forms evaluated at 40 digits against the independent mpmath quadrature
+    # at 40 digits: agreement to 1e-35 shows the derivation (not just float64 round-off) is right.
+    mm, s2, t = (0.7, 4.0, 0.1) if act == "relu" else (-0.4, 0.5, 0.3)
+    q = coefficients_mp(act, mm, s2, t, dps=40)
+    cf = coefficients_mp(act, mm, s2, t, dps=40, method="closed")
+    for k in q:
+        assert abs(q[k] - cf[k]) <= 1e-35, (k, q[k], cf[k])
+
+
+def test_coefficients_mp_bad_inputs():
+    with pytest.raises(ValueError, match="dps"):
+        coefficients_mp("tanh", 0.0, 1.0, 0.1, dps=5)
+    with pytest.raises(ValueError, match="closed"):
+        coefficients_mp("tanh", 0.0, 1.0, 0.1, method="closed")
+    with pytest.raises(ValueError, match="sigma2"):
+        coefficients_mp("erf", 0.0, -1.0, 0.1)
+
+
+# ---------------------------------------------------------------- Monte Carlo
+@pytest.mark.parametrize("act", ["tanh", "relu"])
+def test_monte_carlo_10_6_draws(act):
+    # Issue 3: 10^6 Gaussian draws; each MC estimate within 5 standard errors. Estimators:
+    # μ0, a from h = m + Γz; v² + a²s² = Var_u f(u) from pairs h1, h2 sharing u (E σ(h1)σ(h2) −
+    # (E σ)²); Var σ(h) for the sum of the four pieces.
+    rng = np.random.default_rng(2024)
+    mm, s2, t = 0.4, 2.0, 0.2
+    N = 10 ** 6
+    e2 = math.exp(-2 * t)
+    D = delta_t(t)
+    sig = np.tanh if act == "tanh" else (lambda v: np.maximum(v, 0.0))
+    dsig = (lambda v: 1 - np.tanh(v) ** 2) if act == "tanh" else (lambda v: (v > 0) * 1.0)
+    u = mm + math.sqrt(e2 * s2) * rng.standard_normal(N)
+    h1 = u + math.sqrt(D) * rng.standard_normal(N)
+    h2 = u + math.sqrt(D) * rng.standard_normal(N)
+    c = coefficients(act, mm, s2, t)
+    checks = []
+    s1 = sig(h1)
+    checks.append((s1, float(c.mu0)))
+    checks.append((dsig(h1), float(c.a)))
+    # Var_u f = E σ(h1)σ(h2) − μ0², the estimator uses the exact μ0 (its own error is covered)
+    checks.append((s1 * sig(h2) - float(c.mu0) ** 2, float(c.v2 + c.a ** 2 * e2 * s2)))
+    checks.append(((s1 - float(c.mu0)) ** 2, float(c.var_sigma)))
+    for samples, exact in checks:
+        se = samples.std() / math.sqrt(N)
+        assert abs(samples.mean() - exact) <= 5 * se, (samples.mean(), exact, se)
+
+
+# ---------------------------------------------------------------- SymPy layer
+def test_symbolic_linear_derivation_and_latex():
+    import sympy as sp
+
+    from theory import activations as A
+
+    co = A.symbolic_coefficients("linear")
+    assert sp.simplify(co["mu0"] - A.m) == 0
+    assert co["a"] == 1 and co["v2"] == 0 and co["s2"] == 0
+    assert sp.simplify(co["b"] - sp.sqrt(1 - sp.exp(-2 * A.t))) == 0
+    for name in ("tanh", "erf", "relu"):
+        tex = A.latex_coefficients(name)
+        assert set(tex) == {"mu0", "a", "b", "v2", "s2"} and all(tex.values())
+    assert "T\\left(" in A.latex_coefficients("erf")["v2"]  # Owen's T printed
+    assert "\\int" in A.latex_coefficients("tanh")["v2"]     # Gaussian integral for tanh
+
+
+def test_price_theorem_for_erf_closed_form():
+    # Price's theorem: ∂J/∂c = E σ'(h1) σ'(h2), which for erf is the Gaussian integral
+    # (4/π) [(A + 2c)(A − 2c)]^{-1/2} exp(−2m²/(A + 2c)), A = 1 + 2Γ². Differentiate the
+    # SymPy J(c) (through Owen's T) and compare numerically at a point (1e-12: float evalf).
+    import sympy as sp
+
+    from theory import activations as A
+
+    J = A.J_expr("erf")
+    dJ = sp.diff(J, A.c)
+    Aexpr = 1 + 2 * A.GAMMA2
+    ref = 4 / sp.pi / sp.sqrt((Aexpr + 2 * A.c) * (Aexpr - 2 * A.c)) * sp.exp(
+        -2 * A.m ** 2 / (Aexpr + 2 * A.c))
+    pt = {A.m: 0.3, A.sigma2: 1.5, A.t: 0.2, A.c: 0.4}
+    assert abs(float(dJ.evalf(20, subs=pt)) - float(ref.evalf(20, subs=pt))) < 1e-12

@@ -1,0 +1,241 @@
+"""Activations as SymPy objects and the GEP coefficients as SymPy expressions (THEORY.md §4).
+
+For each activation ``σ`` (:data:`theory.params.ACTIVATIONS`) :func:`symbolic_coefficients`
+returns ``μ0, a, b, v², s²`` as SymPy expressions of the symbols ``m``, ``sigma2``, ``t``
+(:data:`m`, :data:`sigma2`, :data:`t`) that can be printed with ``sympy.latex`` and evaluated to
+any precision (``expr.evalf(n, subs=...)`` or :func:`lambdify_mp`).
+
+Notation: ``e2 = e^{−2t}``, ``Δ = 1 − e2``, ``s² = e2 σ²`` (data variance of the
+pre-activation), ``Γ² = s² + Δ``; ``h1, h2 ~ N(m, Γ²)`` with covariance ``c``;
+``J(c) = E σ(h1) σ(h2)``. Then ``μ0 = E σ(h)``, ``a = E σ'(h)``, ``b = √Δ a``,
+``v² = J(s²) − μ0² − a² s²`` (``E_u f(u)² = J(s²)``: two noisy copies sharing ``u``),
+``s² = J(Γ²) − J(s²) − Δ a²`` (``J(Γ²) = E σ(h)²``).
+
+Closed forms (derived here; checked in tests/theory/test_coefficients.py against quadrature and
+mpmath, and symbolically via Price's theorem ``∂J/∂c = E σ'(h1) σ'(h2)``):
+
+* **linear** ``σ = x``: ``J(c) = m² + c`` ⇒ ``μ0 = m``, ``a = 1``, ``v² = s² = 0`` (SymPy
+  integrates the Gaussian integrals itself, :func:`derive_linear`).
+* **erf** ``σ = erf(x)``: ``erf(h) = 2Φ(√2 h) − 1``, so with ``ζ ~ N(0,1)`` independent,
+  ``E Φ(√2 h) = P(ζ − √2 h ≤ 0) = Φ(k)``, ``A = 1 + 2Γ²``, ``k = √2 m/√A``; for the pair,
+  ``(ζ_i − √2 h_i)`` are bivariate normal with correlation ``r(c) = 2c/A``, hence
+  ``J(c) = 4 Φ₂(k, k; r) − 4Φ(k) + 1`` and with Owen's identity
+  ``Φ₂(k, k; r) = Φ(k) − 2 T(k, √((1−r)/(1+r)))``:
+  ``μ0 = erf(m/√A)``, ``a = 2/√(πA) · e^{−m²/A}``, ``J(c) = 1 − 8 T(k, √((A − 2c)/(A + 2c)))``.
+  At ``m = 0``: ``J(c) = (2/π) arcsin(2c/A)`` (the classical erf kernel).
+* **ReLU** ``σ = max(x, 0)``: ``α = m/Γ``, ``ρ = c/Γ²``, ``β = √((1−ρ)/(1+ρ))``,
+  ``L = Φ₂(α, α; ρ) = Φ(α) − 2T(α, β)``; truncated bivariate-normal moments (Rosenbaum 1961)
+  give ``J = m² L + 2mΓ(1+ρ) φ(α) Φ(αβ) + Γ²[ρL − 2ρα φ(α)Φ(αβ) + √(1−ρ²)/√(2π)
+  φ(α√(2/(1+ρ)))]``; ``μ0 = mΦ(α) + Γφ(α)``, ``a = Φ(α)``, ``E σ² = (m² + Γ²)Φ(α) + mΓφ(α)``.
+  At ``m = 0``: ``J = Γ²(√(1−ρ²) + (π − arccos ρ) ρ)/(2π)`` (the arc-cosine kernel).
+* **tanh**: no closed form; Gaussian integrals (unevaluated ``sympy.Integral``), evaluated by
+  :mod:`theory._quadrature` (float64) or :func:`theory.coefficients.coefficients_mp`.
+
+``T(h, a) = (1/2π) ∫_0^a e^{−h²(1+x²)/2}/(1+x²) dx`` is Owen's T function (:class:`OwensT`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from theory.params import ACTIVATIONS
+
+#: symbols of the coefficient expressions
+m = sp.Symbol("m", real=True)
+sigma2 = sp.Symbol("sigma2", positive=True)
+t = sp.Symbol("t", positive=True)
+x = sp.Symbol("x", real=True)
+z = sp.Symbol("z", real=True)
+y = sp.Symbol("y", real=True)
+c = sp.Symbol("c", nonnegative=True)
+
+E2 = sp.exp(-2 * t)
+DELTA = 1 - E2
+S2 = E2 * sigma2
+GAMMA2 = S2 + DELTA
+
+
+def std_normal_pdf(v):
+    return sp.exp(-v ** 2 / 2) / sp.sqrt(2 * sp.pi)
+
+
+def std_normal_cdf(v):
+    return (1 + sp.erf(v / sp.sqrt(2))) / 2
+
+
+class OwensT(sp.Function):
+    """Owen's T function ``T(h, a) = (1/2π) ∫_0^a exp(−h²(1+x²)/2)/(1+x²) dx``.
+
+    ``T(0, a) = atan(a)/(2π)``, ``T(h, 0) = 0``. Evaluates numerically through mpmath
+    (``evalf``), rewrites as its integral (``.rewrite(sp.Integral)``), prints as ``T(h, a)``.
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, h, a):
+        if a.is_zero:
+            return sp.S.Zero
+        if h.is_zero:
+            return sp.atan(a) / (2 * sp.pi)
+        return None
+
+    def _eval_rewrite_as_Integral(self, h, a, **kwargs):
+        xx = sp.Dummy("x")
+        return sp.Integral(sp.exp(-h ** 2 * (1 + xx ** 2) / 2) / (1 + xx ** 2), (xx, 0, a)) / (
+            2 * sp.pi)
+
+    def _eval_evalf(self, prec):
+        import mpmath
+
+        h, a = (arg._to_mpmath(prec) for arg in (self.args[0].evalf(prec),
+                                                  self.args[1].evalf(prec)))
+        with mpmath.workprec(prec):
+            val = owens_t_mp(h, a)
+        return sp.Float._new(mpmath.mpf(val)._mpf_, prec)
+
+    def fdiff(self, argindex=2):
+        h, a = self.args
+        if argindex == 2:
+            return sp.exp(-h ** 2 * (1 + a ** 2) / 2) / (2 * sp.pi * (1 + a ** 2))
+        xx = sp.Dummy("x")
+        return sp.Integral(-h * sp.exp(-h ** 2 * (1 + xx ** 2) / 2), (xx, 0, a)) / (2 * sp.pi)
+
+    def _latex(self, printer):
+        return r"T\left(%s, %s\right)" % (printer._print(self.args[0]),
+                                         printer._print(self.args[1]))
+
+
+def owens_t_mp(h, a):
+    """Owen's T at the current mpmath precision (tanh-sinh quadrature on ``[0, a]``)."""
+    import mpmath
+
+    h = mpmath.mpf(h)
+    a = mpmath.mpf(a)
+    if a == 0:
+        return mpmath.mpf(0)
+    return mpmath.quad(lambda v: mpmath.exp(-h * h * (1 + v * v) / 2) / (1 + v * v),
+                       [0, a]) / (2 * mpmath.pi)
+
+
+# ---------------------------------------------------------------- activations
+def activation_expr(name: str) -> sp.Expr:
+    """``σ(x)`` as a SymPy expression of :data:`x`."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+    return {"tanh": sp.tanh(x), "erf": sp.erf(x), "relu": sp.Max(x, 0), "linear": x}[name]
+
+
+def activation_derivative(name: str, k: int = 1) -> sp.Expr:
+    """``σ^{(k)}(x)`` (ReLU: Heaviside step for k = 1, DiracDelta derivatives beyond)."""
+    if name == "relu":
+        if k == 0:
+            return sp.Max(x, 0)
+        return sp.diff(sp.Heaviside(x), x, k - 1)
+    return sp.diff(activation_expr(name), x, k)
+
+
+def gaussian_expectation(expr_of_x, mean, var):
+    """``E g(mean + √var z)`` as an unevaluated ``sympy.Integral`` over ``z``."""
+    return sp.Integral(expr_of_x.subs(x, mean + sp.sqrt(var) * z) * std_normal_pdf(z),
+                       (z, -sp.oo, sp.oo))
+
+
+# ---------------------------------------------------------------- J(c) and closed forms
+def _J_erf(cc):
+    A = 1 + 2 * GAMMA2
+    k = sp.sqrt(2) * m / sp.sqrt(A)
+    return 1 - 8 * OwensT(k, sp.sqrt((A - 2 * cc) / (A + 2 * cc)))
+
+
+def _J_relu(cc):
+    G = sp.sqrt(GAMMA2)
+    al = m / G
+    rho = cc / GAMMA2
+    beta = sp.sqrt((1 - rho) / (1 + rho))
+    L = std_normal_cdf(al) - 2 * OwensT(al, beta)
+    pa = std_normal_pdf(al)
+    Pab = std_normal_cdf(al * beta)
+    EZ = (1 + rho) * pa * Pab
+    EZZ = rho * L - 2 * rho * al * pa * Pab + sp.sqrt(1 - rho ** 2) * std_normal_pdf(
+        al * sp.sqrt(2 / (1 + rho))) / sp.sqrt(2 * sp.pi)
+    return m ** 2 * L + 2 * m * G * EZ + GAMMA2 * EZZ
+
+
+def J_expr(name: str, cc=c) -> sp.Expr:
+    """``J(c) = E σ(h1) σ(h2)``, ``h ~ N(m, Γ²)``, covariance ``c`` (closed form or integral)."""
+    if name == "linear":
+        return m ** 2 + cc
+    if name == "erf":
+        return _J_erf(cc)
+    if name == "relu":
+        return _J_relu(cc)
+    if name == "tanh":
+        # h1 = m + √c z + √(Γ²−c) y1, h2 = m + √c z + √(Γ²−c) y2: E_z [E_y σ]²
+        inner = sp.Integral(activation_expr(name).subs(
+            x, m + sp.sqrt(cc) * z + sp.sqrt(GAMMA2 - cc) * y) * std_normal_pdf(y),
+            (y, -sp.oo, sp.oo))
+        return sp.Integral(inner ** 2 * std_normal_pdf(z), (z, -sp.oo, sp.oo))
+    raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+
+
+def derive_linear() -> dict[str, sp.Expr]:
+    """Derive the linear coefficients by letting SymPy do the Gaussian integrals."""
+    h = m + sp.sqrt(GAMMA2) * z
+    pdf = std_normal_pdf(z)
+    mu0 = sp.simplify(sp.integrate(h * pdf, (z, -sp.oo, sp.oo)))
+    Es2 = sp.simplify(sp.integrate(h ** 2 * pdf, (z, -sp.oo, sp.oo)))
+    a = sp.Integer(1)
+    # E_u f(u)² with f(u) = u, u ~ N(m, s²)
+    u = m + sp.sqrt(S2) * z
+    Ef2 = sp.simplify(sp.integrate(u ** 2 * pdf, (z, -sp.oo, sp.oo)))
+    v2 = sp.simplify(Ef2 - mu0 ** 2 - a ** 2 * S2)
+    s2 = sp.simplify(Es2 - Ef2 - DELTA * a ** 2)
+    return {"mu0": mu0, "a": a, "b": sp.sqrt(DELTA) * a, "v2": v2, "s2": s2}
+
+
+@lru_cache(maxsize=None)
+def symbolic_coefficients(name: str) -> dict[str, sp.Expr]:
+    """``{"mu0", "a", "b", "v2", "s2"}`` as SymPy expressions of (m, sigma2, t) (THEORY.md §4).
+
+    Closed forms for linear, erf, ReLU (module docstring); unevaluated Gaussian integrals for
+    tanh. Print with ``sympy.latex(expr)``.
+    """
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+    if name == "linear":
+        return derive_linear()
+    if name == "erf":
+        A = 1 + 2 * GAMMA2
+        mu0 = sp.erf(m / sp.sqrt(A))
+        a = 2 / sp.sqrt(sp.pi * A) * sp.exp(-m ** 2 / A)
+    elif name == "relu":
+        G = sp.sqrt(GAMMA2)
+        mu0 = m * std_normal_cdf(m / G) + G * std_normal_pdf(m / G)
+        a = std_normal_cdf(m / G)
+    else:  # tanh
+        mu0 = gaussian_expectation(activation_expr(name), m, GAMMA2)
+        a = gaussian_expectation(activation_derivative(name), m, GAMMA2)
+    J_s = J_expr(name, S2)
+    J_G = J_expr(name, GAMMA2) if name != "tanh" else gaussian_expectation(
+        activation_expr(name) ** 2, m, GAMMA2)
+    if name == "relu":
+        G = sp.sqrt(GAMMA2)
+        J_G = (m ** 2 + GAMMA2) * std_normal_cdf(m / G) + m * G * std_normal_pdf(m / G)
+    v2 = J_s - mu0 ** 2 - a ** 2 * S2
+    s2 = J_G - J_s - DELTA * a ** 2
+    return {"mu0": mu0, "a": a, "b": sp.sqrt(DELTA) * a, "v2": v2, "s2": s2}
+
+
+def latex_coefficients(name: str) -> dict[str, str]:
+    """LaTeX of each coefficient (``sympy.latex``), plus the definitions used."""
+    names = {sigma2: r"\sigma^{2}"}
+    return {k: sp.latex(v, symbol_names=names) for k, v in symbolic_coefficients(name).items()}
+
+
+def lambdify_mp(expr: sp.Expr):
+    """A function ``(m, sigma2, t) -> mpmath.mpf`` evaluating a closed-form ``expr`` with mpmath
+    at the current ``mpmath.mp.dps`` (Owen's T by tanh-sinh quadrature)."""
+    return sp.lambdify((m, sigma2, t), expr, modules=[{"OwensT": owens_t_mp}, "mpmath"])
