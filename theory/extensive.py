@@ -600,15 +600,21 @@ def _fold(nodes, start: _RealPoint, direction: int, tol: float, upper_check: boo
 
 @dataclass
 class UpperEdge:
-    """Upper edge ``λ_+`` of the bulk and the (real) bulk solution there (THEORY.md §6)."""
+    """Upper edge ``λ_+`` of the bulk (THEORY.md §6).
+
+    ``edge``: the estimate (vertex of the parabola ``λ(q)`` through the last accepted real
+    points, or the last accepted point); ``lam_solved`` (≥ ``edge``, within ``tol``-ish): the
+    last point where the real solution ``x`` (and ``q``) was actually computed.
+    """
 
     edge: float
     x: np.ndarray
     q: float
     tol: float
+    lam_solved: float = math.nan
 
     def to_dict(self) -> dict:
-        return {"edge": self.edge, "q": self.q, "tol": self.tol}
+        return {"edge": self.edge, "q": self.q, "tol": self.tol, "lam_solved": self.lam_solved}
 
 
 def upper_edge(nodes: ExtensiveNodes, *, tol: float = 1e-11) -> UpperEdge:
@@ -622,7 +628,7 @@ def upper_edge(nodes: ExtensiveNodes, *, tol: float = 1e-11) -> UpperEdge:
     tol = _check_pos_float("tol", tol)
     far = _far_above(nodes)
     pt, est = _fold(nodes, far, -1, tol, True)
-    return UpperEdge(edge=est, x=pt.x, q=pt.q, tol=tol)
+    return UpperEdge(edge=min(est, pt.lam), x=pt.x, q=pt.q, tol=tol, lam_solved=pt.lam)
 
 
 # --------------------------------------------------------------------------- outliers
@@ -698,7 +704,7 @@ class _RealPath:
 
     def __init__(self, nodes, edge: UpperEdge):
         self.nodes = nodes
-        self.pts = [_RealPoint(edge.edge, np.asarray(edge.x, complex), edge.q, 1.0)]
+        self.pts = [_RealPoint(edge.lam_solved, np.asarray(edge.x, complex), edge.q, 1.0)]
 
     def solve(self, lam):
         near = min(self.pts, key=lambda p_: abs(p_.lam - lam))
@@ -749,7 +755,8 @@ def outliers(nodes: ExtensiveNodes, d: int, *, tol: float = 1e-11,
     C, r = nodes.n_classes, nodes.rank
     if edge is None:
         edge = upper_edge(nodes, tol=tol)
-    Me = outlier_matrix(edge.edge, nodes, d, edge.x)
+    lam0 = edge.lam_solved
+    Me = outlier_matrix(lam0, nodes, d, edge.x)
     ev_e = np.linalg.eigvalsh(Me)
     n_out = int(np.sum(ev_e < 0))
     path = _RealPath(nodes, edge)
@@ -761,7 +768,7 @@ def outliers(nodes: ExtensiveNodes, d: int, *, tol: float = 1e-11,
     if n_out:
         # an upper bracket: 𝓜 positive definite
         Fm = _outlier_features(nodes)
-        hi = edge.edge + 2.0 * nodes.psi_p * d * float(nodes.weights @ np.sum(Fm ** 2, axis=1)) \
+        hi = lam0 + 2.0 * nodes.psi_p * d * float(nodes.weights @ np.sum(Fm ** 2, axis=1)) \
             * float(max(nodes.rho.max(), 1.0)) + 1.0
         for _ in range(60):
             if np.linalg.eigvalsh(mat(hi))[0] > 0:
@@ -772,7 +779,7 @@ def outliers(nodes: ExtensiveNodes, d: int, *, tol: float = 1e-11,
                                "definite")
         for k in range(n_out):
             f = lambda lam, k=k: np.linalg.eigvalsh(mat(lam))[k]
-            root = brentq(f, edge.edge, hi, xtol=tol * (1 + edge.edge), rtol=1e-15)
+            root = brentq(f, lam0, hi, xtol=tol * (1 + lam0), rtol=1e-15)
             w, V = np.linalg.eigh(mat(root))
             cwk = _class_weights(V[:, k], C, r)
             locs.append(root)
@@ -813,7 +820,7 @@ class SpeciationTimes:
 def _edge_matrix(mixture, features, t, d, order, rule, tol):
     nodes = gaussian_nodes(mixture, features, t, order=order, rule=rule)
     e = upper_edge(nodes, tol=tol)
-    return outlier_matrix(e.edge, nodes, d, e.x), nodes
+    return outlier_matrix(e.lam_solved, nodes, d, e.x), nodes
 
 
 def speciation_time(mixture: Mixture, features: RandomFeatures, d: int, *,

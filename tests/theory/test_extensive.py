@@ -1,0 +1,216 @@
+"""Bulk of the extensive-centroid spectrum (theory.extensive, THEORY.md §6) against finite GEP
+matrices built by simulate.features (never against itself).
+
+Numbers measured when these tests were written are in the comments (tanh, variances 1 and 2,
+weights ½, ‖μ_c‖² = d, ψ_p = 2, ψ_n = 1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from theory import extensive as ex
+from theory.params import Mixture, RandomFeatures
+
+RF = RandomFeatures(psi_p=2.0, psi_n=1.0)
+
+
+def mixture(cos: float = 0.0, norms2=(1.0, 1.0), weights=None) -> Mixture:
+    return Mixture(variances=(1.0, 2.0), weights=weights, norms2=norms2, overlaps=[cos])
+
+
+def gep_case(mix: Mixture, t: float, d: int, seed: int, *, W=None, mu=None, data_seed=None,
+             psi_p: float = 2.0, psi_n: float = 1.0, exact: bool = False):
+    """A finite GEP (or exact, Mehler) ``U`` with its neurons' projected centroids.
+
+    Returns ``(U, m, W, mu)``; ``W``/``mu`` can be passed back to redraw only the data.
+    """
+    from simulate.data import make_centroids, sample_mixture
+    from simulate.features import U_gep, exact_U, gep_coefficients
+
+    rng = np.random.default_rng(seed)
+    p, n = int(round(psi_p * d)), int(round(psi_n * d))
+    if W is None:
+        W = rng.standard_normal((p, d))
+    if mu is None:
+        mu = make_centroids(mix, d, rng)
+    drng = rng if data_seed is None else np.random.default_rng(data_seed)
+    smp = sample_mixture(mix, d, n, seed=drng, centroids=mu)
+    if exact:
+        U = exact_U(W, smp.X, "tanh", t)
+    else:
+        co = gep_coefficients(W, mix, "tanh", t, centroids=mu)
+        U = U_gep(W, smp.X, smp.labels, co, centroids=mu, seed=drng)
+    m = math.exp(-t) * W @ mu.T / math.sqrt(d)
+    return U, m, W, mu
+
+
+def ks_theory(dens: ex.ExtensiveDensity, eigs: np.ndarray) -> float:
+    """Kolmogorov–Smirnov distance between the theory CDF and the empirical one."""
+    F = np.interp(eigs, dens.lam, dens.cdf())
+    n = eigs.size
+    emp = np.arange(1, n + 1) / n
+    return float(np.max(np.maximum(np.abs(F - emp), np.abs(F - emp + 1.0 / n))))
+
+
+def ks_two(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import ks_2samp
+
+    return float(ks_2samp(a, b, method="asymp").statistic)
+
+
+# ------------------------------------------------------------------------------ inputs
+def test_bad_inputs_raise_value_error():
+    mix = mixture()
+    with pytest.raises(ValueError, match="order"):
+        ex.gaussian_nodes(mix, RF, 0.5, order=1)
+    with pytest.raises(ValueError, match="rule"):
+        ex.gaussian_nodes(mix, RF, 0.5, rule="simpson")
+    with pytest.raises(ValueError, match="t"):
+        ex.gaussian_nodes(mix, RF, -1.0)
+    with pytest.raises(ValueError, match=r"m must have shape"):
+        ex.neuron_nodes(mix, RF, 0.5, np.zeros((10, 3)))
+    nodes = ex.gaussian_nodes(mix, RF, 0.5, order=6)
+    with pytest.raises(ValueError, match="Im z > 0"):
+        ex.solve_bulk([1.0 + 0j], nodes)
+    with pytest.raises(ValueError, match="eta"):
+        ex.extensive_density([1.0], nodes, eta=0.0)
+    with pytest.raises(ValueError, match="d must"):
+        ex.outliers(nodes, 0)
+    with pytest.raises(TypeError):
+        ex.gaussian_nodes({"variances": (1, 2)}, RF, 0.5)
+
+
+# ------------------------------------------------------------------------------ centred limit
+@pytest.mark.parametrize("t", [0.1, 1.0])
+def test_centred_limit_matches_centred_solver(t):
+    """norms2 → 0 reproduces THEORY.md §5 (theory.spectrum, written independently) to 1e-10.
+
+    Tolerance 1e-10: both solve their equations to ~1e-12; with norms2 = 1e-14 the
+    coefficients differ from their m = 0 values by O(norms2 e^{-2t}) ~ 1e-14.
+    """
+    spectrum = pytest.importorskip("theory.spectrum")
+    from theory.coefficients import class_coefficients
+
+    z = np.array([0.05 + 0.02j, 0.3 + 0.01j, 1.0 + 0.5j, 2.5 + 0.001j, 4.0 + 1e-4j])
+    for norms2 in [(0.0, 0.0), (1e-14, 1e-14)]:
+        mix = Mixture(variances=(1.0, 2.0), weights=(0.3, 0.7), norms2=norms2)
+        co = class_coefficients(Mixture(variances=(1.0, 2.0), weights=(0.3, 0.7)), "tanh", t)
+        rho = np.array(mix.weights)
+        e2 = math.exp(-2 * t)
+        params = spectrum.SpectralParams(
+            psi_p=RF.psi_p, psi_n=RF.psi_n, rho=rho,
+            alpha2=np.asarray(co.a) ** 2 * e2 * np.asarray(mix.variances), v2=np.asarray(co.v2),
+            bbar2=float(rho @ np.asarray(co.b) ** 2), sbar2=float(rho @ np.asarray(co.s2)))
+        q_ref = spectrum.stieltjes(params, z).q
+        nodes = ex.gaussian_nodes(mix, RF, t, order=4)
+        sol = ex.solve_bulk(z, nodes)
+        assert sol.converged.all()
+        np.testing.assert_allclose(sol.q, q_ref, rtol=1e-10, atol=0)
+
+
+# ------------------------------------------------------------------------------ q vs matrix
+def test_stieltjes_matches_finite_matrix_trace():
+    """q(z) with E_m over the matrix's own neurons vs (1/p) tr (U_gep − z)⁻¹, d = 500.
+
+    Measured relative differences (seeds 3, 4): 0.9e-3 – 4.3e-3 at d = 500, about twice that at
+    d = 250 (the finite-size corrections shrink like 1/d at this distance from the real axis);
+    two draws with the same W and new data differ by 0.6e-3 – 4.2e-3 at d = 500. Tolerance 8e-3
+    relative: twice the largest draw-to-draw difference.
+    """
+    mix = mixture()
+    t = 0.5
+    U, m, _, _ = gep_case(mix, t, 500, seed=3)
+    nodes = ex.neuron_nodes(mix, RF, t, m)
+    z = np.array([0.5 + 0.5j, 1.5 + 0.2j, 0.05 + 0.02j])
+    sol = ex.solve_bulk(z, nodes)
+    assert sol.converged.all()
+    ev = np.linalg.eigvalsh(U)
+    q_mat = np.array([np.mean(1.0 / (ev - zz)) for zz in z])
+    rel = np.abs(sol.q - q_mat) / np.abs(q_mat)
+    assert np.all(rel < 8e-3), rel
+
+
+# ------------------------------------------------------------------------------ density (KS)
+KS_CASES = [(0.0, 0.1), (0.0, 0.5), (0.5, 0.1), (0.5, 0.5)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cos,t", KS_CASES)
+def test_density_ks_against_gep(cos, t):
+    """Bulk density vs eigenvalues of GEP matrices (d = 500; issue 8 asks d = 1000: run by hand,
+    numbers in the report). Criterion: KS(theory, GEP draw A) ≤ 1.5 × KS(draw A, draw B).
+
+    * E_m over draw A's own neurons vs a draw B with the same W and centroids (new data and
+      GEP noise): both differences are then finite-n fluctuations at fixed W.
+    * E_m over the Gaussian law (40×40 Gauss–Hermite) vs a draw C with a new W: the finite-p
+      sampling of m (KS ~ p^{-1/2}) enters both.
+    Measured at d = 500: own 0.0036–0.0049 vs 0.0040–0.0050; Gaussian 0.0059–0.016 vs
+    0.0040–0.012.
+    """
+    mix = mixture(cos)
+    d = 500
+    UA, m, W, mu = gep_case(mix, t, d, seed=1, data_seed=11)
+    UB, _, _, _ = gep_case(mix, t, d, seed=1, W=W, mu=mu, data_seed=12)
+    UC, _, _, _ = gep_case(mix, t, d, seed=2, data_seed=13)
+    evA, evB, evC = (np.linalg.eigvalsh(U) for U in (UA, UB, UC))
+
+    own = ex.neuron_nodes(mix, RF, t, m)
+    dens_own = ex.adaptive_density(own, 0.5 * own.s2bar.min(),
+                                   1.02 * ex.upper_edge(own).edge)
+    assert dens_own.n_failed == 0
+    assert abs(dens_own.mass - 1) < 2e-3  # trapezoid on the adaptive grid; p^-1 = 1e-3
+    ks_own, ks_ab = ks_theory(dens_own, evA), ks_two(evA, evB)
+    assert ks_own <= 1.5 * ks_ab, (ks_own, ks_ab)
+
+    gn = ex.gaussian_nodes(mix, RF, t, order=40)
+    dens_g = ex.adaptive_density(gn, 0.5 * gn.s2bar.min(), 1.02 * ex.upper_edge(gn).edge)
+    assert dens_g.n_failed == 0
+    ks_g, ks_ac = ks_theory(dens_g, evA), ks_two(evA, evC)
+    assert ks_g <= 1.5 * ks_ac, (ks_g, ks_ac)
+
+
+def test_density_detects_missing_per_neuron_dependence():
+    """The per-neuron dependence matters: replacing the coefficients by their averages over m
+    (the §5 centred equations with averaged coefficients) is far off (THEORY.md §6: KS 0.10),
+    while the §6 equations match. Guards the test above against being too lenient.
+    """
+    mix = mixture()
+    t, d = 0.5, 300
+    U, m, _, _ = gep_case(mix, t, d, seed=5)
+    ev = np.linalg.eigvalsh(U)
+    own = ex.neuron_nodes(mix, RF, t, m)
+    hi = 1.02 * ex.upper_edge(own).edge
+    good = ks_theory(ex.adaptive_density(own, 0.5 * own.s2bar.min(), hi, rtol=3e-5), ev)
+    avg = ex.neuron_nodes(mix, RF, t, m)
+    for k in ("a", "v2", "mu0"):
+        arr = getattr(avg, k)
+        setattr(avg, k, np.repeat(np.sqrt(np.mean(arr ** 2, axis=0))[None] if k == "a"
+                                  else np.mean(arr, axis=0)[None], arr.shape[0], axis=0))
+    avg.s2bar = np.full_like(avg.s2bar, avg.s2bar.mean())
+    bad = ks_theory(ex.adaptive_density(avg, 0.5 * avg.s2bar.min(), hi, rtol=3e-5), ev)
+    # 0.02: five times the two-draw KS at this size (~0.004-0.006)
+    print("KS per-neuron", good, "averaged", bad)
+    assert good < 0.02 < bad, (good, bad)
+
+
+def test_upper_edge_against_largest_bulk_eigenvalue():
+    """Upper bulk edge vs the largest non-outlier eigenvalue of GEP matrices (t = 2, d = 500).
+
+    At finite size the top bulk eigenvalue sits a little below the edge (THEORY.md §7: 2.12–2.14
+    against 2.1655 for d = 250–1000). Tolerance: within [-1 %, +4 %] of the edge over 3 seeds —
+    the square-root edge has O(p^{-2/3}) finite-size shifts (~1 % here) and the thin top of the
+    density makes the gap to the last eigenvalue larger.
+    """
+    mix = mixture()
+    t, d = 2.0, 500
+    edge = ex.upper_edge(ex.gaussian_nodes(mix, RF, t, order=30)).edge
+    for seed in range(3):
+        U, m, _, _ = gep_case(mix, t, d, seed=seed)
+        ev = np.linalg.eigvalsh(U)
+        top_bulk = ev[-3]  # two outliers above (two classes)
+        rel = (edge - top_bulk) / edge
+        assert -0.01 <= rel <= 0.04, (seed, edge, top_bulk)
