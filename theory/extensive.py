@@ -899,3 +899,117 @@ def speciation_time(mixture: Mixture, features: RandomFeatures, d: int, *,
     return SpeciationTimes(times=times[order_idx], classes=classes[order_idx],
                            class_weights=W[order_idx], class_times=class_times,
                            leading_order=lead, d=d, t_range=(lo, hi))
+
+
+# --------------------------------------------------------------------------- all edges
+@dataclass
+class ExtensiveEdges:
+    """Bulks of the extensive-centroid spectrum (THEORY.md §6), left to right.
+
+    ``intervals`` (k, 2): ``[lower, upper]`` edge of each bulk; ``masses`` (k,): integrated
+    density of each; ``methods`` (k, 2): ``"fold"`` where the edge was located as the critical
+    value of the inverse map along the real branch (to ``tol``), ``"grid"`` where the fold walk
+    failed and the edge is the threshold crossing on the refined density grid (accuracy: the
+    local grid spacing, reported in ``grid_spacing``). ``density``: the grid used.
+    """
+
+    intervals: np.ndarray
+    masses: np.ndarray
+    methods: list
+    grid_spacing: np.ndarray
+    density: ExtensiveDensity
+
+    @property
+    def edges(self) -> np.ndarray:
+        return self.intervals.ravel()
+
+    def to_dict(self) -> dict:
+        return {"intervals": self.intervals, "masses": self.masses, "methods": self.methods,
+                "grid_spacing": self.grid_spacing}
+
+
+def _real_start(nodes, lam):
+    """The real solution at ``lam`` (outside the support), from the η-continuation at tiny η."""
+    sol = solve_bulk([complex(lam, 1e-10 * (1 + abs(lam)))], nodes)
+    if not sol.converged[0]:
+        return None
+    K = _K()
+    C = nodes.n_classes
+    pj, pl = K.pair_index(C)
+    x = np.concatenate([sol.delta[0].real, [sol.T[0][pj[u], pl[u]].real
+                                            for u in range(pj.size)]]).astype(complex)
+    return _real_solve(nodes, lam, x)
+
+
+def extensive_edges(nodes: ExtensiveNodes, *, eta: float = 1e-8, min_mass: float = 1e-4,
+                    threshold: float = 1e-6, tol: float = 1e-10, rtol: float = 2e-5
+                    ) -> ExtensiveEdges:
+    """Edges of every bulk of THEORY.md §6's density (the timescales τ = 1/λ_edge of THEORY.md
+    §5 extend to extensive centroids through them).
+
+    1. the upper edge by :func:`upper_edge` (fold of the real branch from above);
+    2. the density on an adaptive grid from ``min s̄²(m)/2`` (``U ≥ diag(s̄²)``) to the upper
+       edge; support = where the density exceeds ``threshold`` × its maximum; bulks of mass
+       below ``min_mass`` are dropped (at small ``t`` quadrature nodes near a real pole of
+       ``R(m)`` leave tiny spurious bands inside gaps, THEORY.md §6 pitfalls);
+    3. each remaining edge refined from the gap side by the fold walk of :func:`_fold` (the real
+       solution in the gap followed to the critical value of the inverse map), accepted when it
+       lands within two grid spacings of the grid estimate; otherwise the grid estimate is kept
+       and flagged ``"grid"``.
+    """
+    eta = _check_pos_float("eta", eta)
+    ue = upper_edge(nodes, tol=tol)
+    lo = 0.5 * float(nodes.s2bar.min())
+    hi = ue.edge
+    dens = adaptive_density(nodes, lo, hi, eta=eta, rtol=rtol)
+    lam, den = dens.lam, dens.density
+    on = den > threshold * den.max()
+    # maximal runs of support
+    runs = []
+    i = 0
+    while i < lam.size:
+        if on[i]:
+            j = i
+            while j + 1 < lam.size and on[j + 1]:
+                j += 1
+            runs.append((i, j))
+            i = j + 1
+        else:
+            i += 1
+    cdf = dens.cdf()
+    bulks = []
+    for (i, j) in runs:
+        a = lam[i - 1] if i > 0 else lam[0]
+        b = lam[j + 1] if j + 1 < lam.size else lam[-1]
+        mass = cdf[min(j + 1, lam.size - 1)] - cdf[max(i - 1, 0)]
+        bulks.append([i, j, a, b, mass])
+    # merge away tiny bands: a band below min_mass is dropped
+    bulks = [bk for bk in bulks if bk[4] >= min_mass]
+    intervals, methods, spacing, masses = [], [], [], []
+    for k, (i, j, a, b, mass) in enumerate(bulks):
+        lo_e, hi_e = float(lam[i]), float(lam[j])
+        h_lo = float(lam[i] - lam[i - 1]) if i > 0 else float(lam[1] - lam[0])
+        h_hi = float(lam[j + 1] - lam[j]) if j + 1 < lam.size else float(lam[j] - lam[j - 1])
+        m_lo, m_hi = "grid", "grid"
+        # lower edge: walk up from the gap point just below (a grid point of ~zero density)
+        start_lam = float(lam[i - 1]) if i > 0 else lo
+        st = _real_start(nodes, start_lam) if start_lam > 0 else None
+        if st is not None:
+            res = _fold(nodes, st, +1, tol, False, h0=0.5 * (lo_e - start_lam + h_lo))
+            if res is not None and abs(res[1] - lo_e) <= 2 * h_lo + tol:
+                lo_e, m_lo = float(res[1]), "fold"
+        if k == len(bulks) - 1:
+            hi_e, m_hi = float(ue.edge), "fold"
+        elif j + 1 < lam.size:
+            st = _real_start(nodes, float(lam[j + 1]))
+            if st is not None:
+                res = _fold(nodes, st, -1, tol, False, h0=0.5 * (lam[j + 1] - hi_e + h_hi))
+                if res is not None and abs(res[1] - hi_e) <= 2 * h_hi + tol:
+                    hi_e, m_hi = float(res[1]), "fold"
+        intervals.append([lo_e, hi_e])
+        methods.append([m_lo, m_hi])
+        spacing.append([h_lo, h_hi])
+        masses.append(mass)
+    return ExtensiveEdges(intervals=np.array(intervals).reshape(-1, 2), masses=np.array(masses),
+                          methods=methods, grid_spacing=np.array(spacing).reshape(-1, 2),
+                          density=dens)

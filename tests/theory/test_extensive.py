@@ -214,3 +214,30 @@ def test_upper_edge_against_largest_bulk_eigenvalue():
         top_bulk = ev[-3]  # two outliers above (two classes)
         rel = (edge - top_bulk) / edge
         assert -0.01 <= rel <= 0.04, (seed, edge, top_bulk)
+
+
+def test_edges_and_gap_against_gep():
+    """All bulk edges (t = 0.5, d = 300, E_m over the matrix's own neurons) vs the GEP spectrum.
+
+    Measured: theory bulks [0.03245, 0.06552] and [0.08542, 2.6206] (masses 0.50003, 0.49998),
+    GEP gap 0.06490 … 0.08517 with exactly half of the eigenvalues below it, lowest eigenvalue
+    0.03253 (at d = 500: [0.03267, 0.06762], [0.08535, …]; GEP 0.06621 … 0.08920).
+    Criteria: the bulk masses give the GEP eigenvalue count below the gap to 2/p; the lowest
+    eigenvalue is within 1 % of the lowest edge; GEP eigenvalues stay inside the theory support
+    up to 1 %, and reach into it no less than 6 % from the gap edges (square-root edges with a
+    small amplitude: the last eigenvalue sits O((p c)^{-2/3}) inside, a few % here).
+    """
+    mix = mixture()
+    t, d = 0.5, 300
+    U, m, _, _ = gep_case(mix, t, d, seed=4)
+    ev = np.linalg.eigvalsh(U)
+    e = ex.extensive_edges(ex.neuron_nodes(mix, RF, t, m))
+    assert e.intervals.shape == (2, 2), e.intervals
+    assert all(meth == ["fold", "fold"] for meth in e.methods)
+    (a1, b1), (a2, b2) = e.intervals
+    below = ev[ev < 0.5 * (b1 + a2)]
+    assert abs(below.size / ev.size - e.masses[0]) <= 2 / ev.size
+    assert abs(ev[0] - a1) <= 0.01 * a1
+    top1, bot2 = below.max(), ev[ev > 0.5 * (b1 + a2)].min()
+    assert (1 - 0.06) * b1 <= top1 <= (1 + 0.01) * b1, (top1, b1)
+    assert (1 - 0.01) * a2 <= bot2 <= (1 + 0.06) * a2, (bot2, a2)
