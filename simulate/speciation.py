@@ -1,0 +1,220 @@
+"""Finite-size speciation: outliers of ``U`` and their class overlaps (THEORY.md §7, paper's Fig. 1).
+
+For extensive centroids (``‖μ_c‖² = n2_c d``) the class means of the features put a rank-``C``
+spike ``Σ_c ρ_c f̄_c f̄_cᵀ``, ``f̄_c ∝ e^{−t} W μ_c/√d``, on the feature covariance
+``U(t) = (1/n) Σ_ν E_ξ φ(x_t^ν) φ(x_t^ν)ᵀ``. Sweeping the diffusion time ``t`` (dimensionless,
+OU forward process) we measure, at each ``t``:
+
+- the **bulk edge** ``λ_edge(t)``: the top eigenvalue of the *null* matrix ``U₀(t)`` built from
+  the same ``W`` and the same training noise with every centroid removed
+  (``x₀^ν = x^ν − μ_{c(ν)}``), i.e. the same finite-size bulk without the spike — no asymptotic
+  edge formula is needed and the edge's own finite-size shift cancels;
+- the class directions ``y_c = W μ_c/‖W μ_c‖`` and, for each class, the top eigenvalue
+  ``λ_c(t)`` among the leading ``C + extra`` eigenpairs whose eigenvector has the largest overlap
+  with ``y_c``; the excess ``e_c(t) = λ_c(t)/λ_edge(t) − 1``;
+- the squared overlap ``o_c(t) = ‖P_top y_c‖²`` with the span of the top ``C`` eigenvectors
+  (``≈ C/p`` with no outlier, → 1 deep in the speciated phase).
+
+Speciation time of class ``c`` (backward diffusion crosses it as ``t`` decreases):
+- from the outlier: the largest ``t`` with ``e_c(t) ≥ margin`` (default 0.05: the top eigenvalue
+  of a finite bulk fluctuates by ``O(p^{−2/3})`` relative, ~1 % at p = 500);
+- from the overlap: the largest ``t`` with ``o_c(t) ≥ level`` (default ½).
+Both are located by linear interpolation between the two sweep points bracketing the crossing.
+Fitted against ``log d`` over several ``d`` their slopes tend to ``½(1 − γ_c)`` for
+``ρ_c ∝ d^{−γ_c}`` (THEORY.md §7); the order-one offsets do not affect the slopes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulate.data import as_generator, sample_mixture
+from theory.params import Mixture, check_time
+
+
+@dataclass
+class SpeciationSweep:
+    """One ``d``: per ``t`` (ascending, diffusion-time units) the bulk edge, per-class outlier
+    eigenvalues, excesses and overlaps; and the extracted speciation times (C,)."""
+
+    d: int
+    t: np.ndarray
+    edge: np.ndarray  # (T,)
+    top: np.ndarray  # (T, k) leading eigenvalues of U, descending
+    lam_class: np.ndarray  # (C, T)
+    excess: np.ndarray  # (C, T)
+    overlap: np.ndarray  # (C, T)
+    t_s_outlier: np.ndarray  # (C,)
+    t_s_overlap: np.ndarray  # (C,)
+    weights: np.ndarray
+    found_outlier: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    found_overlap: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in
+                ("d", "t", "edge", "top", "lam_class", "excess", "overlap", "t_s_outlier",
+                 "t_s_overlap", "weights", "found_outlier", "found_overlap")} | {
+            "t_unit": "diffusion time t of the OU forward process (dimensionless)"}
+
+
+def last_crossing(t: np.ndarray, y: np.ndarray, level: float) -> tuple[float, bool]:
+    """Largest ``t`` where ``y(t) ≥ level``, linearly interpolated between sweep points.
+
+    Returns ``(t_cross, found)``; ``found`` is False when ``y`` is below ``level`` everywhere
+    (``t_cross = t[0]``, a bound) or above it everywhere (``t_cross = t[-1]``, a bound).
+    """
+    above = np.flatnonzero(y >= level)
+    if above.size == 0:
+        return float(t[0]), False
+    i = int(above[-1])
+    if i == len(t) - 1:
+        return float(t[-1]), False
+    y0, y1 = y[i], y[i + 1]
+    frac = (y0 - level) / (y0 - y1) if y0 != y1 else 0.0
+    return float(t[i] + frac * (t[i + 1] - t[i])), True
+
+
+def _top_eigh(U: np.ndarray, k: int):
+    """Leading ``k`` eigenpairs of a symmetric ``U``, descending (Lanczos for large ``p``)."""
+    p = U.shape[0]
+    k = min(k, p)
+    if p > 500 and k < p // 10:
+        from scipy.sparse.linalg import eigsh
+
+        w, v = eigsh(U, k=k, which="LA", tol=1e-12, v0=np.ones(p))
+        order = np.argsort(w)[::-1]
+        return w[order], v[:, order]
+    from scipy.linalg import eigh
+
+    w, v = eigh(U, subset_by_index=[p - k, p - 1], check_finite=False, driver="evr")
+    return w[::-1], v[:, ::-1]
+
+
+def _u_builder(W, X, X0, t_list, activation, kind, data, mixture):
+    """Yield ``(U(t), U₀(t))``; for the linear activation ``U(t) = e^{−2t} S + Δ_t K`` with
+    ``S = (1/n) Σ_ν (W x^ν/√d)(W x^ν/√d)ᵀ`` computed once (THEORY.md §4 with ``σ = id``)."""
+    from simulate._provider import build_U
+    from theory.params import delta_t
+
+    if activation == "linear":
+        d = W.shape[1]
+        Wd = W / math.sqrt(d)
+        K = Wd @ Wd.T
+        F, F0 = X @ Wd.T, X0 @ Wd.T
+        S, S0 = F.T @ F / X.shape[0], F0.T @ F0 / X.shape[0]
+        for t in t_list:
+            e2, D = math.exp(-2 * t), delta_t(t)
+            yield e2 * S + D * K, e2 * S0 + D * K
+        return
+    for t in t_list:
+        yield (build_U(W, X, t, activation, kind, data=data, mixture=mixture),
+               build_U(W, X0, t, activation, kind, data=data, mixture=mixture, centred=True))
+
+
+def speciation_sweep(mixture: Mixture, d: int, psi_p: float, psi_n: float, ts,
+                     activation: str = "tanh", seed=0, margin: float = 0.05,
+                     level: float = 0.5, extra: int = 3, kind: str = "exact",
+                     progress=None) -> SpeciationSweep:
+    """Sweep the diffusion times ``ts`` at size ``d`` (module docstring, THEORY.md §7).
+
+    ``p = round(psi_p d)``, ``n = round(psi_n d)``; one draw of ``W``, data and centroids from
+    ``seed``. ``kind``: ``"exact"`` feature matrices (Mehler/Stein, or closed form for the linear
+    activation) or ``"gep"``.
+    """
+    if not isinstance(mixture, Mixture):
+        raise TypeError(f"mixture must be a theory.params.Mixture, got {type(mixture).__name__}")
+    if mixture.centred:
+        raise ValueError("speciation needs extensive centroids: norms2 must be > 0 for some "
+                         f"class, got {list(mixture.norms2)}")
+    if isinstance(d, bool) or int(d) != d or d < mixture.n_classes:
+        raise ValueError(f"d must be an integer >= {mixture.n_classes}, got {d!r}")
+    ts = np.sort(np.atleast_1d(np.asarray(ts, float)))
+    if ts.size < 2:
+        raise ValueError(f"ts must hold at least 2 diffusion times, got {ts.tolist()}")
+    for t in ts:
+        check_time(t, "ts")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    if not margin > 0:
+        raise ValueError(f"margin must be > 0, got {margin}")
+    d = int(d)
+    p, n = max(1, round(psi_p * d)), max(1, round(psi_n * d))
+    rng = as_generator(seed)
+    W = rng.standard_normal((p, d))
+    data = sample_mixture(mixture, d, n, seed=rng)
+    X0 = data.X - data.centroids[data.labels]
+    Y = W @ data.centroids.T  # p×C
+    nrm = np.linalg.norm(Y, axis=0)
+    Y = Y / np.where(nrm > 0, nrm, 1.0)
+    C = mixture.n_classes
+    k = C + extra
+    T = ts.size
+    edge = np.empty(T)
+    top = np.empty((T, k))
+    lam_c = np.empty((C, T))
+    ov = np.empty((C, T))
+    mats = _u_builder(W, data.X, X0, ts, activation, kind, data, mixture)
+    for j, (U, U0) in enumerate(mats):
+        w, v = _top_eigh(U, k)
+        edge[j] = _top_eigh(U0, 1)[0][0]
+        top[j] = w
+        P = v.T @ Y  # k×C overlaps
+        for c in range(C):
+            lam_c[c, j] = w[int(np.argmax(np.abs(P[:, c])))]
+            ov[c, j] = float(np.sum(P[:C, c] ** 2))
+        if progress is not None:
+            progress(j)
+    exc = lam_c / edge[None, :] - 1.0
+    ts_out, f_out, ts_ov, f_ov = (np.empty(C) for _ in range(4))
+    for c in range(C):
+        ts_out[c], f_out[c] = last_crossing(ts, exc[c], margin)
+        ts_ov[c], f_ov[c] = last_crossing(ts, ov[c], level)
+    return SpeciationSweep(d=d, t=ts, edge=edge, top=top, lam_class=lam_c, excess=exc,
+                           overlap=ov, t_s_outlier=ts_out, t_s_overlap=ts_ov,
+                           weights=np.asarray(mixture.weights),
+                           found_outlier=f_out.astype(bool), found_overlap=f_ov.astype(bool))
+
+
+@dataclass
+class SlopeFit:
+    """Least-squares fit ``t_s^c = slope_c log d + offset_c`` over the sizes ``ds``."""
+
+    ds: np.ndarray
+    t_s: np.ndarray  # (C, len(ds))
+    slope: np.ndarray
+    offset: np.ndarray
+    slope_se: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {"ds": self.ds, "t_s": self.t_s, "slope": self.slope, "offset": self.offset,
+                "slope_se": self.slope_se}
+
+
+def fit_slopes(ds, t_s) -> SlopeFit:
+    """Fit ``t_s^c`` (C × len(ds)) against ``log d`` (THEORY.md §7: slope ``½(1 − γ_c)``).
+
+    ``slope_se`` is the least-squares standard error (``nan`` with only two sizes: no residual
+    degrees of freedom).
+    """
+    ds = np.asarray(ds, float)
+    t_s = np.atleast_2d(np.asarray(t_s, float))
+    if ds.ndim != 1 or ds.size < 2 or t_s.shape[1] != ds.size:
+        raise ValueError(f"need >= 2 sizes and t_s of shape (C, {ds.size}), got ds {ds.shape}, "
+                         f"t_s {t_s.shape}")
+    if not np.all(np.isfinite(t_s)):
+        raise ValueError("t_s must be finite")
+    x = np.log(ds)
+    Xm = np.vstack([x, np.ones_like(x)]).T
+    coef, res, *_ = np.linalg.lstsq(Xm, t_s.T, rcond=None)
+    slope, offset = coef
+    dof = ds.size - 2
+    if dof > 0:
+        resid = t_s.T - Xm @ coef
+        s2 = np.sum(resid**2, axis=0) / dof
+        se = np.sqrt(s2 / np.sum((x - x.mean()) ** 2))
+    else:
+        se = np.full(t_s.shape[0], math.nan)
+    return SlopeFit(ds=ds, t_s=t_s, slope=slope, offset=offset, slope_se=se)

@@ -1,0 +1,127 @@
+"""Class times from test-loss curves (THEORY.md §3; paper's (15)) and the gaps between classes.
+
+All times are training times ``τ`` in the unit of THEORY.md §2 (a mode of eigenvalue ``λ`` of
+``U`` relaxes as ``exp(−λ τ)``), read off the ``τ`` grid of the curves.
+
+- ``τ_gen^c = argmin_τ E_c(τ)`` — refined by a parabola through the grid minimum and its two
+  neighbours in ``log τ`` (the grid is log-spaced);
+- ``τ_mem^c = min{τ > τ_gen^c : E_c(τ) ≥ θ}``, ``θ = threshold`` (default 1 = the loss of the
+  untrained model, ``E_c(0) = 1``), located by linear interpolation in ``log τ`` between the two
+  grid points that bracket the crossing. Variant: ``worse_than_min = r`` uses
+  ``θ_c = (1 + r) E_c(τ_gen^c)`` (the paper's "1 % worse" is ``r = 0.01``).
+  When the curve never reaches ``θ`` on the grid, ``tau_mem = inf`` and ``mem_reached`` is False.
+- gaps between classes ``a`` and ``b``: ``log10 τ^a − log10 τ^b`` (negative: ``a`` first) for
+  both times; :func:`first_class` names the class that reaches a time first.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class ClassTimes:
+    """``tau_gen`` (C,), ``tau_mem`` (C,), ``min_loss`` (C,) (smallest grid value),
+    ``mem_reached`` (C,) booleans,
+    ``threshold`` (C,) used for ``τ_mem``; times in THEORY.md §2 units."""
+
+    tau_gen: np.ndarray
+    tau_mem: np.ndarray
+    min_loss: np.ndarray
+    mem_reached: np.ndarray
+    threshold: np.ndarray
+    gen_interior: np.ndarray  # False when the minimum sits at an end of the grid
+
+    def to_dict(self) -> dict:
+        return {"tau_gen": self.tau_gen, "tau_mem": self.tau_mem, "min_loss": self.min_loss,
+                "mem_reached": self.mem_reached, "threshold": self.threshold,
+                "gen_interior": self.gen_interior, "gaps": gaps(self),
+                "tau_unit": "THEORY.md §2: a mode of eigenvalue λ of U relaxes as exp(-λ τ)"}
+
+
+def _check_curves(tau, curves):
+    tau = np.asarray(tau, float)
+    curves = np.atleast_2d(np.asarray(curves, float))
+    if tau.ndim != 1 or tau.size < 3:
+        raise ValueError(f"tau must be a 1-d grid with >= 3 points, got shape {tau.shape}")
+    if np.any(tau <= 0) or np.any(np.diff(tau) <= 0) or not np.all(np.isfinite(tau)):
+        raise ValueError("tau must be finite, > 0 and strictly increasing (log-spaced grid)")
+    if curves.ndim != 2 or curves.shape[1] != tau.size:
+        raise ValueError(f"curves must have shape (C, {tau.size}), got {curves.shape}")
+    if not np.all(np.isfinite(curves)):
+        raise ValueError("curves must be finite (found NaN or inf)")
+    return tau, curves
+
+
+def class_times(tau, curves, threshold: float = 1.0, worse_than_min: float | None = None
+                ) -> ClassTimes:
+    """``τ_gen^c`` and ``τ_mem^c`` of each class curve ``E_c`` (module docstring; paper's (15)).
+
+    ``tau``: log-spaced grid (T,) in THEORY.md §2 units; ``curves``: (C, T) test losses.
+    """
+    tau, curves = _check_curves(tau, curves)
+    if not (isinstance(threshold, (int, float, np.floating)) and math.isfinite(threshold)):
+        raise ValueError(f"threshold must be a finite number, got {threshold!r}")
+    if worse_than_min is not None and not (math.isfinite(worse_than_min) and worse_than_min > 0):
+        raise ValueError(f"worse_than_min must be a finite number > 0, got {worse_than_min!r}")
+    C, T = curves.shape
+    lt = np.log(tau)
+    tg, tm, mins, reached, thr, interior = (np.empty(C) for _ in range(6))
+    for c in range(C):
+        E = curves[c]
+        i = int(np.argmin(E))
+        interior[c] = 0 < i < T - 1
+        if interior[c]:
+            y0, y1, y2 = E[i - 1], E[i], E[i + 1]
+            x0, x1, x2 = lt[i - 1], lt[i], lt[i + 1]
+            # vertex of the parabola through the three points (non-uniform spacing)
+            den = (x0 - x1) * (x0 - x2) * (x1 - x2)
+            a = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / den
+            b = (x2**2 * (y0 - y1) + x1**2 * (y2 - y0) + x0**2 * (y1 - y2)) / den
+            xv = -b / (2 * a) if a > 0 else x1
+            xv = min(max(xv, x0), x2)
+            tg[c] = math.exp(xv)
+            mins[c] = y1
+        else:
+            tg[c] = tau[i]
+            mins[c] = E[i]
+        thr[c] = (1 + worse_than_min) * E[i] if worse_than_min is not None else threshold
+        above = np.flatnonzero(E[i + 1:] >= thr[c])
+        if above.size == 0:
+            tm[c], reached[c] = math.inf, False
+            continue
+        j = i + 1 + int(above[0])
+        ya, yb = E[j - 1], E[j]
+        frac = 1.0 if yb == ya else (thr[c] - ya) / (yb - ya)
+        tm[c] = math.exp(lt[j - 1] + min(max(frac, 0.0), 1.0) * (lt[j] - lt[j - 1]))
+        reached[c] = True
+    return ClassTimes(tau_gen=tg, tau_mem=tm, min_loss=mins, mem_reached=reached.astype(bool),
+                      threshold=thr, gen_interior=interior.astype(bool))
+
+
+def gaps(times: ClassTimes) -> dict:
+    """Pairwise gaps ``log10 τ^a − log10 τ^b`` for ``a < b`` (keys ``"a-b"``), both times.
+
+    A memorisation gap involving a class that never memorised on the grid is ``inf``/``-inf``
+    (or ``nan`` when neither did; check ``mem_reached``).
+    """
+    C = len(times.tau_gen)
+    out = {"gen": {}, "mem": {}}
+    with np.errstate(invalid="ignore"):
+        for a in range(C):
+            for b in range(a + 1, C):
+                out["gen"][f"{a}-{b}"] = float(np.log10(times.tau_gen[a])
+                                               - np.log10(times.tau_gen[b]))
+                out["mem"][f"{a}-{b}"] = float(np.log10(times.tau_mem[a])
+                                               - np.log10(times.tau_mem[b]))
+    return out
+
+
+def first_class(times: ClassTimes, which: str = "gen") -> int:
+    """Index of the class with the smallest ``τ_gen`` (``which='gen'``) or ``τ_mem``."""
+    if which not in ("gen", "mem"):
+        raise ValueError(f"which must be 'gen' or 'mem', got {which!r}")
+    return int(np.argmin(times.tau_gen if which == "gen" else times.tau_mem))
