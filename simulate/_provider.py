@@ -154,3 +154,23 @@ def build_U(W: np.ndarray, X: np.ndarray, t: float, activation: str = "tanh",
             "use activation='linear'") from exc
     return F.build_U_for_dynamics(W, X, t, activation=activation, kind=kind, data=data,
                                   mixture=mixture, centred=centred)
+
+
+def draw_system(mixture: Mixture, d: int, psi_p: float = 2.0, psi_n: float = 1.0,
+                t: float = 0.1, activation: str = "tanh", kind: str = "exact", seed=0):
+    """One finite-size system: ``W`` (p×d), the training sample and its feature matrices.
+
+    ``p = round(psi_p d)``, ``n = round(psi_n d)``; data first, then ``W``, from one generator
+    seeded with ``seed``. Returns ``(W, GMMSample, FeatureSet)``.
+    """
+    from simulate.data import as_generator, sample_mixture
+
+    if isinstance(d, bool) or int(d) != d or d < 1:
+        raise ValueError(f"d must be an integer >= 1, got {d!r}")
+    p, n = max(1, int(round(psi_p * d))), max(1, int(round(psi_n * d)))
+    rng = as_generator(seed)
+    data = sample_mixture(mixture, int(d), n, seed=rng)
+    W = rng.standard_normal((p, int(d)))
+    fs = build_features(W, data.X, data.labels, mixture, data.centroids, t,
+                        activation=activation, kind=kind, seed=rng)
+    return W, data, fs

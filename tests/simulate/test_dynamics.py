@@ -1,0 +1,162 @@
+"""Semi-analytic loss curves (simulate.dynamics; THEORY.md §2-§3)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from simulate._provider import draw_system
+from simulate.dynamics import (eigenbasis, losses_at, relax_factors, score_error_mc,
+                               semi_analytic_curves, tau_grid, weights_at)
+from simulate.times import class_times
+from theory.params import Mixture, delta_t
+
+T = 0.1
+TAU = tau_grid(1e-2, 1e5, 120)
+
+
+@pytest.fixture(scope="module")
+def centred():
+    mix = Mixture(variances=(1.0, 2.0))
+    W, data, fs = draw_system(mix, 60, 2.0, 1.0, T, seed=0)
+    return mix, W, data, fs
+
+
+@pytest.fixture(scope="module")
+def curves(centred):
+    mix, W, data, fs = centred
+    return semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, TAU, T, mix.variances)
+
+
+def test_losses_start_at_one(centred):
+    # A(0) = 0, so every loss is exactly 1 at tau = 0 (g_k(0) = 0): rounding only.
+    mix, W, data, fs = centred
+    lc = semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, [0.0, 1e-12], T, mix.variances)
+    assert np.allclose(lc.test[:, 0], 1.0, atol=1e-14, rtol=0)
+    assert lc.train[0] == pytest.approx(1.0, abs=1e-14)
+    # at tau = 1e-12 the change is O(tau): below 1e-10
+    assert np.allclose(lc.test[:, 1], 1.0, atol=1e-10, rtol=0)
+
+
+def test_train_loss_decreases_monotonically(curves):
+    # gradient flow on a convex quadratic: E_train is non-increasing; 1e-13 allows rounding
+    # of the O(1) values summed over p modes.
+    assert np.all(np.diff(curves.train) <= 1e-13)
+    assert curves.train[-1] < curves.train[0] - 0.1
+
+
+def test_vectorised_curves_equal_the_trace_formula(centred):
+    # Two computations of E_c(tau): the eigen-sum of THEORY.md §3 on a grid, and
+    # A(tau) = -sqrt(p/Delta) V^T U^{-1}(I - e^{-U tau}) (paper's (6)) inserted into
+    # E(A) = 1 + (Delta/(pd)) tr(A U_c A^T) + ... (paper's (14)). Only rounding differs: 1e-10.
+    mix, W, data, fs = centred
+    for tau in (0.05, 3.0, 400.0):
+        lc = semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, [tau], T, mix.variances)
+        A = weights_at(tau, fs.U, fs.V, T)
+        tr, te = losses_at(A, fs.U, fs.V, fs.Uc, fs.Vc, T)
+        assert lc.train[0] == pytest.approx(tr, abs=1e-10)
+        assert np.allclose(lc.test[:, 0], te, atol=1e-10)
+
+
+def test_relax_factors_stable_at_extremes():
+    lam = np.array([0.0, 1e-20, 1e-6, 1.0, 1e6])
+    tau = np.array([0.0, 1e-9, 1.0, 1e12])
+    g = relax_factors(lam, tau)
+    assert np.all(np.isfinite(g))
+    # lambda -> 0: g = tau exactly; lambda tau >> 1: g = 1/lambda (relative 1e-15)
+    assert np.allclose(g[:, 0], tau) and np.allclose(g[:, 1], tau)
+    assert g[-1, 4] == pytest.approx(1e-6, rel=1e-15)
+    assert g[2, 3] == pytest.approx(-math.expm1(-1.0), rel=1e-15)
+    # discrete GD with step -> 0 tends to the flow: error O(lambda step) = 1e-6 relative
+    gd = relax_factors(lam[:4], tau[:3], step=1e-7)
+    assert np.allclose(gd, g[:3, :4], rtol=2e-6, atol=0)
+
+
+def test_dip_and_rise_where_the_spectrum_edges_say(centred):
+    # THEORY.md §5 (psi_n > 1): the top d eigenvalues of U form the population bulk whose lower
+    # edge lambda_gen sets tau_gen ~ 1/lambda_gen; the next n - d form the memorisation bulk
+    # whose upper edge lambda_mem sets tau_mem ~ 1/lambda_mem. Order of magnitude: a factor 10
+    # either way (the class times are read off one class's curve, the edges off the spectrum).
+    mix = Mixture(variances=(1.0, 2.0))
+    d = 50
+    W, data, fs = draw_system(mix, d, 4.0, 2.0, T, seed=3)
+    lc = semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, TAU, T, mix.variances)
+    times = class_times(TAU, lc.test)
+    lam = np.sort(lc.eigvals)[::-1]
+    lam_gen, lam_mem = lam[d - 1], lam[d]
+    assert lam_gen > 1.5 * lam_mem  # a visible gap between the two bulks
+    for c in range(2):
+        assert 0.1 / lam_gen < times.tau_gen[c] < 10 / lam_gen
+        assert times.mem_reached[c]
+        assert 0.1 / lam_mem < times.tau_mem[c] < 10 / lam_mem
+        # dip and rise: the minimum is below 1, and the loss ends above 1
+        assert times.min_loss[c] < 0.99 and lc.test[c, -1] > 1.0
+
+
+@pytest.mark.parametrize("norms2", [0.0, 1.0], ids=["centred", "extensive"])
+def test_gep_curves_agree_with_exact(norms2):
+    # GEP (Gaussian equivalence, THEORY.md §4) against the exact Mehler/Stein matrices on the
+    # same W and data, d = 100, tanh. Tolerance: up to tau_mem the curves agree to 0.01
+    # absolute (measured 0.006; GEP and exact spectra differ by ~0.04-0.4 % in moments and near
+    # the bottom edge s^2 by O(d^-1/2), THEORY.md §4), beyond tau_mem, where the slowest modes
+    # near the bottom edge dominate, to 4 % relative (measured 1.4 %); class times within 5 %
+    # (measured < 1.5 %).
+    mix = Mixture(variances=(1.0, 2.0), norms2=(norms2, norms2))
+    _, _, fe = draw_system(mix, 100, 2.0, 1.0, T, seed=0)
+    _, _, fg = draw_system(mix, 100, 2.0, 1.0, T, kind="gep", seed=0)
+    le = semi_analytic_curves(fe.U, fe.V, fe.Uc, fe.Vc, TAU, T)
+    lg = semi_analytic_curves(fg.U, fg.V, fg.Uc, fg.Vc, TAU, T)
+    te, tg = class_times(TAU, le.test), class_times(TAU, lg.test)
+    for c in range(2):
+        early = TAU <= te.tau_mem[c]
+        assert np.max(np.abs(le.test[c, early] - lg.test[c, early])) < 0.01
+        assert np.max(np.abs(le.test[c] / lg.test[c] - 1)) < 0.04
+    assert np.allclose(te.tau_gen, tg.tau_gen, rtol=0.05)
+    assert np.allclose(te.tau_mem, tg.tau_mem, rtol=0.05)
+
+
+def test_score_error_is_affine_image_of_class_loss():
+    # THEORY.md §3 / paper App. H: for well-separated classes E_score^c = (E_c - 1)/Delta +
+    # 1/Gamma_c^2, so the class times coincide. Checked against a Monte Carlo estimate with the
+    # exact mixture score (posterior weights included), extensive centroids |mu|^2 = 4d.
+    # Tolerance: 5 Monte Carlo standard errors (estimated from the per-sample spread).
+    mix = Mixture(variances=(0.5, 1.0), norms2=(4.0, 4.0))
+    t = 0.2
+    W, data, fs = draw_system(mix, 40, 2.0, 1.0, t, seed=1)
+    for tau in (1.0, 30.0):
+        lc = semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, [tau], t, mix.variances)
+        A = weights_at(tau, fs.U, fs.V, t)
+        mc = np.array([score_error_mc(A, W, mix, data.centroids, t, "tanh", 4000, seed=s)
+                       for s in range(4)])
+        se = mc.std(axis=0, ddof=1) / 2.0
+        assert np.all(np.abs(mc.mean(0) - lc.score[:, 0]) < 5 * se + 1e-3), (mc, lc.score)
+    # the affine map preserves the argmin and the crossing ordering
+    lc = semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, TAU, t, mix.variances)
+    D = delta_t(t)
+    gam2 = math.exp(-2 * t) * np.asarray(mix.variances) + D
+    assert np.allclose(lc.score, (lc.test - 1) / D + 1 / gam2[:, None], atol=1e-12)
+    assert np.array_equal(np.argmin(lc.score, 1), np.argmin(lc.test, 1))
+
+
+def test_bad_inputs_raise(centred):
+    mix, W, data, fs = centred
+    with pytest.raises(ValueError, match="tau"):
+        semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, [-1.0], T)
+    with pytest.raises(ValueError, match="Uc"):
+        semi_analytic_curves(fs.U, fs.V, fs.Uc[:, :3], fs.Vc, TAU, T)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        eigenbasis(-fs.U, fs.V)
+    with pytest.raises(ValueError, match="symmetric"):
+        bad = fs.U.copy()
+        bad[0, 1] += 1.0
+        eigenbasis(bad, fs.V)
+    with pytest.raises(ValueError, match="finite"):
+        bad = fs.U.copy()
+        bad[0, 0] = np.nan
+        eigenbasis(bad, fs.V)
+    with pytest.raises(ValueError, match="t"):
+        semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, TAU, 0.0)
+    with pytest.raises(ValueError, match="step"):
+        relax_factors(np.array([10.0]), np.array([1.0]), step=0.2)
+    with pytest.raises(ValueError, match="tau_max"):
+        tau_grid(1.0, 0.5)
