@@ -498,19 +498,19 @@ class _RealPoint:
 
 
 def _real_solve(nodes, lam, x0, tol=1e-13, maxit=40, maxhalf=9):
-    """Newton at real ``z = lam`` from ``x0``; returns a :class:`_RealPoint` or ``None``."""
+    """Newton at real ``z = lam`` from ``x0`` in real arithmetic; a :class:`_RealPoint` or
+    ``None``."""
     K = _K()
     pj, pl = K.pair_index(nodes.n_classes)
     args = nodes.kernel_args()
-    x, q, res, it, st = K.newton(complex(lam, 0.0), np.asarray(x0, complex), *args, pj, pl, tol,
-                                 maxit, maxhalf)
+    x0 = np.ascontiguousarray(np.real(np.asarray(x0)), dtype=float)
+    x, q, res, it, st = K.newton(float(lam), x0, *args, pj, pl, tol, maxit, maxhalf)
     if st != 0 or not np.all(np.isfinite(x)):
         return None
-    F, J, q2, ok = K.residual_jacobian(complex(lam, 0.0), x, *args, pj, pl, True)
+    F, J, q2, ok = K.residual_jacobian(float(lam), x, *args, pj, pl, True)
     if not ok:
         return None
-    return _RealPoint(float(lam), x.real.astype(complex), float(q.real),
-                      float(np.linalg.det(J).real))
+    return _RealPoint(float(lam), x.copy(), float(q), float(np.linalg.det(J)))
 
 
 def _node_R(nodes, lam, x):
