@@ -194,18 +194,19 @@ def _erf_E2_kernel(u, gam, glx, glw, out):
             out[i, nu] = 1.0 - 8.0 * owens_t_segment(k, 0.0, al, glx, glw)
 
 
-def _hermite_phys(nmax: int, x: np.ndarray) -> list[np.ndarray]:
-    H = [np.ones_like(x), 2 * x]
-    for k in range(1, nmax):
-        H.append(2 * x * H[k] - 2 * k * H[k - 1])
-    return H[: nmax + 1]
-
-
-def _hermite_prob(nmax: int, x: np.ndarray) -> list[np.ndarray]:
-    H = [np.ones_like(x), x.copy()]
-    for k in range(1, nmax):
-        H.append(x * H[k] - k * H[k - 1])
-    return H[: nmax + 1]
+def _hermite(lo: int, hi: int, x: np.ndarray, physicists: bool) -> dict[int, np.ndarray]:
+    """Hermite polynomials ``H_k(x)`` (physicists') or ``He_k(x)`` for ``lo ≤ k < hi`` only,
+    by the three-term recurrence keeping two previous terms (memory: the kept ones + 2)."""
+    out = {}
+    prev, cur = np.ones_like(x), (2 * x if physicists else x.copy())
+    if 0 >= lo and 0 < hi:
+        out[0] = prev
+    for k in range(1, max(hi, 1)):
+        if k >= lo:
+            out[k] = cur
+        nxt = (2 * x * cur - 2 * k * prev) if physicists else (x * cur - k * prev)
+        prev, cur = cur, nxt
+    return out
 
 
 def smoothed_derivatives(activation: str, u: np.ndarray, gamma: np.ndarray, k0: int, k1: int,
@@ -240,7 +241,7 @@ def smoothed_derivatives(activation: str, u: np.ndarray, gamma: np.ndarray, k0: 
     if activation == "erf":
         beta = 1.0 + 2.0 * G ** 2
         y = u / np.sqrt(beta)
-        H = _hermite_phys(max(k1, 1), y)
+        H = _hermite(max(k0 - 1, 0), max(k1 - 1, 1), y, physicists=True)
         gauss = 2.0 / math.sqrt(math.pi) * np.exp(-y * y)
         for kk in range(nk):
             k = k0 + kk
@@ -258,7 +259,7 @@ def smoothed_derivatives(activation: str, u: np.ndarray, gamma: np.ndarray, k0: 
         y = u / G
         Phi = ndtr(y)
         phi = np.exp(-0.5 * y * y) / math.sqrt(2 * math.pi)
-        He = _hermite_prob(max(k1, 2), y)
+        He = _hermite(max(k0 - 2, 0), max(k1 - 2, 1), y, physicists=False)
         for kk in range(nk):
             k = k0 + kk
             if k == 0:
@@ -309,20 +310,22 @@ def _mehler(activation, u, K, c0, tol, memory_mb, kmax_limit=60, want_F1=False):
         raise ValueError("K = W Wᵀ/d has a zero diagonal entry: a row of W is zero")
     gam = np.sqrt(c0 * diagK)
     sd = np.sqrt(diagK)
-    if p > 1:
-        R = np.abs(K) / np.outer(sd, sd)
-        np.fill_diagonal(R, 0.0)
-        r = float(R.max())
-        del R
-    else:
-        r = 0.0
+    budget = memory_mb * 2 ** 20 / 8.0  # in float64 numbers
+    block = int(max(1, min(p, (0.5 * budget) // max(1, 3 * p))))
+    r = 0.0
+    for b0 in range(0, p, block):  # r = max_{i≠j} |K_ij|/√(K_ii K_jj), row block by row block
+        b1 = min(p, b0 + block)
+        R = np.abs(K[b0:b1]) / (sd[b0:b1, None] * sd[None, :])
+        R[np.arange(b1 - b0), np.arange(b0, b1)] = 0.0
+        r = max(r, float(R.max()))
+    del R
     if r >= 1.0:
         raise ValueError(f"two rows of W are parallel (|K_ij|/√(K_ii K_jj) = {r:.3g}): the "
                          f"Mehler series does not converge")
-    # memory: U, K are given; per order p×n; per row block 2 b p
-    budget = memory_mb * 2 ** 20 / 8.0
-    k_chunk = int(max(1, min(6, (0.5 * budget) // max(1, p * n))))
-    block = int(max(1, min(p, (0.5 * budget) // max(1, 3 * p))))
+    # memory (float64 numbers): U, K are the caller's; orders are held k_chunk at a time, each
+    # needing ≤ 2 p×n arrays (F_k and, for erf/ReLU, a Hermite polynomial): ≤ budget/2; row
+    # blocks of the products need 3 b p ≤ budget/2; plus 5 p×n arrays (u, E σ², energy, temps).
+    k_chunk = int(max(1, min(6, (0.25 * budget) // max(1, p * n))))
     U = np.zeros((p, p))
     energy = np.zeros((p, n))  # Σ_{k ≤ K} ζ_k²
     E2 = None
@@ -379,8 +382,9 @@ def exact_UV(W, X, activation: str, t: float, *, tol: float = MEHLER_TOL,
 
     ``U = (1/n) Σ_ν E_ξ φ(x_t^ν) φ(x_t^ν)ᵀ`` by the Mehler series, ``V = √Δ diag((1/n) Σ_ν
     F_1(u^ν)) W/√d`` by Stein's lemma (module docstring; THEORY.md §2, §4). Memory: the output
-    U (8 p² bytes) and K (8 p² bytes) plus at most ``memory_mb`` MiB of work arrays (orders of
-    the series are held ``k_chunk`` at a time, the products formed in row blocks).
+    U (8 p² bytes) and K (8 p² bytes), 5 p×n arrays, plus at most ``memory_mb`` MiB of work
+    arrays (orders of the series are held ``k_chunk`` at a time, the products formed in row
+    blocks); e.g. p = 4000, n = 2000: 256 MB output + 320 MB + the budget.
     Cost: ``(k_max + 1)`` products of p×n by n×p matrices.
     """
     _check_activation(activation)
