@@ -54,8 +54,9 @@ Gauss–Legendre rule that resolves the sharp features of ``R(m)`` at small ``t`
 finite set of neurons (:func:`neuron_nodes`, to compare with one finite matrix).
 
 Public API: :func:`gaussian_nodes`, :func:`neuron_nodes`, :func:`solve_bulk`,
-:func:`extensive_density`, :func:`extensive_edges`, :func:`upper_edge`, :func:`outlier_matrix`,
-:func:`outliers`, :func:`speciation_time`.
+:func:`extensive_density`, :func:`adaptive_density`, :func:`extensive_edges`,
+:func:`upper_edge`, :func:`outlier_matrix`, :func:`outliers`, :func:`speciation_time`,
+:func:`outlier_speciation_times` (the form of the ``theory.speciation`` "outlier" hook).
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ def _check_positive_int(name, value, lo=1, hi=None):
         rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
         raise ValueError(f"{name} must be an integer {rng}, got {value!r}")
     return int(value)
+
+
+def _check_nodes(nodes):
+    if not isinstance(nodes, ExtensiveNodes):
+        raise TypeError(f"nodes must be an ExtensiveNodes (from gaussian_nodes or neuron_nodes), "
+                        f"got {type(nodes).__name__}")
+    return nodes
 
 
 def _check_pos_float(name, value):
@@ -345,6 +353,7 @@ def solve_bulk(z, nodes: ExtensiveNodes, *, tol: float = 1e-12, maxit: int = 60)
     above the real axis, where the physical branch (``q ~ −1/z``) is the only attractor; steps
     that land on ``Im q < 0`` (or ``Im δ_c < 0``) are refused and retried smaller.
     """
+    _check_nodes(nodes)
     z = np.atleast_1d(np.asarray(z, dtype=complex))
     if z.ndim != 1 or not np.all(np.isfinite(z)):
         raise ValueError("z must be a finite scalar or 1-D array")
@@ -428,6 +437,7 @@ def extensive_density(lam, nodes: ExtensiveNodes, *, eta: float = 1e-7, tol: flo
     final imaginary part: it smooths the density on the scale ``η`` (edges, and the sharp peaks
     that quadrature nodes near a real pole of ``R(m)`` leave inside gaps at small ``t``).
     """
+    _check_nodes(nodes)
     lam = np.atleast_1d(np.asarray(lam, dtype=float))
     if lam.ndim != 1 or lam.size == 0 or not np.all(np.isfinite(lam)):
         raise ValueError("lam must be a non-empty finite 1-D array")
@@ -625,6 +635,7 @@ def upper_edge(nodes: ExtensiveNodes, *, tol: float = 1e-11) -> UpperEdge:
     real branch (``dλ/dx = 0``, the critical point of the inverse map ``x ↦ λ``). Found by
     continuation from far above with step halving (:func:`_fold`), to ``tol (1 + λ)``.
     """
+    _check_nodes(nodes)
     tol = _check_pos_float("tol", tol)
     far = _far_above(nodes)
     pt, est = _fold(nodes, far, -1, tol, True)
@@ -750,6 +761,7 @@ def outliers(nodes: ExtensiveNodes, d: int, *, tol: float = 1e-11,
     """
     from scipy.optimize import brentq
 
+    _check_nodes(nodes)
     d = _check_d(d)
     tol = _check_pos_float("tol", tol)
     C, r = nodes.n_classes, nodes.rank
@@ -1013,3 +1025,18 @@ def extensive_edges(nodes: ExtensiveNodes, *, eta: float = 1e-8, min_mass: float
     return ExtensiveEdges(intervals=np.array(intervals).reshape(-1, 2), masses=np.array(masses),
                           methods=methods, grid_spacing=np.array(spacing).reshape(-1, 2),
                           density=dens)
+
+
+def outlier_speciation_times(mixture: Mixture, d: int, features: RandomFeatures,
+                             **kw) -> np.ndarray:
+    """Per-class speciation times (C,) from the outlier equation, in the form of the
+    ``theory.speciation.register_method("outlier", ...)`` hook: ``func(mixture, d, features)``.
+
+    Diffusion-time units (OU forward process). Classes with ``norms2 = 0`` never speciate and
+    classes whose outlier is not above the edge even at ``t_min`` get ``−inf`` (the convention of
+    the leading-order formula ``½ log(ρ_c ‖μ_c‖²)`` for centred classes). ``kw`` goes to
+    :func:`speciation_time` (``order``, ``rule``, ``tol``, ``t_min``, ``t_max``).
+    """
+    sp = speciation_time(mixture, features, d, **kw)
+    out = np.where(np.isfinite(sp.class_times), sp.class_times, -np.inf)
+    return out

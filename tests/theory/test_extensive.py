@@ -241,3 +241,16 @@ def test_edges_and_gap_against_gep():
     top1, bot2 = below.max(), ev[ev > 0.5 * (b1 + a2)].min()
     assert (1 - 0.06) * b1 <= top1 <= (1 + 0.01) * b1, (top1, b1)
     assert (1 - 0.01) * a2 <= bot2 <= (1 + 0.06) * a2, (bot2, a2)
+
+
+def test_quadrature_rules_agree_away_from_the_axis():
+    """Two independent quadrature rules for E_m over the Gaussian law (tensor Gauss–Hermite and
+    composite Gauss–Legendre panels) give the same q(z) where R(m) is smooth (Im z = 0.3): a
+    check of the quadrature, not of the theory. Tolerance 1e-8: both rules converge
+    exponentially for integrands analytic in a strip; measured 1e-13 – 6e-13 at these orders.
+    """
+    mix = mixture(0.5)
+    z = np.array([0.2 + 0.3j, 1.0 + 0.3j, 2.5 + 0.3j])
+    qh = ex.solve_bulk(z, ex.gaussian_nodes(mix, RF, 0.3, order=40, rule="hermite")).q
+    ql = ex.solve_bulk(z, ex.gaussian_nodes(mix, RF, 0.3, order=96, rule="legendre")).q
+    np.testing.assert_allclose(ql, qh, rtol=1e-8)
