@@ -40,6 +40,16 @@ GEP matrices (THEORY.md §4, paper's (9), (50)–(52)), coefficients from
   (the population Mehler series truncated after ``k = 1``, with the exact diagonal).
 
 With ``σ`` linear the GEP is exact (``a = 1``, ``b = √Δ``, ``v = s = 0``).
+
+Measured (tanh, t = 0.1, variances 1 and 2, ψ_p = 2, ψ_n = 1, d = 500; tests/simulate): the GEP
+moments ``tr U^k/p`` differ from the exact ones by 0.03–0.2 %, 0.24–0.57 %, 0.5–1.0 %,
+0.7–1.3 % for k = 1..4 (two GEP draws differ by 0.1–0.2 %); the mismatch sits at the top edge
+(largest eigenvalue 0.5 % apart) and around ``s̄²`` where the exact U spreads its eigenvalues
+(THEORY.md §4), so a KS distance reads 0.09 though the quantiles from the 10th percentile up
+agree to ~0.5 %. Extensive centroids (‖μ_c‖² = d, cosine 0.5, d = 300, t = 0.3 and 1): top
+eigenvalues (outliers) 0.1–0.5 % apart, bulk moments 0.2–1.4 % (THEORY.md §6 reports the same).
+Exact U cost at d = 500 (p = 1000, n = 500, tanh): k_max = 8 orders, ~4 s on an idle 2-core
+machine (10 s under load).
 """
 
 from __future__ import annotations
