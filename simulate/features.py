@@ -48,8 +48,8 @@ moments ``tr U^k/p`` differ from the exact ones by 0.03–0.2 %, 0.24–0.57 %, 
 (THEORY.md §4), so a KS distance reads 0.09 though the quantiles from the 10th percentile up
 agree to ~0.5 %. Extensive centroids (‖μ_c‖² = d, cosine 0.5, d = 300, t = 0.3 and 1): top
 eigenvalues (outliers) 0.1–0.5 % apart, bulk moments 0.2–1.4 % (THEORY.md §6 reports the same).
-Exact U cost at d = 500 (p = 1000, n = 500, tanh): k_max = 8 orders, ~4 s on an idle 2-core
-machine (10 s under load).
+Exact U cost at d = 500 (p = 1000, n = 500, tanh): k_max = 8 orders, 9-10 s measured on the
+shared 2-core machine under load (load average ~7); erf 3 s.
 """
 
 from __future__ import annotations
