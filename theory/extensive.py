@@ -1040,3 +1040,92 @@ def outlier_speciation_times(mixture: Mixture, d: int, features: RandomFeatures,
     sp = speciation_time(mixture, features, d, **kw)
     out = np.where(np.isfinite(sp.class_times), sp.class_times, -np.inf)
     return out
+
+
+# --------------------------------------------------------------------------- CLI-facing summary
+@dataclass
+class ExtensiveSpectrum:
+    """Everything ``classdyn spectrum|edges|times`` show for extensive centroids (THEORY.md §6).
+
+    ``lam``/``density``: the bulk density on a grid; ``intervals``/``masses``/``methods``: the
+    bulks (:class:`ExtensiveEdges`); ``outliers``: their locations (``d`` given) or empty;
+    ``times``: ``τ = 1/λ`` of the named edges (:func:`edge_times`), training-time units (a mode
+    of eigenvalue λ relaxes as ``exp(−λ τ)``).
+    """
+
+    t: float
+    lam: np.ndarray
+    density: np.ndarray
+    intervals: np.ndarray
+    masses: np.ndarray
+    methods: list
+    outliers: np.ndarray
+    outlier_classes: np.ndarray
+    times: dict
+    d: int | None
+
+    def to_dict(self) -> dict:
+        return {"t": self.t, "lam": self.lam, "density": self.density,
+                "intervals": self.intervals, "masses": self.masses, "methods": self.methods,
+                "outliers": self.outliers, "outlier_classes": self.outlier_classes,
+                "times": self.times, "d": self.d, "theory": "THEORY.md §6 (extensive centroids)"}
+
+    def summary(self) -> str:
+        lines = [f"extensive-centroid spectrum at t = {self.t:g} (THEORY.md §6)"]
+        for (a, b), m, meth in zip(self.intervals, self.masses, self.methods):
+            lines.append(f"  bulk [{a:.6g}, {b:.6g}]  mass {m:.4f}  ({meth[0]}/{meth[1]})")
+        if self.outliers.size:
+            lines.append(f"  outliers (d = {self.d}): " + ", ".join(
+                f"{x:.6g} (class {c})" for x, c in zip(self.outliers, self.outlier_classes)))
+        for k, v in self.times.items():
+            lines.append(f"  {k} = {v:.6g}")
+        return "\n".join(lines)
+
+
+def edge_times(intervals) -> dict:
+    """``τ = 1/λ`` of the named edges (THEORY.md §5 naming, applied to the bulks of §6).
+
+    ``tau_gen``: lower edge of the rightmost bulk; ``tau_fin``: the lowest edge; ``tau_mem``:
+    upper edge of the bulk left of the rightmost one, only when there are at least three bulks
+    (with two bulks, e.g. ``ψ_n ≤ 1`` or ``ψ_p = 1 + ψ_n``, the lower one is the leftmost
+    ``s̄²`` bulk and no memorisation bulk is separated: the name would be wrong). Training-time
+    units: a mode of eigenvalue ``λ`` relaxes as ``exp(−λ τ)``.
+    """
+    iv = np.asarray(intervals, float).reshape(-1, 2)
+    out = {}
+    if iv.shape[0] == 0:
+        return out
+    out["tau_gen"] = 1.0 / iv[-1, 0]
+    if iv.shape[0] >= 3:
+        out["tau_mem"] = 1.0 / iv[-2, 1]
+    out["tau_fin"] = 1.0 / iv[0, 0]
+    return out
+
+
+def extensive_spectrum(mixture: Mixture, features: RandomFeatures, t: float, *,
+                       d: int | None = None, order: int = 40, n_grid: int = 400,
+                       rule: str = "hermite") -> ExtensiveSpectrum:
+    """Density, bulk edges, timescales and (for a given ``d``) outliers for extensive centroids
+    (THEORY.md §6), with ``E_m`` over the Gaussian law of ``m`` (``order`` nodes per axis).
+
+    The density is returned on ``n_grid`` equispaced points from ``min s̄²(m)/2`` to 5 % above
+    the upper edge (for CDFs use :func:`adaptive_density`).
+    """
+    nodes = gaussian_nodes(mixture, features, t, order=order, rule=rule)
+    n_grid = _check_positive_int("n_grid", n_grid, 2)
+    e = extensive_edges(nodes)
+    hi = float(e.intervals[-1, 1]) if e.intervals.size else upper_edge(nodes).edge
+    lam = np.linspace(0.5 * float(nodes.s2bar.min()), 1.05 * hi, n_grid)
+    dens = extensive_density(lam, nodes)
+    if dens.n_failed:
+        raise RuntimeError(f"bulk equations did not converge at {dens.n_failed} grid points "
+                           f"(first at lambda = {lam[~dens.converged][0]:g})")
+    if d is not None:
+        o = outliers(nodes, d)
+        locs, cls = o.locations, o.classes
+    else:
+        locs, cls = np.zeros(0), np.zeros(0, int)
+    return ExtensiveSpectrum(t=nodes.t, lam=lam, density=dens.density, intervals=e.intervals,
+                             masses=e.masses, methods=e.methods, outliers=locs,
+                             outlier_classes=cls, times=edge_times(e.intervals),
+                             d=None if d is None else int(d))

@@ -254,3 +254,18 @@ def test_quadrature_rules_agree_away_from_the_axis():
     qh = ex.solve_bulk(z, ex.gaussian_nodes(mix, RF, 0.3, order=40, rule="hermite")).q
     ql = ex.solve_bulk(z, ex.gaussian_nodes(mix, RF, 0.3, order=96, rule="legendre")).q
     np.testing.assert_allclose(ql, qh, rtol=1e-8)
+
+
+def test_extensive_spectrum_summary_and_times():
+    """The CLI-facing summary: bulks ordered, masses summing to 1 within 2e-3 (trapezoid on the
+    fold-refined grid), τ = 1/edge, and outliers above the top edge; ψ_n = 1 gives two bulks
+    (no separated memorisation bulk, so no tau_mem), as the GEP spectrum shows (test above)."""
+    s = ex.extensive_spectrum(mixture(), RF, 0.5, d=300, order=20, n_grid=50)
+    assert s.intervals.shape == (2, 2) and np.all(np.diff(s.intervals.ravel()) > 0)
+    assert abs(s.masses.sum() - 1) < 2e-3
+    assert set(s.times) == {"tau_gen", "tau_fin"}
+    assert s.times["tau_gen"] == pytest.approx(1 / s.intervals[-1, 0])
+    assert s.outliers.size == 2 and np.all(s.outliers > s.intervals[-1, 1])
+    assert "bulk" in s.summary() and s.to_dict()["d"] == 300
+    assert set(ex.edge_times([[0.1, 0.2], [0.3, 0.4], [0.5, 2.0]])) == {"tau_gen", "tau_mem",
+                                                                        "tau_fin"}
