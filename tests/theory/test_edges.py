@@ -1,0 +1,120 @@
+"""Edge polynomials and high-precision edges (THEORY.md §5): theory.edges."""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+from theory.edges import (curve_polynomials, edge_polynomial, eliminated_polynomial,
+                          find_edges)
+from theory.params import Mixture, RandomFeatures
+from theory.spectrum import SpectralParams, density
+
+
+def _model(variances, weights, psi_p, psi_n, t):
+    return SpectralParams.from_model(Mixture(variances=variances, weights=weights),
+                                     RandomFeatures(psi_p, psi_n), t)
+
+
+REF = _model((1.0, 2.0), (0.5, 0.5), 2.0, 1.0, 0.01)
+TWO = _model((1.0, 2.0), (0.25, 0.75), 4.0, 2.0, 0.01)
+
+
+def test_marchenko_pastur_edges_exact():
+    # Pure noise: edges (1 ± √γ)², γ = ψ_p/ψ_n, known in closed form; at 40 digits they must
+    # agree to 35 (the roots are polished to dps + 20 digits, classification needs none).
+    p = SpectralParams.marchenko_pastur(2.0, 1.0)
+    e = find_edges(p, dps=40)
+    with mpmath.workdps(50):
+        g = mpmath.mpf(2)
+        exact = [(1 - mpmath.sqrt(g)) ** 2, (1 + mpmath.sqrt(g)) ** 2]
+        assert len(e.edges) == 2
+        for a, b in zip(e.edges, exact):
+            assert abs(a - b) < mpmath.mpf(10) ** -35
+
+
+def test_polynomial_degrees_and_printing():
+    # THEORY.md §5: for C = 2, after stripping the z-free factors, P has degree 9 in q and 3
+    # in z, and Disc_q P has degree 38 in z.
+    P = eliminated_polynomial(REF)
+    assert (P.degree(0), P.degree(1)) == (9, 3)
+    assert edge_polynomial(REF, squarefree=False).degree() == 38
+    F, Z, syms = curve_polynomials(2)
+    assert "psi_p" in str(F) and "z" in str(Z) and "z" not in str(F)
+    assert str(P).startswith("Poly(")
+
+
+def test_edges_30_and_50_digits_agree_to_25():
+    e30 = find_edges(TWO, dps=30)
+    e50 = find_edges(TWO, dps=50)
+    assert len(e30.edges) == len(e50.edges) == 6
+    with mpmath.workdps(60):
+        for a, b in zip(e30.edges, e50.edges):
+            assert abs(a - b) <= mpmath.mpf(10) ** -25 * abs(b)
+
+
+@pytest.mark.parametrize("params", [REF, TWO, _model((1.0, 4.0), None, 4.0, 2.0, 0.01),
+                                    _model((1.0, 2.0), (0.25, 0.75), 4.0, 2.0, 0.1)],
+                         ids=["ref", "two", "merged", "t0.1"])
+def test_edge_roots_include_every_edge_the_density_shows(params):
+    # Independent of the edge polynomial: scan the compiled density on a fine grid, find
+    # where it switches between zero and positive, and require a true edge in each such
+    # bracket (grid spacing: the bracket itself is the tolerance).
+    e = find_edges(params)
+    edges = np.array([float(x) for x in e.edges])
+    lo = params.sbar2 * (1 - 1e-9)
+    # a grid fine near the bottom (log-spaced) and linear above
+    lam = np.unique(np.concatenate([params.sbar2 + np.geomspace(1e-9, 0.2, 4000),
+                                    np.linspace(lo, params.scale, 4000)]))
+    rho = density(params, lam).density
+    pos = rho > 1e-9 * rho.max()
+    switches = np.flatnonzero(pos[1:] != pos[:-1])
+    assert switches.size >= 2
+    for i in switches:
+        a, b = lam[i], lam[i + 1]
+        assert np.any((edges >= a - 1e-12) & (edges <= b + 1e-12)), (a, b, edges)
+    # and conversely every classified edge is a switch of the scanned density
+    assert len(edges) == switches.size + (1 if e.singular_lower_edge and not pos[0] else 0) \
+        or len(edges) == switches.size
+
+
+def test_reference_edges_match_theory_md():
+    e = find_edges(REF)
+    assert e.singular_lower_edge
+    got = [float(x) for x in e.edges]
+    # THEORY.md quotes 6 digits: 0.0127543, 0.0207892, 4.76796 (plus s̄² itself)
+    for x, ref in zip(got[1:], [0.0127543, 0.0207892, 4.76796]):
+        assert x == pytest.approx(ref, rel=5e-6)
+    assert "none" in e.kind  # non-edge roots exist (e.g. the double point inside the gap)
+
+
+def test_one_class():
+    one = _model((1.0,), None, 4.0, 2.0, 0.01)
+    e1 = find_edges(one)
+    assert len(e1.edges) % 2 == 0 and len(e1.edges) >= 2
+
+
+@pytest.mark.slow
+def test_three_classes():
+    # C = 3 stays tractable (~20-30 s for the elimination on 2 shared cores).
+    three = _model((1.0, 2.0, 3.0), None, 5.0, 2.0, 0.05)
+    e3 = find_edges(three)
+    assert len(e3.edges) % 2 == 0 and len(e3.edges) >= 2
+    # the top edge is where the density stops (checked against the compiled density)
+    top = float(e3.edges[-1])
+    rho = density(three, [top * (1 - 1e-4), top * (1 + 1e-4)]).density
+    # gap side: Im q vanishes to rounding (~1e-24 here); bulk side ~ sqrt(1e-4)
+    assert rho[0] > 1e-6 and rho[1] < 1e-12
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="dps"):
+        find_edges(REF, dps=10)
+    four = SpectralParams(psi_p=2, psi_n=1, rho=[0.25] * 4, alpha2=[0.3] * 4, v2=[0.1] * 4)
+    with pytest.raises(ValueError, match="classes"):
+        find_edges(four)
+    with pytest.raises(TypeError):
+        find_edges({"psi_p": 2})
+    with pytest.raises(ValueError, match="n_classes"):
+        curve_polynomials(0)
