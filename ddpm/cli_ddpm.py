@@ -100,12 +100,13 @@ def _train_config(args):
 
 
 def _threads():
+    """CPU threads of torch: ``$CLASSDYN_TORCH_THREADS``, default 1 (on a shared machine, OpenMP
+    threads that compete with other processes spin and run many times slower than one)."""
     import os
 
     import torch
 
-    if not torch.cuda.is_available():
-        torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
+    torch.set_num_threads(max(1, int(os.environ.get("CLASSDYN_TORCH_THREADS", "1"))))
 
 
 # ---------------------------------------------------------------- handlers
@@ -182,6 +183,7 @@ def _memorization(args) -> CommandResult:
     from .data import CLASS_NAMES
     from .pipeline import memorization_run
 
+    _threads()
     res = memorization_run(args.out, assign=args.assign, threshold=args.ratio,
                            n_boot=args.bootstrap, device=args.device, seed=args.seed)
     lines = [f"memorised fraction per class (ratio test d1/d2 < {args.ratio:.4g}; "

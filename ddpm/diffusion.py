@@ -85,3 +85,27 @@ def ancestral_sample(model, sched: Schedule, n: int, shape=(1, 28, 28), *, seed:
     if was_training:
         model.train()
     return np.concatenate(out, axis=0).astype(np.float32)
+
+
+class EmpiricalDenoiser(torch.nn.Module):
+    """The exact ε-predictor of the empirical distribution of ``train`` (n, H, W): the minimiser
+    of the DDPM loss over all functions, i.e. a model that has fully memorised its training set.
+
+        ε*(x_t, t) = (x_t − √ᾱ_t x̂_0) / √(1 − ᾱ_t),
+        x̂_0 = Σ_ν w_ν x^ν,  w = softmax_ν(−‖x_t − √ᾱ_t x^ν‖² / (2 (1 − ᾱ_t)))
+
+    Its ancestral samples are copies of training images, so it calibrates the ratio test.
+    """
+
+    def __init__(self, train: np.ndarray, sched: Schedule):
+        super().__init__()
+        self.sched = sched
+        self.register_buffer("X", torch.as_tensor(np.asarray(train, np.float32)
+                                                  .reshape(len(train), -1)))
+
+    def forward(self, xt: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        f = xt.reshape(xt.shape[0], -1).float()
+        ab = self.sched.alpha_bar[t][:, None]
+        d2 = ((f[:, None, :] - ab.sqrt()[:, :, None] * self.X[None]) ** 2).sum(-1)
+        w = torch.softmax(-d2 / (2 * (1 - ab)), dim=1)
+        return ((f - ab.sqrt() * (w @ self.X)) / (1 - ab).sqrt()).reshape(xt.shape)

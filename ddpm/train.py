@@ -187,6 +187,36 @@ def build_model(cfg: TrainConfig, device: str = "cpu"):
     return UNet(cfg.unet).to(device)
 
 
+def make_train_step(cfg: TrainConfig, model, opt, sched, x_all, device: str = "cpu",
+                    amp: bool = False) -> Callable[[int], float]:
+    """``step(k) -> loss``: one Adam update of training step ``k`` (0-based) on ``x_all``
+    ``(n, 1, H, W)``. Batch indices, diffusion steps ``t`` and noise ``ε`` come from a CPU
+    generator seeded with ``(cfg.seed, k, 0)``, dropout masks from ``(cfg.seed, k, 1)``."""
+    import torch
+
+    from .diffusion import loss_on_batch
+
+    n, B = len(x_all), cfg.batch_size
+    shape = tuple(x_all.shape[1:])
+    dev_type = torch.device(device).type
+
+    def step(k: int) -> float:
+        g = torch.Generator().manual_seed(step_seed(cfg.seed, k, 0))
+        idx = torch.randint(n, (B,), generator=g)
+        t = torch.randint(cfg.diffusion.T, (B,), generator=g)
+        eps = torch.randn((B, *shape), generator=g)
+        torch.manual_seed(step_seed(cfg.seed, k, 1))  # dropout masks of step k
+        x0 = x_all[idx.to(device)]
+        with torch.autocast(device_type=dev_type, dtype=torch.bfloat16, enabled=amp):
+            loss = loss_on_batch(model, sched, x0, t.to(device), eps.to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return float(loss.detach())
+
+    return step
+
+
 def train(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray, labels: np.ndarray,
           *, norm_mean: np.ndarray | None = None, norm_std: float = 1.0,
           pair_meta: dict | None = None, device: str = "auto", amp: bool = False,
@@ -207,7 +237,7 @@ def train(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray, labels: 
 
     from classdyn.progress import progress as pbar
 
-    from .diffusion import Schedule, loss_on_batch
+    from .diffusion import Schedule
 
     device = resolve_device(device)
     out = Path(out)
@@ -227,10 +257,8 @@ def train(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray, labels: 
     fwd = torch.compile(model) if compile else model
     sched = Schedule(cfg.diffusion, device)
     x_all = torch.as_tensor(np.asarray(images, np.float32)[:, None]).to(device)
-    n = len(x_all)
     B = cfg.batch_size
-    shape = tuple(x_all.shape[1:])
-    dev_type = torch.device(device).type
+    one_step = make_train_step(cfg, fwd, opt, sched, x_all, device, amp)
 
     def save_state():
         atomic_torch_save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
@@ -252,19 +280,8 @@ def train(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray, labels: 
     finished = step >= cfg.steps
     try:
         for k in bar:
-            g = torch.Generator().manual_seed(step_seed(cfg.seed, k, 0))
-            idx = torch.randint(n, (B,), generator=g)
-            t = torch.randint(cfg.diffusion.T, (B,), generator=g)
-            eps = torch.randn((B, *shape), generator=g)
-            torch.manual_seed(step_seed(cfg.seed, k, 1))  # dropout masks of step k
-            x0 = x_all[idx.to(device)]
-            with torch.autocast(device_type=dev_type, dtype=torch.bfloat16, enabled=amp):
-                loss = loss_on_batch(fwd, sched, x0, t.to(device), eps.to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            lv = one_step(k)
             step = k + 1
-            lv = float(loss.detach())
             run_loss += lv
             run_k += 1
             if run_k >= log_every or step in ck_set or step == cfg.steps:
