@@ -1,0 +1,238 @@
+"""``classdyn spectrum``, ``classdyn edges``, ``classdyn times``: THEORY.md §5 from the shell.
+
+Examples::
+
+    classdyn spectrum --variances 1 2 --weights 0.5 0.5 --psi-p 2 --psi-n 1 --t 0.01 --plot
+    classdyn edges --variances 1 2 --psi-p 4 --psi-n 2 --t 0.01 --dps 50 --show-polynomials
+    classdyn times --variances 1 2 --weights 0.25 0.75 --t 0.01 0.1 --json
+
+Units: eigenvalues of the feature covariance U (dimensionless); training time tau such that a
+mode of eigenvalue lambda relaxes as exp(-lambda tau); diffusion time t of the OU process.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from classdyn.cli import CommandResult, add_command
+from classdyn.flags import add_dps, add_mixture, add_output, add_random_features, add_time, \
+    positive_int
+
+ORDER = 20
+
+
+def _common(p):
+    add_mixture(p)
+    add_random_features(p)
+
+
+def register(sub) -> None:
+    p = add_command(
+        sub, "spectrum",
+        help="spectral density of the GEP feature covariance U, centred classes (THEORY.md §5)",
+        description=(
+            "Density rho(lambda) = Im q(lambda + i0+)/pi of U = sum_c G_c G_c^T/n + b^2 K + "
+            "s^2 I (THEORY.md §5),\nits bulks (support and weights) and the delta peak at "
+            "s^2. Writes spectrum.json and spectrum.npz\n(and spectrum.png with --plot) to "
+            "--out."))
+    _common(p)
+    add_time(p, default=0.01)
+    p.add_argument("--points", type=positive_int, default=400,
+                   help="number of grid points in lambda (default: %(default)s)")
+    p.add_argument("--lam-max", type=float, default=None, metavar="L",
+                   help="upper end of the grid (default: 1.05 x the top edge)")
+    p.add_argument("--plot", action="store_true",
+                   help="also write a figure spectrum.png (log-scaled lambda axis)")
+    add_dps(p)
+    add_output(p)
+    p.set_defaults(handler=run_spectrum)
+
+    p = add_command(
+        sub, "edges",
+        help="edges of the spectral density to --dps digits, from the edge polynomial "
+             "(THEORY.md §5)",
+        description=(
+            "Real roots of the edge polynomial E(z) = sqf Disc_q P(q, z) (P: the spectral "
+            "equations with r eliminated,\nTHEORY.md §5), computed with mpmath to --dps digits "
+            "and classified as true edges (density zero on one\nside) or not. "
+            "--show-polynomials prints P(q, z) and E(z)."))
+    _common(p)
+    add_time(p, default=0.01)
+    add_dps(p)
+    p.add_argument("--show-polynomials", action="store_true",
+                   help="print the eliminated polynomial P(q, z) and the edge polynomial E(z)")
+    add_output(p)
+    p.set_defaults(handler=run_edges)
+
+    p = add_command(
+        sub, "times",
+        help="learning timescales tau_gen, tau_mem, tau_fin and windows from the edges "
+             "(THEORY.md §5)",
+        description=(
+            "tau_gen = 1/lambda_gen (lower edge of the rightmost bulk), tau_mem = 1/lambda_mem "
+            "(upper edge of the\nmemorisation bulk), tau_fin = 1/lambda_fin (lowest edge); "
+            "W_gen = tau_mem/tau_gen, W_mem = tau_fin/tau_mem.\nTraining-time unit: a mode of "
+            "eigenvalue lambda relaxes as exp(-lambda tau). Needs psi_n > 1 and\npsi_p >= 1 + "
+            "psi_n. --limit adds the large-psi_p limit of the windows (paper Fig. 2b)."))
+    _common(p)
+    add_time(p, default=0.01, multiple=True)
+    add_dps(p)
+    p.add_argument("--limit", action="store_true",
+                   help="also extrapolate the windows to psi_p -> infinity (slow: three "
+                        "spectra at psi_p = N, 2N, 4N)")
+    p.add_argument("--limit-psi-p0", type=float, default=32.0, metavar="N",
+                   help="smallest psi_p of the extrapolation (default: %(default)s)")
+    add_output(p)
+    p.set_defaults(handler=run_times)
+
+
+def _params(args, t):
+    from theory.params import Mixture, RandomFeatures
+    from theory.spectrum import SpectralParams
+
+    mix = Mixture(variances=tuple(args.variances), weights=args.weights,
+                  norms2=args.norms2, overlaps=args.overlaps)
+    rf = RandomFeatures(args.psi_p, args.psi_n, args.activation)
+    return mix, rf, SpectralParams.from_model(mix, rf, t)
+
+
+def run_spectrum(args: argparse.Namespace) -> CommandResult:
+    import numpy as np
+
+    from classdyn.io import atomic_save_npz, atomic_write_json
+    from theory.params import check_time
+    from theory.spectrum import density, spectrum
+
+    t = check_time(args.t)
+    mix, rf, params = _params(args, t)
+    if args.points < 2:
+        raise ValueError(f"--points must be >= 2, got {args.points}")
+    spec = spectrum(params, dps=args.dps)
+    top = max(b.upper for b in spec.bulks)
+    hi = args.lam_max if args.lam_max is not None else 1.05 * top
+    if not hi > params.sbar2:
+        raise ValueError(f"--lam-max must be > s^2 = {params.sbar2:.6g}, got {hi}")
+    lam = np.linspace(0.0, hi, args.points)
+    dens = density(params, lam)
+    data = {"params": params.to_dict(), "mixture": mix.to_dict(), "model": rf.to_dict(),
+            "t": t, "spectrum": spec.to_dict(), "lam": lam, "density": dens.density}
+    out = args.out
+    atomic_write_json(out / "spectrum.json", data)
+    atomic_save_npz(out / "spectrum.npz", lam=lam, density=dens.density, q=dens.q)
+    lines = [f"Spectral density of U (THEORY.md §5), t = {t:g}, psi_p = {rf.psi_p:g}, "
+             f"psi_n = {rf.psi_n:g}, activation {rf.activation}",
+             f"delta peak at s^2 = {params.sbar2:.8g}, weight {spec.delta_weight:.6g}; "
+             f"total mass {spec.total_mass:.10f}",
+             f"{'bulk':>4} {'lower':>16} {'upper':>16} {'weight':>12}"]
+    for i, b in enumerate(spec.bulks):
+        lines.append(f"{i:4d} {b.lower:16.10g} {b.upper:16.10g} {b.weight:12.8f}")
+    step = max(1, args.points // 20)
+    lines.append(f"{'lambda':>14} {'rho(lambda)':>14}   (every {step}th of {args.points} "
+                 f"points; all in spectrum.npz)")
+    for x, r in zip(lam[::step], dens.density[::step]):
+        lines.append(f"{x:14.6g} {r:14.6g}")
+    if args.plot:
+        fig_path = _plot_spectrum(params, spec, out / "spectrum.png", t)
+        data["figure"] = str(fig_path)
+        lines.append(f"figure: {fig_path}")
+    lines.append(f"(written to {out / 'spectrum.json'}, {out / 'spectrum.npz'})")
+    return CommandResult(data=data, text="\n".join(lines))
+
+
+def _plot_spectrum(params, spec, path, t):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from theory.spectrum import density
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for b in spec.bulks:
+        th = np.linspace(0, np.pi, 400)
+        lam = b.lower + (b.upper - b.lower) * (1 - np.cos(th)) / 2
+        ax.plot(lam, density(params, lam).density, color="C0")
+    if spec.delta_weight > 0:
+        ax.axvline(params.sbar2, color="C3", ls=":",
+                   label=f"delta at s^2, weight {spec.delta_weight:.3g}")
+        ax.legend()
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("eigenvalue lambda of U")
+    ax.set_ylabel("density rho(lambda)")
+    ax.set_title(f"GEP spectrum, t = {t:g}, psi_p = {params.psi_p:g}, psi_n = {params.psi_n:g}")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def run_edges(args: argparse.Namespace) -> CommandResult:
+    from classdyn.io import atomic_write_json
+    from theory.edges import edge_polynomial, eliminated_polynomial, find_edges
+    from theory.params import check_time
+
+    t = check_time(args.t)
+    mix, rf, params = _params(args, t)
+    res = find_edges(params, dps=args.dps)
+    data = {"params": params.to_dict(), "t": t, **res.to_dict()}
+    lines = [f"Edges of the spectral density (THEORY.md §5), {args.dps} digits; t = {t:g}, "
+             f"psi_p = {rf.psi_p:g}, psi_n = {rf.psi_n:g}",
+             f"edge polynomial: degree {res.degree} (square-free part of Disc_q P); "
+             f"{len(res.candidates)} real roots >= s^2 = {params.sbar2:.8g}, "
+             f"{res.negative_roots} below"]
+    for c, k in zip(res.candidates, res.kind):
+        import mpmath
+
+        lines.append(f"  {mpmath.nstr(c, args.dps):>{args.dps + 8}}  {k}")
+    if res.singular_lower_edge:
+        lines.append("  (the lowest edge is s^2 itself: inverse-square-root density, "
+                     "psi_p = 1 + psi_n)")
+    if args.show_polynomials:
+        P = eliminated_polynomial(params)
+        E = edge_polynomial(params)
+        data["P"] = str(P.as_expr())
+        data["E"] = str(E.as_expr())
+        lines += ["P(q, z) =", str(P.as_expr()), "E(z) =", str(E.as_expr())]
+    atomic_write_json(args.out / "edges.json", data)
+    lines.append(f"(written to {args.out / 'edges.json'})")
+    return CommandResult(data=data, text="\n".join(lines))
+
+
+def run_times(args: argparse.Namespace) -> CommandResult:
+    from classdyn.io import atomic_write_json
+    from classdyn.progress import progress
+    from theory.params import check_time
+    from theory.timescales import timescales, window_limits
+
+    rows = []
+    lines = ["Timescales from the spectral edges (THEORY.md §5); training time tau: a mode of "
+             "eigenvalue lambda relaxes as exp(-lambda tau)",
+             f"{'t':>8} {'tau_gen':>12} {'tau_mem':>12} {'tau_fin':>12} {'W_gen':>10} "
+             f"{'W_mem':>10}  bulks"]
+
+    def f(x, w=12):
+        return f"{'-':>{w}}" if x is None else f"{x:{w}.5g}"
+
+    for t in progress([check_time(t) for t in args.t], desc="times"):
+        mix, rf, params = _params(args, t)
+        ts = timescales(params, dps=args.dps)
+        row = {"t": t, **ts.to_dict()}
+        if args.limit:
+            lim = window_limits(mix, rf.psi_n, t, activation=rf.activation,
+                                psi_p0=max(args.limit_psi_p0, 1 + rf.psi_n), dps=args.dps)
+            row["limit"] = lim.to_dict()
+        rows.append(row)
+        lines.append(f"{t:8.4g} {f(ts.tau_gen)} {f(ts.tau_mem)} {f(ts.tau_fin)} "
+                     f"{f(ts.W_gen, 10)} {f(ts.W_mem, 10)}  {' | '.join(ts.roles)}")
+        if args.limit:
+            lines.append(f"{'':8} psi_p -> inf: W_gen = {f(lim.W_gen, 0)} "
+                         f"(+- {f(lim.W_gen_err, 0)}), W_mem = {f(lim.W_mem, 0)} "
+                         f"(+- {f(lim.W_mem_err, 0)})")
+    data = {"rows": rows}
+    atomic_write_json(args.out / "times.json", data)
+    lines.append("('-': the edge does not exist because bulks merged; see 'bulks')")
+    lines.append(f"(written to {args.out / 'times.json'})")
+    return CommandResult(data=data, text="\n".join(lines))
