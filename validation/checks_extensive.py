@@ -136,12 +136,13 @@ def extensive_spectrum(params: dict, ctx: CheckContext) -> Outcome:
                      fontsize=9)
         ax.legend(fontsize=7)
         ax = axes[1]
-        arr = np.array(tops)
+        arr = np.sort(np.array(tops), axis=1)[:, ::-1]
         for j in range(arr.shape[1]):
             ax.plot(np.full(arr.shape[0], j), arr[:, j], "o", color="tab:blue", alpha=0.6)
         ax.plot(range(len(res["predicted_outliers"])), res["predicted_outliers"], "k_",
-                ms=30, label="theory")
-        ax.set_xlabel("outlier rank")
+                ms=20, mew=2, label="theory")
+        ax.set_xticks(range(arr.shape[1]))
+        ax.set_xlabel("outlier rank (0 = largest)")
         ax.set_ylabel("eigenvalue")
         ax.set_title("outliers: GEP seeds (o) vs theory (—)", fontsize=9)
         ax.legend(fontsize=7)
