@@ -203,9 +203,10 @@ def _class_coefficients(activation, m, sigma2, t):
     return out
 
 
-def _build(mixture, features, t, weights, g, rule):
+def _build(mixture, features, t, weights, g, rule, m=None):
     L = whitening(mixture)
-    m = math.exp(-t) * g @ L.T if L.shape[1] else np.zeros((weights.size, mixture.n_classes))
+    if m is None:
+        m = math.exp(-t) * g @ L.T if L.shape[1] else np.zeros((weights.size, mixture.n_classes))
     co = _class_coefficients(features.activation, m, np.asarray(mixture.variances), t)
     rho = np.asarray(mixture.weights, float)
     return ExtensiveNodes(weights=np.ascontiguousarray(weights, float), m=m,
@@ -284,12 +285,10 @@ def neuron_nodes(mixture: Mixture, features: RandomFeatures, t: float,
         raise ValueError("m must be finite")
     L = whitening(mixture)
     g = (math.exp(t) * m @ np.linalg.pinv(L).T) if L.shape[1] else np.zeros((m.shape[0], 0))
-    nodes = _build(mixture, features, t, np.full(m.shape[0], 1.0 / m.shape[0]), g, "neurons")
-    nodes.m = m  # keep the given values (not the re-projection)
-    co = _class_coefficients(features.activation, m, nodes.sigma2, t)
-    nodes.a, nodes.v2, nodes.mu0 = co["a"], co["v2"], co["mu0"]
-    nodes.s2bar = np.ascontiguousarray(co["s2"] @ nodes.rho)
-    return nodes
+    # coefficients at the given m (not at the re-projection e^{-t} g Lᵀ, which differs from m
+    # by rounding only when m lies in the span of the centroids, as it does for real neurons)
+    return _build(mixture, features, t, np.full(m.shape[0], 1.0 / m.shape[0]), g, "neurons",
+                  m=m)
 
 
 # --------------------------------------------------------------------------- bulk solver
