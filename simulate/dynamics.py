@@ -24,6 +24,10 @@ import numpy as np
 
 from theory.params import check_time, delta_t
 
+#: up to this many features, linear algebra runs on one BLAS thread (simulate._blas: threads
+#: only slow small problems down, badly so on a loaded machine)
+SMALL_P = 1000
+
 #: Relative size of a negative eigenvalue of ``U`` still treated as rounding (U is PSD exactly).
 NEG_EIG_RTOL = 1e-9
 
@@ -157,7 +161,7 @@ def semi_analytic_curves(U, V, Uc, Vc, tau, t: float, variances=None,
       ``c``'s domain is ``(e^{−t} μ_c − x)/Γ_c²``): by Stein's lemma
       ``E_x,ξ[φ ζᵀ] = (Γ_c²/√Δ) V_c`` for ``ζ = x_t − e^{−t} μ_c``, so
       ``E_score^c(τ) = (E_c(τ) − 1)/Δ_t + 1/Γ_c²``, ``Γ_c² = e^{−2t} σ_c² + Δ_t``
-      (NaN-free; ``None`` variances give ``score`` of zeros-size).
+      (needs the class ``variances``; without them ``score`` is an empty (0, T) array).
 
     ``τ`` is in the unit of THEORY.md §2. ``step``: curves of discrete gradient descent with that
     step instead of gradient flow (see :func:`relax_factors`). ``U, V`` (p×p, p×d), ``Uc``
@@ -180,6 +184,13 @@ def semi_analytic_curves(U, V, Uc, Vc, tau, t: float, variances=None,
         variances = np.asarray(variances, float)
         if variances.shape != (C,) or np.any(variances <= 0):
             raise ValueError(f"variances must be {C} numbers > 0, got {variances}")
+    from simulate._blas import blas_threads
+
+    with blas_threads(1, enabled=p <= SMALL_P):
+        return _curves(U, V, Uc, Vc, tau, t, variances, step, basis, C, d)
+
+
+def _curves(U, V, Uc, Vc, tau, t, variances, step, basis, C, d):
     eb = basis if basis is not None else eigenbasis(U, V)
     G = relax_factors(eb.lam, tau, step)  # (T, p)
     Vt = eb.Vt

@@ -34,6 +34,9 @@ import numpy as np
 from simulate.data import as_generator, sample_mixture
 from theory.params import Mixture, check_time
 
+#: up to this many features, linear algebra runs on one BLAS thread (simulate._blas)
+SMALL_P = 1000
+
 
 @dataclass
 class SpeciationSweep:
@@ -156,10 +159,13 @@ def speciation_sweep(mixture: Mixture, d: int, psi_p: float, psi_n: float, ts,
     top = np.empty((T, k))
     lam_c = np.empty((C, T))
     ov = np.empty((C, T))
+    from simulate._blas import blas_threads
+
     mats = _u_builder(W, data.X, X0, ts, activation, kind, data, mixture)
-    for j, (U, U0) in enumerate(mats):
-        w, v = _top_eigh(U, k)
-        edge[j] = _top_eigh(U0, 1)[0][0]
+    with blas_threads(1, enabled=p <= SMALL_P):
+        results = [(_top_eigh(U, k), _top_eigh(U0, 1)[0][0]) for U, U0 in mats]
+    for j, ((w, v), e0) in enumerate(results):
+        edge[j] = e0
         top[j] = w
         P = v.T @ Y  # k×C overlaps
         for c in range(C):

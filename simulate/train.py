@@ -161,6 +161,12 @@ class GDTrainer:
         steps = np.asarray(steps, np.int64)
         if steps.ndim != 1 or np.any(np.diff(steps) <= 0) or steps[0] < 0:
             raise ValueError("steps must be strictly increasing integers >= 0")
+        from simulate._blas import blas_threads
+
+        with blas_threads(1, enabled=self.p <= 1000):
+            return self._run(steps, seed, rng, U, V, Uc, Vc, progress)
+
+    def _run(self, steps, seed, rng, U, V, Uc, Vc, progress):
         A = np.zeros((self.d, self.p), self.dtype)
         train = np.empty(steps.size)
         test = np.empty((len(Uc), steps.size))

@@ -24,7 +24,6 @@ def _sweeps(gamma, ds, repeats=3, activation="linear"):
     return out
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("gamma", [0.0, 0.5])
 def test_speciation_slopes_against_log_d(gamma):
     # Paper's Fig. 1 / Result 1: t_s^c against log d has slope (1 - gamma_c)/2 (gamma_1 = 0 for
