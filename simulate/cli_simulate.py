@@ -168,11 +168,17 @@ def _losses(args) -> CommandResult:
     params = {"command": "losses", "mixture": mix.to_dict(), "d": d, "p": p, "n": n,
               "t": args.t, "activation": args.activation, "kind": args.kind, "seed": args.seed,
               "tau": [args.tau_min, args.tau_max, args.num_tau]}
+    from classdyn.progress import progress
+
     run = Run(args.out, "losses", params)
+    stages = progress(iter(("features", "curves")), desc="simulate losses", total=2)
+    next(stages)
     f = _features_unit(run, args, mix, d, p, n)
+    next(stages)
     tau = tau_grid(args.tau_min, args.tau_max, args.num_tau)
     lc = semi_analytic_curves(f["U"], f["V"], f["Uc"], f["Vc"], tau, args.t, mix.variances)
     times = class_times(tau, lc.test, args.threshold, args.worse_than_min)
+    next(stages, None)
     data = {"params": params, "memory_estimate_gb": need, "times": times.to_dict(),
             "tau_unit": "THEORY.md §2"}
     data = run.finish(data, {"tau": tau, "train": lc.train, "test": lc.test, "score": lc.score,

@@ -160,3 +160,22 @@ def test_bad_inputs_raise(centred):
         relax_factors(np.array([10.0]), np.array([1.0]), step=0.2)
     with pytest.raises(ValueError, match="tau_max"):
         tau_grid(1.0, 0.5)
+
+
+def test_dip_and_rise_at_the_theoretical_edge_times():
+    # The same claim against the spectrum issue's edges (theory.timescales, THEORY.md §5:
+    # tau_gen = 1/lambda_gen, tau_mem = 1/lambda_mem from the deterministic equivalent, d -> inf).
+    # Order of magnitude: within a factor 10 of each class's time; and the classes' times
+    # bracket the theory's ordering tau_gen < tau_mem.
+    from theory.params import RandomFeatures
+    from theory.timescales import timescales_model
+
+    mix = Mixture(variances=(1.0, 2.0))
+    ts = timescales_model(mix, RandomFeatures(4.0, 2.0, "tanh"), T)
+    assert ts.tau_gen is not None and ts.tau_mem is not None
+    _, _, fs = draw_system(mix, 50, 4.0, 2.0, T, seed=3)
+    lc = semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, TAU, T)
+    times = class_times(TAU, lc.test)
+    for c in range(2):
+        assert 0.1 * ts.tau_gen < times.tau_gen[c] < 10 * ts.tau_gen
+        assert 0.1 * ts.tau_mem < times.tau_mem[c] < 10 * ts.tau_mem
