@@ -14,9 +14,9 @@ slope of ``t_s^c`` against ``log d`` is ``½ (1 − γ_c)``.
 Methods (``method=``):
 - ``"leading"``: the formula above, without the order-one constant;
 - ``"outlier"``: the order-one threshold from the outlier equation of THEORY.md §6 (the diffusion
-  time at which the first outlier of ``𝓜(λ)`` leaves the upper bulk edge). It is a hook for
-  :func:`register_method` (issue 8 plugs its solver in); until then it raises
-  ``NotImplementedError``.
+  time at which the first outlier of ``𝓜(λ)`` leaves the upper bulk edge). A hook: a solver
+  registered with :func:`register_method`, else ``theory.extensive.outlier_speciation_times``
+  (issue 8) when it exists; with neither it raises ``NotImplementedError``.
 
 Times ``t`` are diffusion times of the forward OU process (dimensionless); speciation happens in
 the backward process as ``t`` decreases through ``t_s^c``.
@@ -58,6 +58,18 @@ def register_method(name: str, func: Callable) -> None:
     if not callable(func):
         raise TypeError(f"func must be callable, got {type(func).__name__}")
     _METHODS[name] = func
+
+
+def _lazy_method(name: str):
+    """The built-in solver for ``name`` when one exists in the package and none was registered:
+    ``"outlier"`` -> ``theory.extensive.outlier_speciation_times`` (THEORY.md §6, issue 8)."""
+    if name != "outlier":
+        return None
+    try:
+        from theory.extensive import outlier_speciation_times
+    except (ImportError, AttributeError):
+        return None
+    return outlier_speciation_times
 
 
 def _check_d(d) -> int:
@@ -111,7 +123,7 @@ def speciation_times(mixture: Mixture, d: int, features: RandomFeatures | None =
         with np.errstate(divide="ignore"):
             ts = 0.5 * np.log(rho * n2 * d)
         return SpeciationTimes(t_s=ts, method=method, d=d)
-    func = _METHODS[method]
+    func = _METHODS[method] or _lazy_method(method)
     if func is None:
         raise NotImplementedError(
             "method='outlier' (order-one threshold from the outlier equation of THEORY.md §6) "

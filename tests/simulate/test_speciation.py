@@ -79,8 +79,11 @@ def test_last_crossing():
     assert last_crossing(t, np.ones(4), 0.5) == (4.0, False)
 
 
-def test_theory_hooks_and_bad_inputs():
+def test_theory_hooks_and_bad_inputs(monkeypatch):
+    import theory.speciation as tsp
+
     mix = Mixture(variances=(1.0, 1.0), norms2=(1.0, 1.0))
+    monkeypatch.setattr(tsp, "_lazy_method", lambda name: None)  # no solver anywhere
     with pytest.raises(NotImplementedError, match="issue 8"):
         speciation_times(mix, 500, method="outlier")
     with pytest.raises(ValueError, match="method"):
@@ -110,3 +113,18 @@ def test_theory_hooks_and_bad_inputs():
         import theory.speciation as ts
 
         ts._METHODS["outlier"] = None
+
+
+def test_cli_speciation(tmp_path, capsys):
+    import json
+
+    from classdyn.cli import main
+
+    assert main(["speciation", "--gammas", "0", "0.5", "--ds", "100", "400", "--out",
+                 str(tmp_path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # rho_1 = 400^-0.5 = 0.05 at d = 400: t_s = 1/2 log(0.05 * 400) = 1/2 log 20
+    assert data["rows"][1]["t_s"][1] == pytest.approx(0.5 * math.log(20.0), rel=1e-12)
+    assert data["slopes_vs_log_d"] == [0.5, 0.25]
+    assert (tmp_path / "speciation.json").exists()
+    assert main(["speciation", "--gammas", "0.5", "0.5", "--out", str(tmp_path)]) == 2

@@ -1,0 +1,74 @@
+"""``classdyn speciation``: predicted speciation times of the classes (THEORY.md §7).
+
+Leading order ``t_s^c = ½ log(ρ_c ‖μ_c‖²) = ½ log(ρ_c n2_c d)`` for each ``d``; with
+``--gammas`` the weights follow ``ρ_c ∝ d^{−γ_c}`` and the slopes ``½(1 − γ_c)`` against
+``log d`` are printed too. ``--method outlier`` (order-one threshold from the outlier equation of
+THEORY.md §6) is answered once that solver is registered (issue 8).
+"""
+
+from __future__ import annotations
+
+from classdyn.cli import CommandResult, add_command
+from classdyn.flags import add_mixture, add_output, add_random_features, positive_int
+
+ORDER = 30
+
+
+def register(sub) -> None:
+    p = add_command(sub, "speciation", help="predicted class speciation times (diffusion time)",
+                    description=__doc__)
+    add_mixture(p, variances_default=(1.0, 1.0))
+    add_random_features(p, psi_p=2.0, psi_n=1.0)
+    p.add_argument("--ds", type=positive_int, nargs="+", default=[250, 500, 1000, 2000],
+                   metavar="D", help="input dimensions d (>= 2)")
+    p.add_argument("--gammas", type=float, nargs="+", default=None,
+                   help="imbalance exponents gamma_c in [0, 1): rho_c = d^-gamma_c for "
+                        "gamma_c > 0, the rest shared by the gamma_c = 0 classes (overrides "
+                        "--weights)")
+    p.add_argument("--method", choices=["leading", "outlier"], default="leading",
+                   help="leading order 1/2 log(rho |mu|^2), or the order-one outlier "
+                        "threshold (THEORY.md §6; needs issue 8's solver)")
+    add_output(p)
+    p.set_defaults(handler=_handler)
+
+
+def _handler(args) -> CommandResult:
+    import numpy as np
+
+    from classdyn.io import atomic_write_json
+    from theory.params import Mixture, RandomFeatures
+    from theory.speciation import power_law_weights, speciation_slopes, speciation_times
+
+    C = len(args.variances)
+    norms2 = tuple(args.norms2) if args.norms2 is not None else (1.0,) * C
+    if args.gammas is not None and len(args.gammas) != C:
+        raise ValueError(f"--gammas needs one exponent per class ({C}), got {args.gammas}")
+    rf = RandomFeatures(args.psi_p, args.psi_n, args.activation)
+    rows = []
+    for d in args.ds:
+        w = power_law_weights(args.gammas, d) if args.gammas is not None else (
+            None if args.weights is None else args.weights)
+        mix = Mixture(tuple(args.variances), weights=None if w is None else tuple(w),
+                      norms2=norms2,
+                      overlaps=None if args.overlaps is None else tuple(args.overlaps))
+        try:
+            r = speciation_times(mix, d, rf, method=args.method)
+        except NotImplementedError as exc:
+            raise ValueError(str(exc)) from None
+        rows.append({"d": d, "weights": list(mix.weights), "t_s": r.t_s})
+    data = {"method": args.method, "rows": rows,
+            "t_unit": "diffusion time t of the OU forward process (dimensionless)",
+            "formula": "t_s^c = 1/2 log(rho_c |mu_c|^2) (THEORY.md §7)"}
+    if args.gammas is not None:
+        data["slopes_vs_log_d"] = speciation_slopes(args.gammas)
+    atomic_write_json(args.out / "speciation.json", data)
+    lines = [f"speciation times ({args.method}; diffusion time t), written to "
+             f"{args.out / 'speciation.json'}"]
+    for row in rows:
+        lines.append(f"  d = {row['d']:6d}: " + "  ".join(
+            f"class {c}: t_s = {t:.4f} (rho = {w:.4g})"
+            for c, (t, w) in enumerate(zip(np.asarray(row["t_s"]), row["weights"]))))
+    if "slopes_vs_log_d" in data:
+        lines.append("  slopes against log d: "
+                     + ", ".join(f"{s:.3f}" for s in data["slopes_vs_log_d"]))
+    return CommandResult(data=data, text="\n".join(lines))
