@@ -51,13 +51,17 @@ MAX_CLASSES = 3
 
 
 def _check_params(params):
+    """Validate and return the params with identical classes merged (exact; see
+    :meth:`theory.spectrum.SpectralParams.merged`)."""
     from theory.spectrum import SpectralParams
 
     if not isinstance(params, SpectralParams):
         raise TypeError(f"params must be a theory.spectrum.SpectralParams, got {type(params)}")
+    params = params.merged()
     if params.n_classes > MAX_CLASSES:
-        raise ValueError(f"edge polynomials are implemented for 1..{MAX_CLASSES} classes, got "
-                         f"C = {params.n_classes}")
+        raise ValueError(f"edge polynomials are implemented for 1..{MAX_CLASSES} distinct "
+                         f"classes, got C = {params.n_classes}")
+    return params
 
 
 # ------------------------------------------------------------------ symbolic curve
@@ -154,7 +158,7 @@ def eliminated_polynomial(params):
     A :class:`sympy.Poly` in ``(q, z)`` with integer coefficients (exact for the float64 inputs).
     Its roots ``q`` at a given ``z`` contain the Stieltjes transform ``q(z)``.
     """
-    _check_params(params)
+    params = _check_params(params)
     return _eliminated_cached(params.key(), params.n_classes)[0]
 
 
@@ -230,7 +234,7 @@ def edge_polynomial(params, squarefree: bool = True):
     ``squarefree=True`` (default) returns its square-free part (integer coefficients), whose
     real roots contain every edge of the density.
     """
-    _check_params(params)
+    params = _check_params(params)
     disc, sqf = _edge_poly_cached(params.key(), params.n_classes)
     return sqf if squarefree else disc
 
@@ -426,7 +430,7 @@ def find_edges(params, dps: int = 30) -> EdgeResult:
 
     ``dps`` must be an integer in [15, 1000] (default 30).
     """
-    _check_params(params)
+    params = _check_params(params)
     if not isinstance(dps, (int, np.integer)) or not 15 <= int(dps) <= 1000:
         raise ValueError(f"dps must be an integer in [15, 1000], got {dps!r}")
     return _find_edges_cached(params.key(), params.n_classes, int(dps))
@@ -474,7 +478,7 @@ def numeric_curve(params) -> NumericCurve:
     """:class:`NumericCurve` of ``params`` (float64 coefficients of ``P`` and ``F``)."""
     import sympy as sp
 
-    _check_params(params)
+    params = _check_params(params)
     Pint, _, Fp, _ = _eliminated_cached(params.key(), params.n_classes)
     c = _int_coeffs_qz(Pint)
     m = max(abs(v) for row in c for v in row)

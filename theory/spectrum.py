@@ -199,6 +199,26 @@ class SpectralParams:
         return float(self.sbar2 + self.bbar2 * sp
                      + np.sum(self.rho * (self.alpha2 * sp * sd + self.v2 * sn)))
 
+    def merged(self) -> "SpectralParams":
+        """The same spectrum with classes of identical ``(α_c², v_c²)`` merged (weights added).
+
+        The equations of THEORY.md §5 depend on the classes only through ``Σ_c ρ_c f(α_c², v_c²)``
+        so merging is exact; it removes the common factors that identical classes put into the
+        eliminated polynomials of :mod:`theory.edges`.
+        """
+        keys, weights = [], []
+        for r, a, v in zip(self.rho, self.alpha2, self.v2):
+            if (a, v) in keys:
+                weights[keys.index((a, v))] += r
+            else:
+                keys.append((a, v))
+                weights.append(r)
+        if len(keys) == self.n_classes:
+            return self
+        return SpectralParams(psi_p=self.psi_p, psi_n=self.psi_n, rho=weights,
+                              alpha2=[k[0] for k in keys], v2=[k[1] for k in keys],
+                              bbar2=self.bbar2, sbar2=self.sbar2)
+
     def to_dict(self) -> dict[str, Any]:
         return {"psi_p": self.psi_p, "psi_n": self.psi_n, "rho": self.rho.tolist(),
                 "alpha2": self.alpha2.tolist(), "v2": self.v2.tolist(), "bbar2": self.bbar2,

@@ -111,7 +111,8 @@ def test_three_classes():
 def test_bad_inputs():
     with pytest.raises(ValueError, match="dps"):
         find_edges(REF, dps=10)
-    four = SpectralParams(psi_p=2, psi_n=1, rho=[0.25] * 4, alpha2=[0.3] * 4, v2=[0.1] * 4)
+    four = SpectralParams(psi_p=2, psi_n=1, rho=[0.25] * 4, alpha2=[0.1, 0.2, 0.3, 0.4],
+                          v2=[0.1] * 4)
     with pytest.raises(ValueError, match="classes"):
         find_edges(four)
     with pytest.raises(TypeError):

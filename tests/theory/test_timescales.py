@@ -70,12 +70,14 @@ def test_window_grows_with_psi_n():
 
 @pytest.mark.slow
 def test_window_limits_converge():
-    # The windows at ψ_p = 16, 32, 64 approach their limit like 1/ψ_p; the Richardson estimate
-    # must sit within its own error bar of the last term's trend (differences shrink ~2×).
+    # The windows at ψ_p = 16, 32, 64 approach their limit like ψ_p^{-1/2}: successive
+    # differences shrink (by ~1/√2), and the extrapolation's error bar is below 5 % of it.
     lim = window_limits(Mixture(variances=(1.0, 2.0)), 2.0, 0.01, psi_p0=16)
-    g = lim.W_gen_seq
-    assert abs(g[2] - g[1]) < abs(g[1] - g[0])
-    assert lim.W_gen_err < 0.05 * lim.W_gen
+    for seq in (lim.W_gen_seq, lim.W_mem_seq):
+        assert abs(seq[2] - seq[1]) < 0.85 * abs(seq[1] - seq[0])
+    assert lim.W_gen_err < 0.05 * lim.W_gen and lim.W_mem_err < 0.05 * lim.W_mem
+    # the limit lies beyond the last term, in the direction of the trend
+    assert (lim.W_gen - lim.W_gen_seq[2]) * (lim.W_gen_seq[2] - lim.W_gen_seq[1]) > 0
 
 
 def test_bad_inputs():
