@@ -103,10 +103,10 @@ def run(bench) -> None:
     tiny = TrainConfig(n=256, unet=UNetConfig.tiny(), diffusion=DiffusionConfig(T=100),
                        batch_size=32, steps=10)
     bench.notes["tiny parameters"] = count_parameters(UNet(tiny.unet))
-    _measure(bench, "cpu tiny", tiny, "cpu", batch=32, n_samples=32, T_sample=10, repeat=3)
+    _measure(bench, "cpu tiny", tiny, "cpu", batch=32, n_samples=32, T_sample=25, repeat=3)
     if torch.cuda.is_available():
         paper = TrainConfig(n=256, unet=UNetConfig(), batch_size=128, steps=10)
         bench.notes["paper parameters"] = count_parameters(UNet(paper.unet))
         bench.notes["gpu"] = torch.cuda.get_device_name()
-        _measure(bench, "cuda paper", paper, "cuda", batch=128, n_samples=500, T_sample=20,
+        _measure(bench, "cuda paper", paper, "cuda", batch=128, n_samples=500, T_sample=50,
                  repeat=5)

@@ -16,7 +16,13 @@ DDPM, the classifier and the statistics alike. With raw pixels ``u ∈ [0, 1]^d`
     s²  = (1/d) Σ_c ρ_c E_c ‖u − m‖²                   (one scalar for all pixels)
     x   = (u − m) / s
 
-so that over the pair the per-pixel mean is 0 and the mean per-pixel variance is exactly 1. For a
+so that over the pair the per-pixel mean is 0 and the mean per-pixel variance is exactly 1.
+
+Centroid geometry for the RF counterpart (norms², cosines) is taken relative to the balanced
+ten-class normalisation (``class_statistics(images, labels)``, all classes, equal weights): in a
+pair-centred balanced pair the two centroids are ``±(μ_a − μ_b)/2``, with equal norms and cosine
+−1, which carries no information about either class. Variances are the same up to the scalar
+``s²`` in either normalisation. For a
 built training set, ``m`` and ``s`` are the empirical values of that set (ρ_c = its class
 fractions); :func:`class_statistics` uses the same formulas with the given weights.
 """

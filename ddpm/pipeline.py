@@ -48,9 +48,13 @@ def train_pair(cfg: TrainConfig, out, *, data=None, data_dir=None, **train_kw):
 
     data = check_request(cfg, data, data_dir)
     pair = make_pair(data, cfg.classes, cfg.proportion, cfg.n, seed=cfg.data_seed)
-    stats = class_statistics(data.train_images, data.train_labels, classes=cfg.classes,
-                             weights=[cfg.proportion, 1 - cfg.proportion])
-    meta = {**pair.describe(), "class_stats": _stats_dict(stats)}
+    # Centroid geometry for the RF counterpart: relative to the balanced ten-class mean (the
+    # pair-centred centroids of a balanced pair are +-(mu_a - mu_b)/2, equal norms, cosine -1).
+    glob = class_statistics(data.train_images, data.train_labels)
+    pst = class_statistics(data.train_images, data.train_labels, classes=cfg.classes,
+                           weights=[cfg.proportion, 1 - cfg.proportion])
+    meta = {**pair.describe(), "class_stats": _stats_dict(glob, cfg.classes),
+            "class_stats_pair": _stats_dict(pst, cfg.classes)}
     if cfg.unet.image_size != 28:
         raise ValueError(f"image_size: Fashion-MNIST images are 28x28, the U-Net is configured "
                          f"for {cfg.unet.image_size}")
@@ -58,12 +62,14 @@ def train_pair(cfg: TrainConfig, out, *, data=None, data_dir=None, **train_kw):
                  norm_std=pair.norm.std, pair_meta=meta, **train_kw)
 
 
-def _stats_dict(stats) -> dict:
-    return {"raw_variance": {str(c): float(v) for c, v in zip(stats.classes,
-                                                               stats.raw_variance)},
-            "variance": {str(c): float(v) for c, v in zip(stats.classes, stats.variance)},
-            "norms2": {str(c): float(v) for c, v in zip(stats.classes, stats.norms2)},
-            "cosine": float(stats.cosine[0, 1]) if len(stats.classes) == 2 else None}
+def _stats_dict(stats, pair) -> dict:
+    """The statistics of the two classes of ``pair`` from a :class:`ClassStatistics`."""
+    j = [stats.classes.index(c) for c in pair]
+    return {"raw_variance": {str(c): float(stats.raw_variance[i]) for c, i in zip(pair, j)},
+            "variance": {str(c): float(stats.variance[i]) for c, i in zip(pair, j)},
+            "norms2": {str(c): float(stats.norms2[i]) for c, i in zip(pair, j)},
+            "cosine": float(stats.cosine[j[0], j[1]]),
+            "normalisation_classes": stats.classes, "weights": stats.weights}
 
 
 def sample_path(out, step: int) -> Path:
