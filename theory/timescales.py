@@ -15,6 +15,11 @@ Bulks (THEORY.md §5 "Bulks", paper Sec. 3.2 and App. F.3.1), for ``ψ_n > 1`` a
   ``τ_fin = 1/λ_fin`` — end of memorisation;
 * a delta peak at ``s̄²`` carrying the rest (modes that training never moves).
 
+For ``ψ_n < 1`` the bulks hold ``n``, ``d − n``, ``n`` eigenvalues from left to right (theory
+weights, checked against GEP matrices in tests/theory/test_timescales.py; THEORY.md's first guess
+"d − n, n, n" is not what the equations give); the generalisation/memorisation reading above is
+not defined there and :func:`timescales` refuses ``ψ_n ≤ 1``.
+
 Windows: ``W_gen = τ_mem/τ_gen = λ_gen/λ_mem``, ``W_mem = τ_fin/τ_mem = λ_mem/λ_fin``.
 
 Merged bulks are handled explicitly: ``λ_gen`` and ``λ_mem`` exist only if a gap separates the

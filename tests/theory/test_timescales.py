@@ -87,3 +87,21 @@ def test_bad_inputs():
         timescales(_params((1.0, 2.0), None, 2.5, 2.0, 0.01))
     with pytest.raises(ValueError, match="psi_p0"):
         window_limits(Mixture(variances=(1.0, 2.0)), 2.0, 0.01, psi_p0=2.0)
+
+
+def test_bulk_counting_below_psi_n_one():
+    # THEORY.md §5 leaves ψ_n < 1 open ("d − n, n, n from left to right: derive and check").
+    # The theory's bulk weights at ψ_p = 4, ψ_n = 0.25 are n, d − n, n (left to right), and a
+    # GEP matrix (d = 200) has exactly these counts between the theoretical gaps.
+    from theory.spectrum import spectrum
+
+    p = _params((1.0, 2.0), None, 4.0, 0.25, 0.01)
+    s = spectrum(p)
+    d = 200
+    n = int(p.psi_n * d)
+    assert [round(b.weight * p.psi_p * d) for b in s.bulks] == [n, d - n, n]
+    ev = gep_eigenvalues(p, d, seed=4)
+    b = s.bulks
+    cuts = [p.sbar2 * (1 + 1e-9)] + [(b[i].upper + b[i + 1].lower) / 2 for i in range(2)] \
+        + [np.inf]
+    assert [int(np.sum((ev > cuts[i]) & (ev <= cuts[i + 1]))) for i in range(3)] == [n, d - n, n]
