@@ -438,7 +438,8 @@ def _stieltjes_polynomial(params: SpectralParams, lam: np.ndarray) -> StieltjesR
             q[idx] = r[idx] = np.nan
             res[idx] = np.inf
             continue
-        upper = [c for c in cands if c[0].imag > 1e-12 * abs(c[0]) and c[1].imag > -1e-12 * abs(c[1])]
+        upper = [c for c in cands
+                 if c[0].imag > 1e-12 * abs(c[0]) and c[1].imag > -1e-12 * abs(c[1])]
         pool = upper if upper else [c for c in cands if abs(c[0].imag) <= 1e-9 * abs(c[0])] or cands
         ref = prev if prev is not None else -1.0 / x if x != 0 else 0.0
         best = min(pool, key=lambda c: abs(c[0] - ref))
@@ -519,8 +520,9 @@ def spectrum(params: SpectralParams, *, dps: int = 30, nodes: int = 120) -> Spec
     with ``dps`` digits); each bulk's weight is ``∫ρ`` over it: the bulk is cut at the non-edge
     roots of the edge polynomial inside it, and each piece is integrated by adaptive bisection
     (to :data:`MASS_TOL`), Gauss–Legendre with ``nodes`` nodes in the angle variable
-    ``λ = a + (b−a)(1 − cos θ)/2`` on each sub-piece. When the density starts at ``s̄²`` with an inverse-square-root
-    singularity (``ψ_p = 1 + ψ_n``), ``s̄²`` is the leftmost edge (``singular_lower_edge``).
+    ``λ = a + (b−a)(1 − cos θ)/2`` on each sub-piece. When the density starts at ``s̄²`` with an
+    inverse-square-root singularity (``ψ_p = 1 + ψ_n``), ``s̄²`` is the leftmost edge
+    (``singular_lower_edge``).
     """
     from theory.edges import find_edges
 

@@ -25,8 +25,9 @@ from validation.registry import CheckContext, Outcome, check
 KS_FACTOR = 1.5
 #: Largest mean relative edge error (|extreme eigenvalue − edge| / bulk width) accepted at the
 #: largest d: the extreme eigenvalues of a bulk fluctuate on the Tracy–Widom scale
-#: width·O((width ρ_edge p)^{-2/3}); with d ≥ 500 this is a few percent of the width for the
-#: narrow bottom bulk, whose edge density prefactor is small (measured 1–6 %).
+#: width·O((width ρ_edge p)^{-2/3}); measured mean errors 2.4 % at d = 150 and 1.3 % at
+#: d = 500 (ψ_p = 4, ψ_n = 2, t = 0.01), the narrow bottom bulk's upper edge converging slowest
+#: (its edge density prefactor is small): 0.1 leaves room for seed-to-seed scatter.
 EDGE_TOL = 0.1
 
 
