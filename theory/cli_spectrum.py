@@ -191,11 +191,17 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
         lines.append("  (the lowest edge is s^2 itself: inverse-square-root density, "
                      "psi_p = 1 + psi_n)")
     if args.show_polynomials:
+        from theory.edges import curve_polynomials
+
+        F, Z, _ = curve_polynomials(params.merged().n_classes)
         P = eliminated_polynomial(params)
         E = edge_polynomial(params)
-        data["P"] = str(P.as_expr())
-        data["E"] = str(E.as_expr())
-        lines += ["P(q, z) =", str(P.as_expr()), "E(z) =", str(E.as_expr())]
+        data.update(F=str(F), Z=str(Z), P=str(P.as_expr()), E=str(E.as_expr()))
+        lines += ["curve F(q, r) = 0 (symbolic parameters; z-free):", str(F),
+                  "explicit map Z(q, r, z) = 0:", str(Z),
+                  "P(q, z) = Res_r(F, Z) without z-free factors, for these parameters "
+                  "(integer coefficients):", str(P.as_expr()),
+                  "E(z) = square-free part of Disc_q P:", str(E.as_expr())]
     atomic_write_json(args.out / "edges.json", data)
     lines.append(f"(written to {args.out / 'edges.json'})")
     return CommandResult(data=data, text="\n".join(lines))
