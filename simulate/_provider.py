@@ -106,12 +106,8 @@ def build_features(W: np.ndarray, X: np.ndarray, labels: np.ndarray, mixture: Mi
 
 
 def _shared_features(W, X, labels, mixture, centroids, t, activation, kind, seed, n_pop):
-    try:
-        from simulate import features as F  # issue 3
-    except ImportError as exc:  # pragma: no cover - depends on the other issue landing
-        raise NotImplementedError(
-            f"activation {activation!r} needs simulate.features (exact Mehler/Stein and GEP "
-            "builders, issue 3), which is not available yet; use activation='linear'") from exc
+    from simulate import features as F
+
     return F.build_for_dynamics(W, X, labels, mixture, centroids, t, activation=activation,
                                 kind=kind, seed=seed, n_pop=n_pop)
 
@@ -146,12 +142,8 @@ def build_U(W: np.ndarray, X: np.ndarray, t: float, activation: str = "tanh",
     _check_wx(W, X)
     if activation == "linear":
         return _linear_exact(W, X, t)[0]
-    try:
-        from simulate import features as F  # issue 3
-    except ImportError as exc:  # pragma: no cover - depends on the other issue landing
-        raise NotImplementedError(
-            f"activation {activation!r} needs simulate.features (issue 3), not available yet; "
-            "use activation='linear'") from exc
+    from simulate import features as F
+
     return F.build_U_for_dynamics(W, X, t, activation=activation, kind=kind, data=data,
                                   mixture=mixture, centred=centred)
 
