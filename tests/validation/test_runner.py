@@ -69,3 +69,19 @@ def test_report_embeds_figures_and_summarises_results(tmp_path):
     summary = json.loads(json_path.read_text())
     assert summary["results"]["2"]["verdict"] == "not reproduced"
     assert summary["counts"] == {"pass": 1, "fail": 1}
+
+
+def report_threads(params, ctx):
+    import os
+
+    return Outcome(passed=True, measured={"threads": os.environ.get("OPENBLAS_NUM_THREADS")})
+
+
+def test_pool_workers_limit_blas_threads(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    checks = [_check(report_threads, "a"), _check(report_threads, "b")]
+    recs = run_checks(checks, "small", tmp_path, executor=ProcessExecutor(2))
+    import os
+
+    expected = str(max(1, (os.cpu_count() or 1) // 2))
+    assert [r["measured"]["threads"] for r in recs] == [expected, expected]
