@@ -282,11 +282,12 @@ class EdgeResult:
                 "probe": self.probe}
 
 
-def _aberth(coeffs, dps, guesses, maxit=200):
+def _aberth(coeffs, dps, guesses, maxit=200, digits=None):
     """All complex roots of ``Σ coeffs[i] z^(n−i)`` (integers, highest degree first) by the
     Aberth–Ehrlich simultaneous iteration in mpmath at ``dps`` digits, started from ``guesses``.
 
-    Returns ``(roots, converged)``.
+    Stops when every correction is below ``10^(−digits)`` relative (``digits`` defaults to
+    ``dps − 8``). Returns ``(roots, converged)``.
     """
     import mpmath
 
@@ -295,7 +296,7 @@ def _aberth(coeffs, dps, guesses, maxit=200):
         c = [mpmath.mpf(x) for x in coeffs]
         dc = [c[i] * (n - i) for i in range(n)]
         zs = [mpmath.mpc(g) for g in guesses]
-        tol = mpmath.mpf(10) ** (-(dps - 8))
+        tol = mpmath.mpf(10) ** (-(dps - 8 if digits is None else digits))
         done = [False] * n
         for _ in range(maxit):
             moved = False
@@ -325,10 +326,11 @@ def _real_roots(poly, dps):
     """Real roots of an integer ``sympy.Poly`` in one variable, to ``dps`` digits.
 
     Starting points from NumPy's companion-matrix roots of the float-scaled coefficients (fast,
-    a few digits: the polynomial is ill-conditioned), then the Aberth–Ehrlich iteration on the
-    exact integer coefficients in mpmath at ``dps + 20`` digits (all roots at once, so close
-    roots cannot collapse onto one). Falls back to ``mpmath.polyroots`` if Aberth does not
-    converge. A root is real when ``|Im| ≤ 10^(−dps)·max(1, |Re|)``.
+    a few digits at best: the polynomial is ill-conditioned), then the Aberth–Ehrlich iteration
+    on the exact integer coefficients in mpmath (all roots at once, so close roots cannot
+    collapse onto one): to 10 digits at 30 working digits, doubling the working precision while
+    it fails (clusters of roots), then to ``dps + 5`` digits at ``max(dps + 20, that)``. Falls
+    back to ``mpmath.polyroots`` if Aberth does not converge. A root is real when ``|Im| ≤ 10^(−dps)·max(1, |Re|)``.
     """
     import mpmath
 
@@ -346,10 +348,15 @@ def _real_roots(poly, dps):
     guesses = guesses + 1e-6j * np.maximum(np.abs(guesses), 1e-12) * (
         1 + 0.1 * np.arange(deg) / deg)
     work = dps + 20
-    # cheap stage at 25 digits, then the cubically convergent iteration at full precision
-    roots, ok = _aberth(coeffs, 25, guesses)
-    roots, ok2 = _aberth(coeffs, work, roots, maxit=10 if ok else 200)
-    ok = ok2
+    # cheap stage to 10 correct digits, escalating the working precision while it fails
+    # (tight clusters of roots of an ill-conditioned E need many working digits), then the
+    # iteration at full precision from there
+    prec = 30
+    roots, ok = _aberth(coeffs, prec, guesses, maxit=60, digits=10)
+    while not ok and prec < 8 * work:
+        prec *= 2
+        roots, ok = _aberth(coeffs, prec, roots, maxit=100, digits=10)
+    roots, ok = _aberth(coeffs, max(work, prec), roots, maxit=100, digits=dps + 5)
     if not ok:
         with mpmath.workdps(work):
             roots = mpmath.polyroots(coeffs, maxsteps=2000, extraprec=4 * dps + 4 * deg)
