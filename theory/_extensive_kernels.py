@@ -366,8 +366,8 @@ def _physical(q, x, C, scale):
 @njit(cache=True)
 def density_grid_warm(lams, eta, eta0s, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2, pj, pl,
                       tol, maxit):
-    """Like :func:`density_grid`, but each point starts Newton from the previous grid point's
-    solution at the same ``η`` (much cheaper on fine grids). A point whose warm start fails,
+    """Like :func:`density_grid`, but each point starts Newton from the previous grid points'
+    solutions at the same ``η`` (secant predictor; much cheaper on fine grids). A point whose warm start fails,
     lands on ``Im q < 0`` / ``Im δ_c < 0``, or jumps (relative change of ``q`` above 0.5 while
     the step in λ is small) is redone by the full η-continuation of :func:`solve_eta_path`.
     """
@@ -379,15 +379,24 @@ def density_grid_warm(lams, eta, eta0s, rho, e2s2, Delta, psi_p, psi_n, w, A, V2
     RES = np.zeros(n)
     ITS = np.zeros(n, np.int64)
     ST = np.zeros(n, np.int64)
-    have = False
+    have = 0
     xprev = np.zeros(nu, np.complex128)
+    xprev2 = np.zeros(nu, np.complex128)
     qprev = 0j
     for i in range(n):
         done = False
-        if have:
+        if have > 0:
             z = complex(lams[i], eta)
-            x, q, r, it, st = newton(z, xprev, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2, pj,
+            x0 = xprev
+            if have > 1 and lams[i - 1] != lams[i - 2]:
+                # secant predictor from the two previous grid points
+                x0 = xprev + (xprev - xprev2) * ((lams[i] - lams[i - 1]) /
+                                                  (lams[i - 1] - lams[i - 2]))
+            x, q, r, it, st = newton(z, x0, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2, pj,
                                      pl, tol, 12)
+            if st != OK and have > 1:
+                x, q, r, it, st = newton(z, xprev, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2,
+                                         pj, pl, tol, 12)
             if st == OK and abs(q - qprev) <= 0.5 * abs(qprev) + 1e-300:
                 X[i] = x
                 Q[i] = q
@@ -404,9 +413,13 @@ def density_grid_warm(lams, eta, eta0s, rho, e2s2, Delta, psi_p, psi_n, w, A, V2
             ITS[i] = it
             ST[i] = st
         if ST[i] == OK:
-            have = True
+            if have > 0 and done:
+                have = 2
+                xprev2 = xprev
+            else:
+                have = 1
             xprev = X[i].copy()
             qprev = Q[i]
         else:
-            have = False
+            have = 0
     return X, Q, RES, ITS, ST
