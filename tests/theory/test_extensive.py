@@ -148,8 +148,11 @@ def test_density_ks_against_gep(cos, t):
       GEP noise): both differences are then finite-n fluctuations at fixed W.
     * E_m over the Gaussian law (40×40 Gauss–Hermite) vs a draw C with a new W: the finite-p
       sampling of m (KS ~ p^{-1/2}) enters both.
-    Measured at d = 500: own 0.0036–0.0049 vs 0.0040–0.0050; Gaussian 0.0059–0.016 vs
-    0.0040–0.012.
+    Measured at d = 500 (adaptive grid): own 0.0029–0.0036 vs 0.0040–0.0050; Gaussian
+    0.0044–0.0125 vs 0.0040–0.0120. By hand at d = 1000 (issue 8's size; seeds as here):
+    own / same-W draws: (cos 0, t 0.1) 0.0019 / 0.0025, (0, 0.5) 0.0020 / 0.0025,
+    (0.5, 0.1) 0.0021 / 0.0025, (0.5, 0.5) 0.0022 / 0.0020; Gaussian / new-W draws: 0.0030 /
+    0.0035, 0.0054 / 0.0095, 0.0051 / 0.0035, 0.0042 / 0.0070 (all within 1.5x).
     """
     mix = mixture(cos)
     d = 500
