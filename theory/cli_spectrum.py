@@ -6,6 +6,9 @@ Examples::
     classdyn edges --variances 1 2 --psi-p 4 --psi-n 2 --t 0.01 --dps 50 --show-polynomials
     classdyn times --variances 1 2 --weights 0.25 0.75 --t 0.01 0.1 --json
 
+With some ``--norms2 > 0`` (extensive centroids) each command hands over to
+:mod:`theory._extensive_cli` (THEORY.md §6, issue 8).
+
 Units: eigenvalues of the feature covariance U (dimensionless); training time tau such that a
 mode of eigenvalue lambda relaxes as exp(-lambda tau); diffusion time t of the OU process.
 """
@@ -86,14 +89,26 @@ def register(sub) -> None:
     p.set_defaults(handler=run_times)
 
 
-def _params(args, t):
+def _model(args):
     from theory.params import Mixture, RandomFeatures
-    from theory.spectrum import SpectralParams
 
     mix = Mixture(variances=tuple(args.variances), weights=args.weights,
                   norms2=args.norms2, overlaps=args.overlaps)
-    rf = RandomFeatures(args.psi_p, args.psi_n, args.activation)
+    return mix, RandomFeatures(args.psi_p, args.psi_n, args.activation)
+
+
+def _params(args, t):
+    from theory.spectrum import SpectralParams
+
+    mix, rf = _model(args)
     return mix, rf, SpectralParams.from_model(mix, rf, t)
+
+
+def _extensive(args):
+    """``(mix, rf)`` when some centroid is extensive (norms2 > 0): the commands then hand over
+    to :mod:`theory._extensive_cli` (THEORY.md §6); ``None`` for centred classes."""
+    mix, rf = _model(args)
+    return None if mix.centred else (mix, rf)
 
 
 def run_spectrum(args: argparse.Namespace) -> CommandResult:
@@ -104,6 +119,11 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
     from theory.spectrum import density, spectrum
 
     t = check_time(args.t)
+    ext = _extensive(args)
+    if ext is not None:
+        from theory import _extensive_cli
+
+        return _extensive_cli.run_spectrum(args, *ext, t)
     mix, rf, params = _params(args, t)
     if args.points < 2:
         raise ValueError(f"--points must be >= 2, got {args.points}")
@@ -175,6 +195,11 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
     from theory.params import check_time
 
     t = check_time(args.t)
+    ext = _extensive(args)
+    if ext is not None:
+        from theory import _extensive_cli
+
+        return _extensive_cli.run_edges(args, *ext, t)
     mix, rf, params = _params(args, t)
     res = find_edges(params, dps=args.dps)
     data = {"params": params.to_dict(), "t": t, **res.to_dict()}
@@ -213,6 +238,11 @@ def run_times(args: argparse.Namespace) -> CommandResult:
     from theory.params import check_time
     from theory.timescales import timescales, window_limits
 
+    ext = _extensive(args)
+    if ext is not None:
+        from theory import _extensive_cli
+
+        return _extensive_cli.run_times(args, *ext, [check_time(t) for t in args.t])
     rows = []
     lines = ["Timescales from the spectral edges (THEORY.md §5); training time tau: a mode of "
              "eigenvalue lambda relaxes as exp(-lambda tau)",
