@@ -11,8 +11,8 @@ import argparse
 from pathlib import Path
 
 from classdyn.cli import CommandResult, add_command
-from classdyn.flags import add_output, add_seed, nonnegative_float, positive_float, \
-    positive_int, unit_interval_open
+from classdyn.flags import add_output, add_seed, nonnegative_float, nonnegative_int, \
+    positive_float, positive_int, unit_interval_open
 
 ORDER = 40
 
@@ -59,7 +59,8 @@ def _model_flags(p):
     g.add_argument("--n", type=positive_int, default=None,
                    help="training images in total (>= 2; default from --size: tiny 64, demo "
                         "300, paper 8000)")
-    g.add_argument("--data-seed", type=int, default=0, help="seed of the image draw (>= 0)")
+    g.add_argument("--data-seed", type=nonnegative_int, default=0,
+                   help="seed of the image draw (>= 0)")
     g.add_argument("--widths", type=positive_int, nargs="+", default=None,
                    help="U-Net channels per level (paper 64 128 256 256; tiny 16 32 32)")
     g.add_argument("--enc-blocks", type=positive_int, default=None,

@@ -135,7 +135,8 @@ class TrainConfig:
         _need(1 <= self.first_checkpoint <= self.steps,
               f"first_checkpoint: must lie in 1..steps={self.steps}, got "
               f"{self.first_checkpoint}")
-        _need(self.seed >= 0 and self.data_seed >= 0, "seed: must be >= 0")
+        _need(self.seed >= 0 and self.data_seed >= 0,
+              f"seed, data_seed: must be >= 0, got {self.seed}, {self.data_seed}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
