@@ -201,9 +201,9 @@ def newton(z, x0, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2, pj, pl, tol, max
     in real arithmetic (float ``z``, ``x``: ~4x cheaper).
 
     Convergence: ``‖F‖ ≤ tol (1 + ‖x‖)``. The step is halved while it does not reduce ``‖F‖``
-    (at most ``maxhalf − 1`` halvings per iteration). For ``Im z > 0`` the physical branch has ``Im q > 0``,
-    ``Im δ_c ≥ 0`` and ``Im T_cc ≥ 0`` (each is a trace of a positive matrix times ``Im R``); a
-    converged point violating that (beyond ``tol``-sized rounding) gets status ``BRANCH``.
+    (at most ``maxhalf − 1`` halvings per iteration). For ``Im z > 0`` the physical branch
+    has ``Im q > 0`` and ``Im δ_c ≥ 0`` (each a trace of a positive matrix times ``Im R``); a
+    converged point violating either (beyond ``tol``-sized rounding) gets status ``BRANCH``.
     """
     C = rho.size
     x = x0.copy()
@@ -367,7 +367,8 @@ def _physical(q, x, C, scale):
 def density_grid_warm(lams, eta, eta0s, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2, pj, pl,
                       tol, maxit):
     """Like :func:`density_grid`, but each point starts Newton from the previous grid points'
-    solutions at the same ``η`` (secant predictor; much cheaper on fine grids). A point whose warm start fails,
+    solutions at the same ``η`` (secant predictor; much cheaper on fine grids). A point whose
+    warm start fails,
     lands on ``Im q < 0`` / ``Im δ_c < 0``, or jumps (relative change of ``q`` above 0.5 while
     the step in λ is small) is redone by the full η-continuation of :func:`solve_eta_path`.
     """
