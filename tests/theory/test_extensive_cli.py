@@ -1,0 +1,39 @@
+"""``classdyn spectrum|edges|times|speciation`` with extensive centroids (--norms2 > 0) answer
+from theory.extensive (THEORY.md §6), not from the centred equations of §5."""
+
+from __future__ import annotations
+
+import json
+
+from classdyn.cli import main
+
+COMMON = ["--variances", "1", "2", "--norms2", "1", "1", "--psi-p", "2", "--psi-n", "1"]
+
+
+def _json(capsys, argv):
+    code = main(argv + ["--json"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return json.loads(out)
+
+
+def test_edges_and_spectrum_use_the_extensive_equations(capsys, tmp_path):
+    """Two bulks at t = 0.5 (ψ_n = 1), as the GEP spectrum shows (tests/theory/test_extensive:
+    gap 0.0649 … 0.0852 at d = 300); the centred §5 solver would refuse norms2 > 0."""
+    data = _json(capsys, ["edges", *COMMON, "--t", "0.5", "--out", str(tmp_path)])
+    assert data["theory"].startswith("THEORY.md §6")
+    iv = data["intervals"]
+    assert len(iv) == 2 and iv[0][1] < 0.075 < 0.082 < iv[1][0]
+    data = _json(capsys, ["spectrum", *COMMON, "--t", "0.5", "--points", "40", "--out",
+                          str(tmp_path)])
+    assert data["theory"].startswith("THEORY.md §6") and len(data["density"]) == 40
+    assert (tmp_path / "spectrum.npz").exists()
+
+
+def test_speciation_outlier_method_uses_the_outlier_equation(capsys, tmp_path):
+    """``--method outlier`` gives the order-one threshold, above the leading order by O(1)
+    (THEORY.md §7: 2.93 vs ½ log(ρ d) = 2.76 at d = 500)."""
+    data = _json(capsys, ["speciation", *COMMON, "--ds", "500", "--method", "outlier", "--out",
+                          str(tmp_path)])
+    ts = data["rows"][0]["t_s"]
+    assert all(2.76 < t < 2.76 + 1.0 for t in ts), ts
