@@ -748,7 +748,7 @@ def _class_weights(vec, C, r):
     return w / w.sum()
 
 
-def outliers(nodes: ExtensiveNodes, d: int, *, tol: float = 1e-11,
+def outliers(nodes: ExtensiveNodes, d: int, *, tol: float = 1e-10,
              edge: UpperEdge | None = None) -> Outliers:
     """Locations of all outliers of ``U`` above the bulk (THEORY.md §6, the matrix ``𝓜(λ)``).
 
