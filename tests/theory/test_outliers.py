@@ -182,14 +182,16 @@ def test_speciation_slope_tends_to_half_one_minus_gamma():
 @pytest.mark.parametrize("gamma", [0.0, 0.5])
 def test_speciation_against_finite_size_emergence(gamma):
     """Predicted t_s vs the finite-size emergence of outliers (the t where the k-th eigenvalue of
-    a GEP matrix crosses the bulk edge), d = 250, 500, 1000, 2 seeds each, ρ_2 = ½ (d/250)^{-γ}.
+    a GEP matrix crosses the bulk edge), d = 250 and 1000, 2 seeds each, ρ_2 = ½ (d/250)^{-γ}
+    (by hand, d = 250–2000, see the report of issue 8: minority-class error 0.14, 0.05, 0.06,
+    0.01 for γ = 0.5 at d = 250, 500, 1000, 2000).
 
     Criteria: (i) the finite-size estimate approaches the prediction as d grows
     (|error| at d = 1000 below |error| at d = 250 plus 0.05, and below 0.25 in t);
     (ii) the finite-size slope in log d between 250 and 1000 is within 0.15 of the predicted
     slope (fluctuations of the BBP crossing are O(d^{-1/3}) in λ, i.e. ~0.1 in t here).
     """
-    ds = (250, 500, 1000)
+    ds = (250, 1000)
     errs, fs, th = [], [], []
     for d in ds:
         mix = Mixture(variances=(1.0, 2.0), weights=_weights(d, gamma), norms2=(1.0, 1.0))
