@@ -2,8 +2,9 @@
 
 Leading order ``t_s^c = ½ log(ρ_c ‖μ_c‖²) = ½ log(ρ_c n2_c d)`` for each ``d``; with
 ``--gammas`` the weights follow ``ρ_c ∝ d^{−γ_c}`` and the slopes ``½(1 − γ_c)`` against
-``log d`` are printed too. ``--method outlier`` (order-one threshold from the outlier equation of
-THEORY.md §6) is answered once that solver is registered (issue 8).
+``log d`` are printed too. ``--method outlier`` (the default) adds the order-one threshold: the
+diffusion time at which the class's outlier of the outlier equation of THEORY.md §6 leaves the
+upper bulk edge (theory.extensive).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ def register(sub) -> None:
                    help="imbalance exponents gamma_c in [0, 1): rho_c = d^-gamma_c for "
                         "gamma_c > 0, the rest shared by the gamma_c = 0 classes (overrides "
                         "--weights)")
-    p.add_argument("--method", choices=["leading", "outlier"], default="leading",
+    p.add_argument("--method", choices=["leading", "outlier"], default="outlier",
                    help="leading order 1/2 log(rho |mu|^2), or the order-one outlier "
-                        "threshold (THEORY.md §6; needs issue 8's solver)")
+                        "threshold (THEORY.md §6)")
     add_output(p)
     p.set_defaults(handler=_handler)
 
@@ -51,14 +52,14 @@ def _handler(args) -> CommandResult:
         mix = Mixture(tuple(args.variances), weights=None if w is None else tuple(w),
                       norms2=norms2,
                       overlaps=None if args.overlaps is None else tuple(args.overlaps))
-        try:
-            r = speciation_times(mix, d, rf, method=args.method)
-        except NotImplementedError as exc:
-            raise ValueError(str(exc)) from None
+        r = speciation_times(mix, d, rf, method=args.method)
         rows.append({"d": d, "weights": list(mix.weights), "t_s": r.t_s})
     data = {"method": args.method, "rows": rows,
             "t_unit": "diffusion time t of the OU forward process (dimensionless)",
-            "formula": "t_s^c = 1/2 log(rho_c |mu_c|^2) (THEORY.md §7)"}
+            "formula": ("t_s^c = 1/2 log(rho_c |mu_c|^2) (THEORY.md §7)"
+                        if args.method == "leading" else
+                        "t at which class c's outlier of the THEORY.md §6 outlier equation "
+                        "leaves the upper bulk edge")}
     if args.gammas is not None:
         data["slopes_vs_log_d"] = speciation_slopes(args.gammas)
     atomic_write_json(args.out / "speciation.json", data)

@@ -1035,8 +1035,8 @@ def extensive_edges(nodes: ExtensiveNodes, *, eta: float = 1e-8, min_mass: float
 
 def outlier_speciation_times(mixture: Mixture, d: int, features: RandomFeatures,
                              **kw) -> np.ndarray:
-    """Per-class speciation times (C,) from the outlier equation, in the form of the
-    ``theory.speciation.register_method("outlier", ...)`` hook: ``func(mixture, d, features)``.
+    """Per-class speciation times (C,) from the outlier equation; what
+    ``theory.speciation.speciation_times(..., method="outlier")`` returns.
 
     Diffusion-time units (OU forward process). Classes with ``norms2 = 0`` never speciate and
     classes whose outlier is not above the edge even at ``t_min`` get ``−inf`` (the convention of

@@ -14,9 +14,8 @@ slope of ``t_s^c`` against ``log d`` is ``½ (1 − γ_c)``.
 Methods (``method=``):
 - ``"leading"``: the formula above, without the order-one constant;
 - ``"outlier"``: the order-one threshold from the outlier equation of THEORY.md §6 (the diffusion
-  time at which the first outlier of ``𝓜(λ)`` leaves the upper bulk edge). A hook: a solver
-  registered with :func:`register_method`, else ``theory.extensive.outlier_speciation_times``
-  (issue 8) when it exists; with neither it raises ``NotImplementedError``.
+  time at which the class's outlier of ``𝓜(λ)`` leaves the upper bulk edge), solved by
+  :func:`theory.extensive.outlier_speciation_times`.
 
 Times ``t`` are diffusion times of the forward OU process (dimensionless); speciation happens in
 the backward process as ``t`` decreases through ``t_s^c``.
@@ -25,14 +24,11 @@ the backward process as ``t`` decreases through ``t_s^c``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 
 from theory.params import Mixture, RandomFeatures
 
-#: Known methods; "outlier" is filled in by :func:`register_method` (THEORY.md §6, issue 8).
-_METHODS: dict[str, Callable | None] = {"leading": None, "outlier": None}
+METHODS = ("leading", "outlier")
 
 
 @dataclass
@@ -48,28 +44,6 @@ class SpeciationTimes:
     def to_dict(self) -> dict:
         return {"t_s": self.t_s, "method": self.method, "d": self.d, "slopes": self.slopes,
                 "t_unit": "diffusion time t of the OU forward process (dimensionless)"}
-
-
-def register_method(name: str, func: Callable) -> None:
-    """Plug in a speciation-time solver ``func(mixture, d, features, **kw) -> array (C,)``.
-
-    Used for ``"outlier"`` (THEORY.md §6 threshold, issue 8).
-    """
-    if not callable(func):
-        raise TypeError(f"func must be callable, got {type(func).__name__}")
-    _METHODS[name] = func
-
-
-def _lazy_method(name: str):
-    """The built-in solver for ``name`` when one exists in the package and none was registered:
-    ``"outlier"`` -> ``theory.extensive.outlier_speciation_times`` (THEORY.md §6, issue 8)."""
-    if name != "outlier":
-        return None
-    try:
-        from theory.extensive import outlier_speciation_times
-    except (ImportError, AttributeError):
-        return None
-    return outlier_speciation_times
 
 
 def _check_d(d) -> int:
@@ -110,29 +84,27 @@ def speciation_times(mixture: Mixture, d: int, features: RandomFeatures | None =
 
     ``"leading"``: ``t_s^c = ½ log(ρ_c ‖μ_c‖²) = ½ log(ρ_c n2_c d)``; classes with
     ``norms2 = 0`` (centred) never speciate (``t_s = −inf``).
-    ``"outlier"``: the order-one threshold of THEORY.md §6 (see :func:`register_method`).
+    ``"outlier"``: the order-one threshold of THEORY.md §6
+    (:func:`theory.extensive.outlier_speciation_times`; needs ``features``).
     """
     if not isinstance(mixture, Mixture):
         raise TypeError(f"mixture must be a theory.params.Mixture, got {type(mixture).__name__}")
     d = _check_d(d)
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     if method == "leading":
         rho = np.asarray(mixture.weights)
         n2 = np.asarray(mixture.norms2)
         with np.errstate(divide="ignore"):
             ts = 0.5 * np.log(rho * n2 * d)
         return SpeciationTimes(t_s=ts, method=method, d=d)
-    func = _METHODS[method] or _lazy_method(method)
-    if func is None:
-        raise NotImplementedError(
-            "method='outlier' (order-one threshold from the outlier equation of THEORY.md §6) "
-            "is not available yet: it is issue 8's solver, to be plugged in with "
-            "theory.speciation.register_method('outlier', func)")
     if features is None:
         raise ValueError("method='outlier' needs features (a RandomFeatures: psi_p, psi_n, "
                          "activation)")
-    return SpeciationTimes(t_s=np.asarray(func(mixture, d, features, **kw), float),
+    from theory.extensive import outlier_speciation_times
+
+    return SpeciationTimes(t_s=np.asarray(outlier_speciation_times(mixture, d, features, **kw),
+                                          float),
                            method=method, d=d)
 
 

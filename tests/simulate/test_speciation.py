@@ -7,7 +7,7 @@ import pytest
 
 from simulate.speciation import fit_slopes, last_crossing, speciation_sweep
 from theory.params import Mixture
-from theory.speciation import (power_law_weights, register_method, speciation_slopes,
+from theory.speciation import (power_law_weights, speciation_slopes,
                                speciation_times)
 
 TS = np.linspace(0.5, 5.0, 19)
@@ -79,12 +79,9 @@ def test_last_crossing():
     assert last_crossing(t, np.ones(4), 0.5) == (4.0, False)
 
 
-def test_theory_hooks_and_bad_inputs(monkeypatch):
-    import theory.speciation as tsp
-
+def test_theory_bad_inputs():
     mix = Mixture(variances=(1.0, 1.0), norms2=(1.0, 1.0))
-    monkeypatch.setattr(tsp, "_lazy_method", lambda name: None)  # no solver anywhere
-    with pytest.raises(NotImplementedError, match="issue 8"):
+    with pytest.raises(ValueError, match="needs features"):
         speciation_times(mix, 500, method="outlier")
     with pytest.raises(ValueError, match="method"):
         speciation_times(mix, 500, method="nope")
@@ -102,17 +99,6 @@ def test_theory_hooks_and_bad_inputs(monkeypatch):
         speciation_sweep(Mixture(variances=(1.0, 1.0)), 50, 2.0, 1.0, TS, "linear")
     with pytest.raises(ValueError, match="ts"):
         speciation_sweep(mix, 50, 2.0, 1.0, [1.0], "linear")
-    # the hook: a registered solver is used by method="outlier"
-    from theory.params import RandomFeatures
-
-    register_method("outlier", lambda m, d, f, **kw: np.array([2.9, 2.9]))
-    try:
-        r = speciation_times(mix, 500, RandomFeatures(2.0, 1.0), method="outlier")
-        assert np.allclose(r.t_s, 2.9)
-    finally:
-        import theory.speciation as ts
-
-        ts._METHODS["outlier"] = None
 
 
 def test_cli_speciation(tmp_path, capsys):
@@ -120,8 +106,8 @@ def test_cli_speciation(tmp_path, capsys):
 
     from classdyn.cli import main
 
-    assert main(["speciation", "--gammas", "0", "0.5", "--ds", "100", "400", "--out",
-                 str(tmp_path), "--json"]) == 0
+    assert main(["speciation", "--gammas", "0", "0.5", "--ds", "100", "400", "--method",
+                 "leading", "--out", str(tmp_path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     # rho_1 = 400^-0.5 = 0.05 at d = 400: t_s = 1/2 log(0.05 * 400) = 1/2 log 20
     assert data["rows"][1]["t_s"][1] == pytest.approx(0.5 * math.log(20.0), rel=1e-12)
