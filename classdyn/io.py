@@ -55,7 +55,12 @@ def dumps(obj: Any, **kw: Any) -> str:
     return json.dumps(to_jsonable(obj), **kw)
 
 
-def _atomic_write(path: Path, write) -> Path:
+def atomic_write_with(path: str | os.PathLike, write) -> Path:
+    """Call ``write(fh)`` on a binary file handle and move the file to ``path`` atomically.
+
+    The temp file lives in the destination folder (same file system, so ``os.replace`` is
+    atomic); it is removed if ``write`` raises, and the previous ``path`` is left untouched.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -80,7 +85,7 @@ def _atomic_write(path: Path, write) -> Path:
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file in the same folder, then rename)."""
-    return _atomic_write(Path(path), lambda fh: fh.write(data))
+    return atomic_write_with(path, lambda fh: fh.write(data))
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
@@ -95,7 +100,7 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
 
 def atomic_save_npz(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
     """``numpy.savez_compressed`` to ``path`` atomically."""
-    return _atomic_write(Path(path), lambda fh: np.savez_compressed(fh, **arrays))
+    return atomic_write_with(path, lambda fh: np.savez_compressed(fh, **arrays))
 
 
 def read_json(path: str | os.PathLike) -> Any:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,22 +52,9 @@ def atomic_torch_save(obj, path: str | os.PathLike) -> Path:
     """``torch.save`` to a temp file in the same folder, then ``os.replace`` (atomic)."""
     import torch
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    from classdyn.io import atomic_write_with
+
+    return atomic_write_with(path, lambda fh: torch.save(obj, fh))
 
 
 def step_seed(seed: int, step: int, stream: int = 0) -> int:
