@@ -25,3 +25,23 @@ def test_fmnist_stats_check_passes_on_real_data(tmp_path, fmnist):
                        CheckContext("small", tmp_path, tmp_path))
     assert out.resolved_status() == "pass" and out.measured["lowest"] == "Sneaker"
     assert out.figure is not None
+
+
+@pytest.mark.data
+def test_fmnist_stats_check_fails_when_sneaker_is_not_lowest(tmp_path, fmnist, monkeypatch):
+    """Swap the labels of Sneaker (7) and Bag (8, the highest-variance class): the class
+    called Sneaker is then the most variable one and the check must fail."""
+    import numpy as np
+
+    from ddpm.data import FashionMNIST
+    from validation.checks_ddpm import fmnist_stats
+
+    lab = fmnist.train_labels.copy()
+    lab[fmnist.train_labels == 7], lab[fmnist.train_labels == 8] = 8, 7
+    swapped = FashionMNIST(fmnist.train_images, lab, fmnist.test_images, fmnist.test_labels,
+                           fmnist.dir)
+    monkeypatch.setattr("ddpm.data.load_fashion_mnist", lambda *a, **k: swapped)
+    out = fmnist_stats({"split": "train", "per_class": 2000},
+                       CheckContext("small", tmp_path, tmp_path))
+    assert out.resolved_status() == "fail" and out.measured["lowest"] != "Sneaker"
+    assert np.isfinite(out.measured["relative_margin_to_second"])
