@@ -274,6 +274,7 @@ def _figure_windows(ratios, limits):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     order = np.argsort(ratios)
     r = np.asarray(ratios)[order]
@@ -284,6 +285,9 @@ def _figure_windows(ratios, limits):
         axes[1].plot(r, v[:, 1] / np.asarray(vals, float)[0, 1], "o-", label=lab)
     for ax, name in zip(axes, ["W_gen / W_gen(1)", "W_mem / W_mem(1)"]):
         ax.set_xscale("log")
+        # the ratios are the ticks: log-axis minor labels would overlap them
+        ax.set_xticks(r, [f"{x:g}" for x in r])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("variance ratio sigma_2^2 / sigma_1^2")
         ax.set_ylabel(name)
         ax.axhline(1, color="k", lw=0.5)
