@@ -61,7 +61,7 @@ import numpy as np
 from numba import njit
 
 from theory._quadrature import owens_t_segment
-from theory.params import ACTIVATIONS, Mixture, check_time, delta_t
+from theory.params import ACTIVATIONS, Mixture, check_positive, check_time, delta_t
 
 #: default bound on the truncation error of the Mehler series (absolute, on entries of U)
 MEHLER_TOL = 1e-12
@@ -447,13 +447,7 @@ def _check_class(W, centroid, variance):
     if mu.shape != (d,) or not np.all(np.isfinite(mu)):
         raise ValueError(f"centroid must be a finite vector of length d = {d}, got shape "
                          f"{mu.shape}")
-    try:
-        var = float(variance)
-    except (TypeError, ValueError):
-        raise ValueError(f"variance must be a number > 0, got {variance!r}") from None
-    if not math.isfinite(var) or var <= 0:
-        raise ValueError(f"variance (class σ_c²) must be finite and > 0, got {variance!r}")
-    return W, mu, var
+    return W, mu, check_positive(variance, "variance", "class σ_c²")
 
 
 def exact_U_c(W, centroid, variance: float, activation: str, t: float, *,

@@ -62,11 +62,11 @@ Public API: :func:`gaussian_nodes`, :func:`neuron_nodes`, :func:`solve_bulk`,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from theory.params import Mixture, RandomFeatures, check_time
+from theory.params import Mixture, RandomFeatures, check_positive, check_time
 
 #: Status names of the compiled Newton solver (see :mod:`theory._extensive_kernels`).
 STATUS_NAMES = {0: "ok", 1: "no-convergence", 2: "singular", 3: "unphysical-branch"}
@@ -102,13 +102,7 @@ def _check_nodes(nodes):
 
 
 def _check_pos_float(name, value):
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}") from None
-    if not math.isfinite(x) or x <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return x
+    return check_positive(value, name)
 
 
 # --------------------------------------------------------------------------- nodes

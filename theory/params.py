@@ -160,15 +160,22 @@ class RandomFeatures:
         return {"psi_p": self.psi_p, "psi_n": self.psi_n, "activation": self.activation}
 
 
+def check_positive(value, name: str, meaning: str = "") -> float:
+    """``value`` as a float if it is a finite number > 0, else ``ValueError`` naming ``name``
+    (and what it means, e.g. "diffusion time")."""
+    label = f"{name} ({meaning})" if meaning else name
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{label} must be a finite number > 0, got {value!r}") from None
+    if not math.isfinite(x) or x <= 0:
+        raise ValueError(f"{label} must be a finite number > 0, got {value!r}")
+    return x
+
+
 def check_time(t, name: str = "t") -> float:
     """Validate a diffusion time ``t > 0`` (finite) and return it as float."""
-    try:
-        x = float(t)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number > 0, got {t!r}") from None
-    if not math.isfinite(x) or x <= 0:
-        raise ValueError(f"{name} (diffusion time) must be finite and > 0, got {t!r}")
-    return x
+    return check_positive(t, name, "diffusion time")
 
 
 def delta_t(t: float) -> float:
