@@ -117,6 +117,13 @@ def plot_fractions(run_dirs, threshold: float, path: str | os.PathLike) -> Path:
         ax.legend(fontsize=8)
     for ax in list(axes.flat)[len(runs):]:
         ax.axis("off")
+    return _save(fig, path)
+
+
+def _save(fig, path: str | os.PathLike) -> Path:
+    """Lay out, write ``fig`` as PNG to ``path`` (folders created) and close it."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,12 +162,7 @@ def plot_gaps(rows: list[dict], path: str | os.PathLike) -> Path:
     else:
         ax.text(0.5, 0.5, "no run reached the threshold in both classes",
                 transform=ax.transAxes, ha="center", fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _num(v) -> float:

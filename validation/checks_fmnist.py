@@ -60,23 +60,18 @@ def rf_memorisation_gap(variances, weights, norms2, cosine, *, d: int, psi_p: fl
     :func:`simulate.times.class_times` (threshold 1, paper's (15)). Returns the mean and the
     seed-to-seed standard error of the log10 gap, and the per-seed times.
     """
-    from simulate._provider import build_features
-    from simulate.data import as_generator, sample_mixture
+    from simulate._provider import draw_system
     from simulate.dynamics import semi_analytic_curves, tau_grid
     from simulate.times import class_times
     from theory.params import Mixture
 
     mix = Mixture(variances=tuple(variances), weights=tuple(weights), norms2=tuple(norms2),
                   overlaps=[float(cosine)])
-    p, n = int(round(psi_p * d)), int(round(psi_n * d))
     tau = tau_grid(1e-2, tau_max, 240)
     gaps, tmem, tgen = [], [], []
     for seed in seeds:
-        rng = as_generator(int(seed))
-        data = sample_mixture(mix, d, n, seed=rng)
-        W = rng.standard_normal((p, d))
-        fs = build_features(W, data.X, data.labels, mix, data.centroids, t,
-                            activation=activation, kind=kind, seed=rng)
+        _, _, fs = draw_system(mix, d, psi_p, psi_n, t, activation=activation, kind=kind,
+                               seed=int(seed))
         lc = semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, tau, t, mix.variances)
         ct = class_times(tau, lc.test)
         if not np.all(ct.mem_reached):
