@@ -22,6 +22,7 @@ def test_density_check_passes_on_the_right_spectrum(setup):
     sp, eigs, eig_b = setup
     res = compare_density(spectrum(sp), eigs, eig_b)
     assert res["passed"], res
+    assert res["ks_ok"] and res["edge_level_ok"] and res["edge_trend_ok"], res
 
 
 @pytest.mark.parametrize("wrong", ["alpha2", "swapped_weights"])
@@ -42,7 +43,9 @@ def test_windows_check_core():
     ratios = [1.0, 4.0, 0.25]
     good = {"w": [(2.0, 50.0), (1.8, 60.0), (1.9, 55.0)]}
     finite = {"theory": (1.1, 75.0), "gep": [(1.12, 73.0)]}
-    assert compare_windows(ratios, good, finite)["passed"]
+    res = compare_windows(ratios, good, finite)
+    assert res["passed"] and res["W_gen_contracts_ok"] and res["W_mem_expands_ok"]
+    assert res["finite_ok"]
     # W_gen grows at ratio 4: the paper's claim fails
     bad = {"w": [(2.0, 50.0), (2.1, 60.0), (1.9, 55.0)]}
     assert not compare_windows(ratios, bad, finite)["passed"]
