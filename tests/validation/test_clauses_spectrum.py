@@ -57,6 +57,13 @@ def test_density_edge_trend_alone_fails():
     assert res["edge_ok"] is False
 
 
+def test_density_edge_level_is_judged_at_the_largest_d():
+    # 0.2 at d = 500 fails the level whatever the smaller sizes show (here 0.05 < EDGE_TOL:
+    # the trend fails as well)
+    res = ck.judge_density(0.025, KS_AB, P, {150: 0.05, 500: 0.2})
+    assert not res["edge_level_ok"] and not res["edge_trend_ok"] and res["ks_ok"]
+
+
 def test_density_trend_compares_the_extreme_sizes():
     # three sizes: the trend is judged between the smallest and the largest d (not between
     # neighbours); largest worse than smallest fails even when the middle one is worse still
