@@ -38,8 +38,11 @@ def _theory(mix, m_a):
 def test_right_inputs_pass(draws):
     ev_a, ev_b, m_a, tops = draws
     dens, pred = _theory(_mix(), m_a)
-    res = ck.compare_spectrum(ev_a, ev_b, dens.lam, dens.cdf(), pred.locations, tops)
+    res = ck.compare_spectrum(ev_a, ev_b, dens.lam, dens.cdf(), pred.locations, tops,
+                              density_failed_points=dens.n_failed)
     assert res["passed"], res
+    for flag in ("bulk_ok", "outlier_count_ok", "outlier_bias_ok", "density_ok"):
+        assert res[flag], (flag, res)
 
 
 def test_swapped_variances_fail_the_bulk(draws):
