@@ -34,7 +34,10 @@ def mc():
 
 
 def test_coefficients_right_inputs_pass(mc):
-    assert ck.compare_coefficients(_computed(), 1e-15, mc)["passed"]
+    res = ck.compare_coefficients(_computed(), 1e-15, mc)
+    assert res["passed"], res
+    for flag in ("closed_ok", "mc_ok", "b_identity_ok", "v2_nonneg_ok", "s2_nonneg_ok"):
+        assert res[flag], (flag, res)
 
 
 def test_coefficients_wrong_a_fails(mc):
@@ -64,7 +67,7 @@ def test_gep_vs_exact_right_coefficients_pass(spectra):
     ex, ga, gb, _, info = spectra
     assert info.bound <= 1e-12
     res = ck.compare_spectra(ex, ga, gb, PARAMS["d"])
-    assert res["passed"], res
+    assert res["passed"] and res["moments_ok"] and res["w1_ok"], res
 
 
 @pytest.mark.parametrize("wrong", [
