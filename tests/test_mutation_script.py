@@ -135,3 +135,23 @@ def test_canary_stops_a_run_whose_tests_import_other_code(tmp_path):
     r = _run(repo, tmp_path, "--only", "double-factor")
     assert r.returncode == 3, r.stdout + r.stderr
     assert "canary" in r.stdout and "do not run the copy" in r.stdout
+
+
+def test_kernel_mutants_get_a_cache_without_stale_dependents(mt, tmp_path):
+    # Numba's cache does not track calls across files: simulate/features.py's cached kernels
+    # call theory._quadrature.owens_t_segment, so a mutant of _quadrature must drop both.
+    pk = ["classdyn", "simulate", "theory", "validation"]
+    assert mt.cache_stems_to_drop(ROOT, "theory/_quadrature.py", pk) == {"_quadrature",
+                                                                         "features"}
+    assert mt.cache_stems_to_drop(ROOT, "theory/_spectrum_kernels.py", pk) == {
+        "_spectrum_kernels"}
+    assert mt.cache_stems_to_drop(ROOT, "theory/spectrum.py", pk) is None
+    shared = tmp_path / "shared"
+    for name in ("theory_x/_quadrature.act-55.py311.nbi", "simulate_y/features.k-1.py311.nbc",
+                 "theory_x/_spectrum_kernels.s-2.py311.nbi"):
+        (shared / name).parent.mkdir(parents=True, exist_ok=True)
+        (shared / name).write_text("x")
+    priv = mt.private_cache(shared, tmp_path / "priv", {"_quadrature", "features"})
+    left = sorted(str(p.relative_to(priv)) for p in priv.rglob("*") if p.is_file())
+    assert left == ["theory_x/_spectrum_kernels.s-2.py311.nbi"]
+    assert len([p for p in shared.rglob("*") if p.is_file()]) == 3  # shared cache untouched
