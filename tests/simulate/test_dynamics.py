@@ -179,3 +179,69 @@ def test_dip_and_rise_at_the_theoretical_edge_times():
     for c in range(2):
         assert 0.1 * ts.tau_gen < times.tau_gen[c] < 10 * ts.tau_gen
         assert 0.1 * ts.tau_mem < times.tau_mem[c] < 10 * ts.tau_mem
+
+
+# ------------------------------------------------------------------ relaxation factors, exactly
+def test_gd_stability_bound_is_one_over_lambda_max(centred):
+    # THEORY.md §3 / relax_factors: discrete GD needs lambda_max * step < 1. The bound is computed
+    # here independently (numpy.linalg.eigvalsh of the same U; scipy's eigh inside the code
+    # agrees to ~1e-15 relative), and probed 1e-6 relative either side of it.
+    mix, W, data, fs = centred
+    lam_max = float(np.linalg.eigvalsh(fs.U)[-1])
+    lam = eigenbasis(fs.U, fs.V).lam
+    tau = np.array([0.0, 1.0, 10.0])
+    for step in ((1 + 1e-6) / lam_max, 1.5 / lam_max, 1.99 / lam_max):
+        with pytest.raises(ValueError, match="step"):
+            relax_factors(lam, tau, step=step)
+        with pytest.raises(ValueError, match="step"):
+            semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, tau, T, step=step)
+    ok = (1 - 1e-6) / lam_max
+    g = relax_factors(lam, tau, step=ok)
+    assert np.all(np.isfinite(g)) and np.all(g >= 0)
+    lc = semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, tau, T, step=ok)
+    assert np.all(np.isfinite(lc.test))
+
+
+def test_gd_relax_factors_equal_the_explicit_recursion():
+    # Discrete GD on one mode: g_{K+1} = (1 - lam step) g_K + step, g_0 = 0 (the mean GD step
+    # A <- A - step (A U + c V^T) in the eigenbasis), iterated step by step at 30 digits. Covers
+    # lam = 0 and lam step = 1e-18 (the code's lam step < 1e-12 branch, g = tau: relative error
+    # K lam step/2 = 1e-15 at K = 2000) up to lam step = 0.999999. Measured worst relative
+    # difference 1.1e-15 (that branch; 2.2e-16 elsewhere); tolerance 1e-14.
+    import mpmath
+
+    mpmath.mp.dps = 30
+    step = 0.01
+    lam = np.array([0.0, 1e-16, 1e-3, 1.0, 50.0, 99.0, 99.9999])
+    Ks = [0, 1, 2, 7, 100, 2000]
+    g = relax_factors(lam, np.array(Ks) * step, step=step)
+    ref = np.zeros((len(Ks), lam.size))
+    s = mpmath.mpf(step)
+    for j, lj in enumerate(lam):
+        cur, L = mpmath.mpf(0), mpmath.mpf(float(lj))
+        for k in range(Ks[-1] + 1):
+            if k in Ks:
+                ref[Ks.index(k), j] = float(cur)
+            cur = (1 - L * s) * cur + s
+    assert np.all(g[0] == 0.0)
+    assert np.allclose(g[1:], ref[1:], rtol=1e-14, atol=0)
+
+
+def test_flow_relax_factors_against_high_precision():
+    # Gradient flow g(tau) = (1 - exp(-lam tau))/lam, against mpmath at 40 digits on both sides
+    # of the small-argument switch (x = lam tau = 1e-8) and deep into saturation. Measured
+    # worst relative error 2.2e-16 (one ulp); tolerance 4e-16 (two ulps). A wrong sign in the
+    # series branch errs by x = 1e-9 relative, a switch moved to 1e-6 by x^2/6 ~ 2e-15 at 1e-7.
+    import mpmath
+
+    mpmath.mp.dps = 40
+    tau = np.array([1.0])
+    for x in (1e-12, 1e-9, 3e-9, 1e-8, 2e-8, 1e-7, 1e-5, 1e-3, 0.1, 1.0, 7.0, 40.0, 1e3):
+        lam = np.array([x])
+        ref = float(-mpmath.expm1(-mpmath.mpf(x)) / mpmath.mpf(x))
+        got = relax_factors(lam, tau)[0, 0]
+        assert got == pytest.approx(ref, rel=4e-16, abs=0), (x, got, ref)
+    # scaling: g(lam, tau) = tau g(lam tau, 1) exactly in exact arithmetic
+    got = relax_factors(np.array([2.0]), np.array([0.25, 3.0]))[:, 0]
+    assert np.allclose(got, [-math.expm1(-0.5) / 2.0, -math.expm1(-6.0) / 2.0], rtol=4e-16,
+                       atol=0)

@@ -95,3 +95,19 @@ def test_bad_inputs(system):
         checkpoint_steps(0.1, float("inf"))
     with pytest.raises(ValueError, match="t"):
         GDTrainer(W, data.X, 0.0, 0.01)
+
+
+def test_train_gd_refuses_a_step_just_above_one_over_lambda_max(system):
+    # The stability guard step * lambda_max(U) < 1, with lambda_max computed here by numpy on the
+    # same U (the code uses scipy's eigh, or the lam_max it is given): 1e-6 relative above the
+    # bound is refused whether or not lam_max is passed, 1e-6 below is accepted and trains.
+    mix, W, data, fs, eb = system
+    lam_max = float(np.linalg.eigvalsh(fs.U)[-1])
+    above, below = (1 + 1e-6) / lam_max, (1 - 1e-6) / lam_max
+    for kw in ({}, {"lam_max": lam_max}):
+        for step in (above, 1.5 / lam_max):
+            with pytest.raises(ValueError, match="step"):
+                train_gd(W, data.X, fs.U, fs.V, fs.Uc, fs.Vc, T, step, 10 * step, **kw)
+        res = train_gd(W, data.X, fs.U, fs.V, fs.Uc, fs.Vc, T, below, 3 * below,
+                       num_checkpoints=3, **kw)
+        assert res.steps.tolist() == [0, 1, 2, 3] and np.all(np.isfinite(res.test))
