@@ -44,11 +44,13 @@ GD_FLOOR = 2e-3
 def compare_gd(sa_test, gd_test, gd_se, excess) -> dict:
     """Explicit GD (mean over seeds) against the semi-analytic discrete-GD curves plus the
     derived noise excess (simulate.train.gd_noise_excess): pass when everywhere
-    ``|GD − SA − excess| ≤ 4 SE + 0.35 excess + 2e-3``."""
+    ``|GD − SA − excess| ≤ 4 SE + 0.35 excess + 2e-3`` (one clause, ``within_tolerance_ok``;
+    a pure function of the curves)."""
     sa, gd, se, ex = (np.asarray(a, float) for a in (sa_test, gd_test, gd_se, excess))
     tol = GD_SIGMAS * se + GD_EXCESS_REL * ex + GD_FLOOR
     z = np.abs(gd - sa - ex) / tol
-    return {"passed": bool(np.all(z <= 1)), "worst_ratio": float(np.max(z)),
+    ok = bool(np.all(z <= 1))
+    return {"within_tolerance_ok": ok, "passed": ok, "worst_ratio": float(np.max(z)),
             "max_abs_dev": float(np.max(np.abs(gd - sa))), "max_excess": float(np.max(ex))}
 
 
@@ -146,6 +148,9 @@ def judge_ablations(times: dict) -> dict:
     doubled), ``half_norm`` (class 0 centroid norm halved), ``skew`` (var2 with class 0 the
     minority, weights 0.3/0.7). Pass when: var2 and half_norm make class 0 first in both times
     (ratio > 1.02), half_norm more weakly than var2, skew keeps class 0 first.
+    Each clause has its flag in ``criteria`` (``var2_first``, ``half_norm_first``,
+    ``half_norm_weaker``, ``skew_keeps_order``), judged on both times; ``passed`` is their
+    conjunction.
     """
     def ratios(name):
         g, m = (np.asarray(x, float) for x in times[name])
@@ -219,14 +224,22 @@ def ablations(params: dict, ctx: CheckContext) -> Outcome:
 
 
 # ====================================================================== Result 3 (Fig. 4)
-def judge_tradeoff(rhos, gen_gaps, mem_gaps, min_slope: float = 0.05) -> dict:
+#: Smallest gap slope (decades per unit weight) that counts as a trend in ``gaps-vs-weight``.
+MIN_GAP_SLOPE = 0.05
+
+
+def judge_tradeoff(rhos, gen_gaps, mem_gaps, min_slope: float = MIN_GAP_SLOPE) -> dict:
     """Result 3: as the weight ``ρ`` of the high-variance class grows, one gap widens while
-    the other closes — least-squares slopes of the gaps (log10 τ^hi − log10 τ^lo) against ρ
-    have opposite signs, each larger than ``min_slope`` in size."""
+    the other closes — least-squares slopes of the gaps (log10 τ^hi − log10 τ^lo) against ρ.
+
+    Clauses (``passed`` is their conjunction): ``opposite_signs_ok`` (the slopes have opposite
+    signs) and ``slopes_large_ok`` (each larger than ``min_slope`` in size)."""
     s_gen = float(np.polyfit(rhos, gen_gaps, 1)[0])
     s_mem = float(np.polyfit(rhos, mem_gaps, 1)[0])
-    passed = s_gen * s_mem < 0 and min(abs(s_gen), abs(s_mem)) > min_slope
-    return {"passed": bool(passed), "slope_gen_gap": s_gen, "slope_mem_gap": s_mem}
+    opposite = s_gen * s_mem < 0
+    large = min(abs(s_gen), abs(s_mem)) > min_slope
+    return {"opposite_signs_ok": bool(opposite), "slopes_large_ok": bool(large),
+            "passed": bool(opposite and large), "slope_gen_gap": s_gen, "slope_mem_gap": s_mem}
 
 
 @check(name="gaps-vs-weight",
@@ -270,7 +283,8 @@ def gaps_vs_weight(params: dict, ctx: CheckContext) -> Outcome:
     fig.tight_layout()
     return Outcome(passed=res["passed"], measured={**res, "rhos": rhos, "gen_gaps": gg,
                                                    "mem_gaps": gm},
-                   tolerance="opposite-sign slopes, each |slope| > 0.05 decades per unit weight",
+                   tolerance=f"opposite-sign slopes, each |slope| > {MIN_GAP_SLOPE:g} decades "
+                             f"per unit weight",
                    tolerance_reason="the gaps scatter about their linear fit by < 0.02 "
                                     "decades at d = 30, far below the measured trends "
                                     "(~0.2-0.3 per unit weight)",
@@ -284,16 +298,36 @@ SLOPE_TOL = 0.1
 
 
 def judge_slopes(ds, t_s, gammas, tol: float = SLOPE_TOL) -> dict:
-    """Fit ``t_s^c`` (C × len(ds)) against ``log d``; pass when every slope is within ``tol``
-    of ``½(1 − γ_c)`` (THEORY.md §7)."""
+    """Fit ``t_s^c`` (C × len(ds)) against ``log d``; pass (``slopes_ok``) when every slope is
+    within ``tol`` of ``½(1 − γ_c)`` (THEORY.md §7)."""
     from simulate.speciation import fit_slopes
     from theory.speciation import speciation_slopes
 
     fit = fit_slopes(ds, t_s)
     expect = speciation_slopes(gammas)
     err = np.abs(fit.slope - expect)
-    return {"passed": bool(np.all(err < tol)), "slopes": fit.slope.tolist(),
+    ok = bool(np.all(err < tol))
+    return {"slopes_ok": ok, "passed": ok, "slopes": fit.slope.tolist(),
             "expected": expect.tolist(), "max_error": float(err.max())}
+
+
+def judge_speciation(ds, experiments: dict, tol: float = SLOPE_TOL) -> dict:
+    """Verdict of ``speciation`` (a pure function of the measured times).
+
+    ``experiments[name] = {"gammas": γ_c, "t_s_overlap": (C × len(ds)), "t_s_outlier": (C ×
+    len(ds))}``: the seed-mean speciation times read off the eigenvector overlap and off the
+    outlier leaving the bulk. Clauses (``passed`` is their conjunction): for every experiment
+    ``e``, ``{e}_overlap_ok`` and ``{e}_outlier_ok`` — :func:`judge_slopes` of that time.
+    Returns the flags, ``passed`` and the per-experiment fits under ``experiments``.
+    """
+    flags, out = {}, {}
+    for e, x in experiments.items():
+        j_ov = judge_slopes(ds, x["t_s_overlap"], x["gammas"], tol)
+        j_out = judge_slopes(ds, x["t_s_outlier"], x["gammas"], tol)
+        flags[f"{e}_overlap_ok"] = j_ov["slopes_ok"]
+        flags[f"{e}_outlier_ok"] = j_out["slopes_ok"]
+        out[e] = {**x, "overlap_fit": j_ov, "outlier_fit": j_out}
+    return {**flags, "passed": bool(all(flags.values())), "experiments": out}
 
 
 @check(name="speciation",
@@ -328,18 +362,21 @@ def speciation(params: dict, ctx: CheckContext) -> Outcome:
                               params["activation"], seed=params["seed"] * 7919 + 100 * d + r,
                               kind=params["kind"])
         runs.setdefault((e, d), []).append(sw)
-    out, passed = {}, True
+    measured_times = {}
+    for e, g in exps.items():
+        measured_times[e] = {
+            "gammas": g,
+            "t_s_overlap": np.array([[np.mean([s.t_s_overlap[c] for s in runs[(e, d)]])
+                                      for d in ds] for c in range(C)]),
+            "t_s_outlier": np.array([[np.mean([s.t_s_outlier[c] for s in runs[(e, d)]])
+                                      for d in ds] for c in range(C)])}
+    verdict = judge_speciation(ds, measured_times)
+    out, passed = verdict["experiments"], verdict["passed"]
+    flags = {k: v for k, v in verdict.items() if k.endswith("_ok")}
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, (e, g) in zip(axes, exps.items()):
-        ts_ov = np.array([[np.mean([s.t_s_overlap[c] for s in runs[(e, d)]]) for d in ds]
-                          for c in range(C)])
-        ts_out = np.array([[np.mean([s.t_s_outlier[c] for s in runs[(e, d)]]) for d in ds]
-                           for c in range(C)])
-        j_ov, j_out = judge_slopes(ds, ts_ov, g), judge_slopes(ds, ts_out, g)
-        passed &= j_ov["passed"] and j_out["passed"]
-        out[e] = {"gammas": g, "t_s_overlap": ts_ov, "t_s_outlier": ts_out,
-                  "overlap_fit": j_ov, "outlier_fit": j_out}
+        ts_ov, ts_out = out[e]["t_s_overlap"], out[e]["t_s_outlier"]
         for c in range(C):
             w = [power_law_weights(g, d) if any(x > 0 for x in g) else None for d in ds]
             lead = [speciation_times(Mixture((1.0,) * C, weights=None if wd is None else
@@ -353,7 +390,7 @@ def speciation(params: dict, ctx: CheckContext) -> Outcome:
         ax.set_title(e)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    return Outcome(passed=bool(passed), measured=out,
+    return Outcome(passed=bool(passed), measured={**out, **flags},
                    tolerance=f"|slope - (1 - gamma)/2| < {SLOPE_TOL:g}",
                    tolerance_reason="one draw's t_s scatters by ~0.1; with 3 draws over "
                                     "log-d lever arm ln 4 the slope's standard error is ~0.05, "

@@ -37,7 +37,8 @@ def test_checks_registered():
 
 def test_loss_curves_pass_and_fail_with_swapped_classes(gd_run):
     fs, eb, res, sa, ex, step = gd_run
-    assert compare_gd(sa.test, res.test, res.test_se, ex)["passed"]
+    right = compare_gd(sa.test, res.test, res.test_se, ex)
+    assert right["passed"] and right["within_tolerance_ok"], right
     # swapped classes: semi-analytic class 1 compared with GD class 0
     assert not compare_gd(sa.test[::-1], res.test, res.test_se, ex)["passed"]
 
@@ -59,7 +60,8 @@ def _abl(var2, half, skew, base=((2.0, 2.0), (8.0, 8.0))):
 
 def test_ablations_judge():
     good = _abl(((1.0, 2.0), (3.0, 8.0)), ((1.9, 2.0), (7.5, 8.0)), ((1.0, 1.9), (3.2, 7.5)))
-    assert judge_ablations(good)["passed"]
+    res = judge_ablations(good)
+    assert res["passed"] and all(res["criteria"].values()), res
     # swapped classes in the doubled-variance case: class 0 now later -> fail
     swapped = dict(good, var2=((2.0, 1.0), (8.0, 3.0)))
     assert not judge_ablations(swapped)["passed"]
@@ -72,7 +74,8 @@ def test_tradeoff_judge():
     rhos = np.array([0.1, 0.3, 0.5, 0.7, 0.9])
     gen = -0.55 - 0.3 * rhos
     mem = -1.1 + 0.2 * rhos
-    assert judge_tradeoff(rhos, gen, mem)["passed"]
+    res = judge_tradeoff(rhos, gen, mem)
+    assert res["passed"] and res["opposite_signs_ok"] and res["slopes_large_ok"], res
     assert not judge_tradeoff(rhos, gen, mem[::-1])["passed"]  # both gaps move the same way
     assert not judge_tradeoff(rhos, gen, np.full_like(rhos, -1.0))["passed"]  # no trend
 
@@ -80,7 +83,8 @@ def test_tradeoff_judge():
 def test_slopes_judge():
     ds = np.array([100, 200, 400, 800])
     ts = np.vstack([0.5 * np.log(ds) + 0.1, 0.25 * np.log(ds) - 0.4])
-    assert judge_slopes(ds, ts, [0.0, 0.5])["passed"]
+    res = judge_slopes(ds, ts, [0.0, 0.5])
+    assert res["passed"] and res["slopes_ok"], res
     # a wrong exponent (claims gamma = 0 for the minority class) -> fail
     assert not judge_slopes(ds, ts, [0.0, 0.0])["passed"]
     # swapped classes -> fail
