@@ -105,8 +105,8 @@ def test_density_trend_threshold():
 # ------------------------------------------------------------------------------ windows
 RATIOS = [1.0, 4.0, 0.25]
 # baseline first; W_gen below and W_mem above the baseline at every other ratio
-GOOD_LIMITS = {"w 0.5/0.5": [(2.0, 50.0), (1.8, 60.0), (1.9, 55.0)],
-               "w 0.25/0.75": [(2.0, 50.0), (1.7, 62.0), (1.85, 58.0)]}
+GOOD_LIMITS = {"w50-50": [(2.0, 50.0), (1.8, 60.0), (1.9, 55.0)],
+               "w25-75": [(2.0, 50.0), (1.7, 62.0), (1.85, 58.0)]}
 FINITE = {"theory": (1.1, 75.0), "gep": [(1.12, 73.0), (1.10, 74.0)]}
 
 
@@ -139,9 +139,9 @@ def test_windows_mem_expansion_alone_fails(label, j):
 
 def test_windows_claims_are_strict_inequalities():
     # equal to the baseline is neither a contraction nor an expansion
-    assert not ck.compare_windows(RATIOS, _limits_with("w 0.5/0.5", 1, 0, 2.0),
+    assert not ck.compare_windows(RATIOS, _limits_with("w50-50", 1, 0, 2.0),
                                   FINITE)["W_gen_contracts_ok"]
-    assert not ck.compare_windows(RATIOS, _limits_with("w 0.5/0.5", 1, 1, 50.0),
+    assert not ck.compare_windows(RATIOS, _limits_with("w50-50", 1, 1, 50.0),
                                   FINITE)["W_mem_expands_ok"]
 
 
