@@ -16,11 +16,19 @@ from classdyn.flags import add_output, add_seed, nonnegative_float, nonnegative_
 
 ORDER = 40
 
+#: Presets for every size flag left unset. Only sizes differ between them: the same U-Net,
+#: sampler, classifier and memorisation code run at every size.
 SIZES = {
     # CPU-sized: a tiny U-Net, short schedule, few images; minutes on 2 cores.
     "tiny": dict(widths=[16, 32, 32], enc_blocks=1, attn_levels=[1], T=100, n=64, steps=300,
                  batch_size=32, checkpoints=8, samples=64, clf_width=8, clf_epochs=2,
                  clf_images=2000),
+    # CPU-scale Result 4 (scripts/cpu_result4.sh): 14x14 images (2x2 block means), 16 training
+    # images per pair, a two-level U-Net; memorises within the run (about 8 min per pair on one
+    # core).
+    "cpu": dict(widths=[16, 32], enc_blocks=1, attn_levels=[], T=200, n=16, steps=3000,
+                batch_size=16, checkpoints=12, samples=96, clf_width=8, clf_epochs=2,
+                clf_images=2000, image_size=14, lr=2e-3, dropout=0.0, first_checkpoint=100),
     # GPU-sized demo (scripts/gpu_ddpm.sh): a half-width U-Net, a few hundred images.
     "demo": dict(widths=[32, 64, 128, 128], enc_blocks=2, attn_levels=[1, 2], T=1000, n=300,
                  steps=3000, batch_size=128, checkpoints=12, samples=200, clf_width=32,
@@ -68,16 +76,38 @@ def _model_flags(p):
     g.add_argument("--attn-levels", type=int, nargs="*", default=None,
                    help="levels with 4-head self-attention (paper 1 2: the intermediate "
                         "resolutions)")
-    g.add_argument("--dropout", type=float, default=0.1, help="dropout rate in [0, 1)")
+    g.add_argument("--dropout", type=float, default=None,
+                   help="dropout rate in [0, 1) (default 0.1; cpu preset 0)")
+    g.add_argument("--image-size", type=positive_int, default=None,
+                   help="image side in pixels: 28, or a divisor of 28 for 2x2 (14) or larger "
+                        "block means (default 28; cpu preset 14)")
     g.add_argument("--T", type=positive_int, default=None,
                    help="diffusion steps (paper 1000; beta linear 1e-4..0.02, scaled by 1000/T)")
-    g.add_argument("--lr", type=positive_float, default=2e-4, help="Adam learning rate")
+    g.add_argument("--lr", type=positive_float, default=None,
+                   help="Adam learning rate (default 2e-4; cpu preset 2e-3)")
+    g.add_argument("--first-checkpoint", type=positive_int, default=None,
+                   help="step of the first log-spaced checkpoint (default 1; cpu preset 100)")
     g.add_argument("--batch-size", type=positive_int, default=None,
                    help="images per step (default from --size)")
     g.add_argument("--steps", type=positive_int, default=None,
                    help="training steps (optimizer updates; default from --size)")
     g.add_argument("--checkpoints", type=positive_int, default=None,
                    help="number of log-spaced checkpoints (paper 32)")
+
+
+def _pad_to(size: int, levels: int) -> int:
+    """The padded input side: 32 for 28×28 images (the paper's), otherwise the smallest multiple
+    of ``2^(levels−1)`` above ``size`` that differs from it by an even number (16 for 14)."""
+    f = 2 ** (levels - 1)
+    if size == 28 and 32 % f == 0:
+        return 32
+    if f > 1 and size % 2:
+        raise ValueError(f"image_size: an odd side ({size}) cannot be padded evenly to a "
+                         f"multiple of {f} for a {levels}-level U-Net; use 28 or 14")
+    pad = size + 1
+    while pad % f or (pad - size) % 2:  # ends within 2f steps: size and f are both even here
+        pad += 1
+    return pad
 
 
 def _train_config(args):
@@ -90,14 +120,20 @@ def _train_config(args):
     widths = tuple(args.widths or s["widths"])
     attn = tuple(args.attn_levels if args.attn_levels is not None else
                  [a for a in s["attn_levels"] if a < len(widths)])
-    unet = UNetConfig(widths=widths, enc_blocks=enc, dec_blocks=enc + 1, attn_levels=attn,
-                      dropout=args.dropout)
+    size = args.image_size or s.get("image_size", 28)
+    unet = UNetConfig(image_size=size, pad_to=_pad_to(size, len(widths)),
+                      widths=widths, enc_blocks=enc, dec_blocks=enc + 1, attn_levels=attn,
+                      dropout=s.get("dropout", 0.1) if args.dropout is None else args.dropout)
+    steps = args.steps or s["steps"]
     return TrainConfig(classes=classes, proportion=args.proportion, n=args.n or s["n"],
                        data_seed=args.data_seed, unet=unet,
-                       diffusion=DiffusionConfig(T=args.T or s["T"]), lr=args.lr,
-                       batch_size=args.batch_size or s["batch_size"],
-                       steps=args.steps or s["steps"],
-                       n_checkpoints=args.checkpoints or s["checkpoints"], seed=args.seed)
+                       diffusion=DiffusionConfig(T=args.T or s["T"]),
+                       lr=args.lr or s.get("lr", 2e-4),
+                       batch_size=args.batch_size or s["batch_size"], steps=steps,
+                       n_checkpoints=args.checkpoints or s["checkpoints"],
+                       first_checkpoint=min(steps, args.first_checkpoint
+                                            or s.get("first_checkpoint", 1)),
+                       seed=args.seed)
 
 
 def _threads():
@@ -200,12 +236,37 @@ def _gaps(args) -> CommandResult:
     from .pipeline import gaps_run, run_dirs_under
 
     dirs = [Path(r) for r in args.runs] if args.runs else run_dirs_under(args.out)
-    res = gaps_run(dirs, args.out, threshold=args.threshold)
+    res = gaps_run(dirs, args.out, threshold=args.threshold, scale=args.scale_label)
     lines = [f"threshold theta = {args.threshold}; table {res['table_csv']}"]
     for r in res["rows"]:
         lines.append(f"{Path(r['run']).name:34s} tau_ref={r['tau_reference']} "
                      f"tau_partner={r['tau_partner']} gap={r['gap']}")
     return CommandResult(data=res, text="\n".join(lines))
+
+
+#: Above this estimated run time, ``ddpm run`` on a terminal asks for ``--yes``.
+CONFIRM_SECONDS = 1800.0
+
+
+def _confirm_cost(args, cfg, clf, n_runs: int) -> None:
+    """Print the estimated run time (stderr) from a short timed warm-up; on a terminal, refuse
+    an estimate above :data:`CONFIRM_SECONDS` without ``--yes``."""
+    import sys
+
+    from .pipeline import estimate_experiment_seconds
+
+    est = estimate_experiment_seconds(cfg, n_runs, n_samples=args.samples
+                                      or SIZES[args.size]["samples"], sample_batch=args.batch,
+                                      clf_cfg=clf, classify=not args.no_classifier,
+                                      device=args.device, amp=args.amp)
+    mins = est["seconds"] / 60
+    print(f"ddpm run: estimated {mins:.1f} min for {n_runs} run(s) on {est['device']} "
+          f"(per run: train {est['train'] / 60:.1f} min, sample {est['sample'] / 60:.1f} min, "
+          f"classifier {est['classifier'] / 60:.1f} min; from a timed warm-up, finished work "
+          "is resumed)", file=sys.stderr)
+    if est["seconds"] > CONFIRM_SECONDS and sys.stdin.isatty() and not args.yes:
+        raise ValueError(f"--yes: the estimated run time is {mins:.0f} min (> "
+                         f"{CONFIRM_SECONDS / 60:.0f} min); pass --yes to start it")
 
 
 def _run(args) -> CommandResult:
@@ -228,12 +289,13 @@ def _run(args) -> CommandResult:
                            max_images=s["clf_images"] if args.clf_images is None
                            else args.clf_images, seed=args.seed)
     _threads()
+    _confirm_cost(args, cfg, clf, n_runs=len(args.partners) * len(args.proportions))
     res = run_experiment(args.out, partners=args.partners, proportions=args.proportions,
                          base_cfg=cfg, n_samples=args.samples or s["samples"],
                          sample_batch=args.batch, clf_cfg=clf, classify=not args.no_classifier,
                          threshold=args.threshold, data_dir=args.data, device=args.device,
                          amp=args.amp, compile=args.compile, sample_seed=args.seed,
-                         max_train_seconds=args.max_seconds)
+                         max_train_seconds=args.max_seconds, scale=args.scale_label)
     lines = [f"experiment in {args.out}: {len(res['runs'])} runs; table {res['table_csv']}; "
              f"figures {', '.join(str(f) for f in res['figures'])}"]
     for r in res["gaps"]:
@@ -314,6 +376,9 @@ def register(sub) -> None:
                    help="run folders (default: every run folder directly under --out)")
     p.add_argument("--threshold", type=unit_interval_open, default=0.5,
                    help="memorised-fraction threshold theta in (0, 1) for tau_c")
+    p.add_argument("--scale-label", default=None, metavar="TEXT",
+                   help="label written into gaps.json saying at what scale the runs were made "
+                        "(e.g. CPU-scale); default 'user run'")
     add_output(p, default="results/ddpm")
     p.set_defaults(handler=_gaps)
 
@@ -339,6 +404,12 @@ def register(sub) -> None:
                    help="assign classes by nearest training image instead of ResNet-18")
     p.add_argument("--max-seconds", type=nonnegative_float, default=None,
                    help="training-time budget per run in seconds (state saved; rerun resumes)")
+    p.add_argument("--scale-label", default=None, metavar="TEXT",
+                   help="label written into gaps.json saying at what scale the runs were made "
+                        "(e.g. CPU-scale); default 'user run'")
+    p.add_argument("--yes", action="store_true",
+                   help="start without asking even when the estimated run time (printed "
+                        "before starting) exceeds 30 min")
     _device_flags(p)
     p.add_argument("--compile", action="store_true", help="torch.compile the U-Net (CUDA)")
     add_seed(p)

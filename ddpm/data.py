@@ -175,6 +175,33 @@ class FashionMNIST:
         return ((self.train_images, self.train_labels) if split == "train"
                 else (self.test_images, self.test_labels))
 
+    def resized(self, size: int) -> "FashionMNIST":
+        """The same data at ``size``×``size`` pixels (:func:`downsample`); ``self`` at 28."""
+        if int(size) == IMAGE_SHAPE[0]:
+            return self
+        return FashionMNIST(downsample(self.train_images, size), self.train_labels,
+                            downsample(self.test_images, size), self.test_labels, self.dir)
+
+
+def downsample(images: np.ndarray, size: int) -> np.ndarray:
+    """Block-average uint8 ``(N, 28, 28)`` images to ``(N, size, size)``, rounded back to uint8.
+
+    ``size`` must divide 28 (14, 7, 4, 2, 1): each output pixel is the mean of a
+    ``(28/size)²`` block, ``u'_ij = round(mean_{block ij} u)``. Used by the CPU-scale experiment,
+    whose U-Net sees 14×14 images (a quarter of the pixels); everything downstream (pair
+    normalisation, classifier, nearest neighbours) works on the downsampled images.
+    """
+    size = int(size)
+    full = IMAGE_SHAPE[0]
+    if size < 1 or full % size:
+        raise ValueError(f"image_size: must divide {full} (14, 7, 4, 2 or 1) to downsample "
+                         f"Fashion-MNIST, got {size}")
+    if size == full:
+        return images
+    k = full // size
+    x = np.asarray(images, np.float64).reshape(len(images), size, k, size, k).mean((2, 4))
+    return np.rint(x).astype(np.uint8)
+
 
 def load_fashion_mnist(dir: str | os.PathLike | None = None, *, check_sizes: bool = True
                        ) -> FashionMNIST:

@@ -7,7 +7,15 @@ For a run with per-checkpoint memorised fractions ``f_c(τ)``:
     Δτ  = τ_Sneaker − τ_partner                        (in training steps)
 
 For a pair without Sneaker, ``Δτ = τ_{classes[0]} − τ_{classes[1]}``. A positive gap means the
-partner is memorised first. The table holds one row per run (pair and proportion) with the partner's
+partner is memorised first. Because checkpoints are log-spaced, the table also gives the crossing
+interpolated linearly in ``log10 step`` between the two checkpoints that bracket ``θ``,
+
+    log τ̃_c = log s_{k−1} + (θ − f_c(s_{k−1})) / (f_c(s_k) − f_c(s_{k−1})) · (log s_k − log s_{k−1})
+
+and the gap in decades ``log_gap = log τ̃_Sneaker − log τ̃_partner``, with a bootstrap error bar:
+the generated samples are resampled with replacement (the same indices at every checkpoint, since
+sampling uses the same noise seed at every checkpoint), the memorised fractions and crossings
+recomputed, and the standard deviation of the replicate gaps reported. The table holds one row per run (pair and proportion) with the partner's
 mean pixel variance (raw pixels in [0, 1]) and its normalised centroid norm² for the figures.
 """
 
@@ -35,8 +43,56 @@ def crossing_time(steps, fractions, threshold: float) -> int | None:
     return None
 
 
-def run_gap(mem: dict, threshold: float) -> dict:
-    """One table row from a run's ``memorization.json`` content."""
+def interpolated_crossing(steps, fractions, threshold: float) -> float | None:
+    """``log10`` of the step where ``f`` first reaches ``threshold``, interpolated linearly in
+    ``log10 step`` between the bracketing checkpoints (module docstring); the first checkpoint
+    when it already reaches it; ``None`` when never reached."""
+    steps = np.asarray(steps, float)
+    f = np.asarray([np.nan if v is None else v for v in fractions], float)
+    for k in range(len(steps)):
+        if np.isfinite(f[k]) and f[k] >= threshold:
+            if k == 0 or not np.isfinite(f[k - 1]):
+                return float(np.log10(steps[k]))
+            a, b = np.log10(steps[k - 1]), np.log10(steps[k])
+            w = (threshold - f[k - 1]) / (f[k] - f[k - 1])
+            return float(a + w * (b - a))
+    return None
+
+
+def bootstrap_log_gap(ratios: list[np.ndarray], labels: list[np.ndarray], steps, ref: int,
+                      partner: int, *, ratio_threshold: float, threshold: float,
+                      n_boot: int = 1000, seed: int = 0) -> dict:
+    """Bootstrap of the interpolated log gap (module docstring). ``ratios[k]``, ``labels[k]``:
+    distance ratios and assigned classes of the samples at checkpoint ``steps[k]`` (the same
+    samples' indices at every checkpoint). Returns the standard deviation of the replicate gaps
+    (``log_gap_err``, ``None`` when fewer than 10 % of the replicates reach θ in both classes)
+    and the fraction of replicates where the gap is defined."""
+    rng = np.random.default_rng(seed)
+    n = min(len(r) for r in ratios)
+    mem = np.array([np.asarray(r[:n]) < ratio_threshold for r in ratios])
+    lab = np.array([np.asarray(lab_[:n]) for lab_ in labels])
+    gaps = []
+    for _ in range(n_boot):
+        idx = rng.integers(0, n, n)
+        m, la = mem[:, idx], lab[:, idx]
+        tau = []
+        for c in (ref, partner):
+            sel = la == c
+            cnt = sel.sum(1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                f = np.where(cnt > 0, (m & sel).sum(1) / np.maximum(cnt, 1), np.nan)
+            tau.append(interpolated_crossing(steps, f, threshold))
+        if tau[0] is not None and tau[1] is not None:
+            gaps.append(tau[0] - tau[1])
+    defined = len(gaps) / n_boot
+    err = float(np.std(gaps, ddof=1)) if len(gaps) >= max(2, n_boot // 10) else None
+    return {"log_gap_err": err, "boot_defined": defined, "n_boot": n_boot}
+
+
+def run_gap(mem: dict, threshold: float, arrays: dict | None = None,
+            n_boot: int = 1000) -> dict:
+    """One table row from a run's ``memorization.json`` content (and, for the bootstrap error
+    bar of the log gap, its ``memorization.npz`` arrays ``ratio_<step>``, ``labels_<step>``)."""
     classes = [int(c) for c in mem["classes"]]
     steps = [r["step"] for r in mem["checkpoints"]]
     fr = np.array([[np.nan if v is None or v == "nan" else float(v) for v in r["fraction"]]
@@ -45,12 +101,23 @@ def run_gap(mem: dict, threshold: float) -> dict:
     ref = SNEAKER if SNEAKER in classes else classes[0]
     partner = [c for c in classes if c != ref][0]
     gap = None if taus[ref] is None or taus[partner] is None else taus[ref] - taus[partner]
+    logt = {c: interpolated_crossing(steps, fr[:, j], threshold)
+            for j, c in enumerate(classes)}
+    log_gap = None if logt[ref] is None or logt[partner] is None else logt[ref] - logt[partner]
+    boot = {"log_gap_err": None, "boot_defined": None, "n_boot": 0}
+    if arrays is not None and all(f"ratio_{s}" in arrays for s in steps):
+        boot = bootstrap_log_gap([arrays[f"ratio_{s}"] for s in steps],
+                                 [arrays[f"labels_{s}"] for s in steps], steps, ref, partner,
+                                 ratio_threshold=float(mem.get("ratio_threshold", 1 / 3)),
+                                 threshold=threshold, n_boot=n_boot)
     stats = mem.get("class_stats", {})
     row = {"run": mem.get("run", ""), "reference": CLASS_NAMES[ref],
            "partner": CLASS_NAMES[partner], "partner_label": partner,
            "proportion_reference": mem["proportions"][classes.index(ref)]
            if "proportions" in mem else None,
            "tau_reference": taus[ref], "tau_partner": taus[partner], "gap": gap,
+           "log_tau_reference": logt[ref], "log_tau_partner": logt[partner],
+           "log_gap": log_gap, **boot,
            "threshold": threshold,
            "partner_variance": stats.get("raw_variance", {}).get(str(partner)),
            "reference_variance": stats.get("raw_variance", {}).get(str(ref)),
@@ -71,14 +138,21 @@ def gap_table(run_dirs, threshold: float = 0.5) -> list[dict]:
                              f"memorization --out {d}` first")
         mem = read_json(p)
         mem.setdefault("run", str(d))
-        rows.append(run_gap(mem, threshold))
+        arrays = None
+        npz = Path(d) / "memorization.npz"
+        if npz.is_file():
+            with np.load(npz, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        rows.append(run_gap(mem, threshold, arrays))
     return rows
 
 
-def write_table(rows: list[dict], out: str | os.PathLike, stem: str = "gaps") -> tuple[Path, Path]:
-    """``<stem>.json`` and ``<stem>.csv`` in ``out`` (atomic)."""
+def write_table(rows: list[dict], out: str | os.PathLike, stem: str = "gaps",
+                meta: dict | None = None) -> tuple[Path, Path]:
+    """``<stem>.json`` (rows, plus ``meta``: scale label, provenance) and ``<stem>.csv`` in
+    ``out`` (atomic)."""
     out = Path(out)
-    pj = atomic_write_json(out / f"{stem}.json", {"rows": rows})
+    pj = atomic_write_json(out / f"{stem}.json", {**(meta or {}), "rows": rows})
     buf = io.StringIO()
     cols = [k for k in (rows[0].keys() if rows else []) if k != "cosine"]
     w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")

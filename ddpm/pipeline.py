@@ -16,6 +16,7 @@ Stages (each resumable: finished work on disk is reused, never redone):
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,11 @@ def run_name(classes, proportion: float) -> str:
 
 def check_request(cfg: TrainConfig, data=None, data_dir=None):
     """Validate the pair request against the data before any work (ValueError otherwise)."""
+    from .data import IMAGE_SHAPE
+
+    if IMAGE_SHAPE[0] % cfg.unet.image_size:
+        raise ValueError(f"image_size: must divide 28 (28, 14, 7, ...) to downsample "
+                         f"Fashion-MNIST, got {cfg.unet.image_size}")
     if data is None:
         data = load_fashion_mnist(data_dir)
     avail = {c: int((data.train_labels == c).sum()) for c in range(10)}
@@ -46,7 +52,7 @@ def train_pair(cfg: TrainConfig, out, *, data=None, data_dir=None, **train_kw):
     """Build the pair of ``cfg`` from Fashion-MNIST and train the DDPM into ``out``."""
     from .train import train
 
-    data = check_request(cfg, data, data_dir)
+    data = check_request(cfg, data, data_dir).resized(cfg.unet.image_size)
     pair = make_pair(data, cfg.classes, cfg.proportion, cfg.n, seed=cfg.data_seed)
     # Centroid geometry for the RF counterpart: relative to the balanced ten-class mean (the
     # pair-centred centroids of a balanced pair are +-(mu_a - mu_b)/2, equal norms, cosine -1).
@@ -55,9 +61,6 @@ def train_pair(cfg: TrainConfig, out, *, data=None, data_dir=None, **train_kw):
                            weights=[cfg.proportion, 1 - cfg.proportion])
     meta = {**pair.describe(), "class_stats": _stats_dict(glob, cfg.classes),
             "class_stats_pair": _stats_dict(pst, cfg.classes)}
-    if cfg.unet.image_size != 28:
-        raise ValueError(f"image_size: Fashion-MNIST images are 28x28, the U-Net is configured "
-                         f"for {cfg.unet.image_size}")
     return train(cfg, out, pair.images, pair.labels, norm_mean=pair.norm.mean,
                  norm_std=pair.norm.std, pair_meta=meta, **train_kw)
 
@@ -138,6 +141,7 @@ def classify_run(out, *, clf_cfg=None, data=None, data_dir=None, device: str = "
     device = resolve_device(device)
     if data is None:
         data = load_fashion_mnist(data_dir)
+    data = data.resized(cfg.unet.image_size)
     pair = load_pair(out)
     from .data import Normalisation
 
@@ -219,25 +223,119 @@ def run_dirs_under(root) -> list[Path]:
         if root.is_dir() else []
 
 
-def gaps_run(run_dirs, out, *, threshold: float = 0.5) -> dict:
-    """Table (gaps.json, gaps.csv) and figures (fractions.png, gaps.png) over runs."""
+def gaps_run(run_dirs, out, *, threshold: float = 0.5, scale: str | None = None,
+             meta: dict | None = None) -> dict:
+    """Table (gaps.json, gaps.csv) and figures (fractions.png, gaps.png) over runs. The JSON
+    table records ``scale`` (a label such as "CPU-scale"), the provenance of the code
+    (:func:`classdyn.provenance.provenance`) and ``meta``."""
+    from classdyn.provenance import provenance
+
     from .gaps import gap_table, plot_fractions, plot_gaps, write_table
 
     if not run_dirs:
         raise ValueError(f"runs: no run folders found under {out}")
     rows = gap_table(run_dirs, threshold)
-    pj, pc = write_table(rows, out)
+    info = {"scale": scale or "user run", **provenance(), **(meta or {})}
+    pj, pc = write_table(rows, out, meta=info)
     f1 = plot_fractions(run_dirs, threshold, Path(out) / "fractions.png")
     f2 = plot_gaps(rows, Path(out) / "gaps.png")
     return {"rows": rows, "table_json": pj, "table_csv": pc, "figures": [f1, f2],
             "threshold": threshold}
 
 
+def estimate_experiment_seconds(base_cfg: TrainConfig, n_runs: int, *, n_samples: int,
+                                sample_batch: int, clf_cfg=None, classify: bool = True,
+                                device: str = "auto", amp: bool = False,
+                                warmup_steps: int = 4) -> dict:
+    """Estimated wall time of :func:`run_experiment` from a short timed warm-up on this machine.
+
+    Times ``warmup_steps`` training steps of the configured U-Net (after one untimed step), one
+    forward pass at the sampling batch and, with ``classify``, a few classifier steps, then
+
+        T_run = steps·t_step + n_ckpt·T·⌈n_samples/batch⌉·t_fwd + epochs·⌈N_clf/128⌉·t_clf
+
+    per run, times ``n_runs``. Work already on disk (resumed runs) is not subtracted, so this is
+    an upper estimate. Returns the parts and the total in seconds.
+    """
+    import time
+
+    import torch
+
+    from .classifier import ClassifierConfig, resnet18
+    from .config import checkpoint_steps
+    from .diffusion import Schedule, loss_on_batch
+    from .train import build_model, resolve_device
+
+    device = resolve_device(device)
+    cfg = base_cfg
+    model = build_model(cfg, device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = Schedule(cfg.diffusion, device)
+    size = cfg.unet.image_size
+    g = torch.Generator().manual_seed(12345)
+    B = cfg.batch_size
+    x = torch.randn((B, 1, size, size), generator=g).to(device)
+
+    def one_step():
+        t = torch.randint(cfg.diffusion.T, (B,), generator=g).to(device)
+        eps = torch.randn((B, 1, size, size), generator=g).to(device)
+        with torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16,
+                            enabled=amp):
+            loss = loss_on_batch(model, sched, x, t, eps)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    def timed(fn, k):
+        fn()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(k):
+            fn()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        return (time.perf_counter() - t0) / k
+
+    t_step = timed(one_step, warmup_steps)
+    m = min(sample_batch, n_samples)
+    xs = torch.randn((m, 1, size, size), generator=g).to(device)
+    ts = torch.full((m,), cfg.diffusion.T - 1, dtype=torch.long, device=device)
+    model.eval()
+    with torch.no_grad():
+        t_fwd = timed(lambda: model(xs, ts), 2)
+    n_ck = len(checkpoint_steps(cfg.steps, cfg.n_checkpoints, cfg.first_checkpoint))
+    train_s = cfg.steps * t_step
+    sample_s = n_ck * cfg.diffusion.T * (-(-n_samples // m)) * t_fwd
+    clf_s = 0.0
+    if classify:
+        clf_cfg = clf_cfg or ClassifierConfig()
+        net = resnet18(clf_cfg.base_width).to(device)
+        o2 = torch.optim.AdamW(net.parameters(), lr=1e-3)
+        xb = torch.randn((clf_cfg.batch_size, 1, size, size), generator=g).to(device)
+        yb = torch.randint(2, (clf_cfg.batch_size,), generator=g).to(device)
+
+        def clf_step():
+            loss = torch.nn.functional.cross_entropy(net(xb), yb)
+            o2.zero_grad(set_to_none=True)
+            loss.backward()
+            o2.step()
+
+        t_clf = timed(clf_step, 2)
+        n_img = clf_cfg.max_images or 12000
+        clf_s = clf_cfg.epochs * (-(-n_img // clf_cfg.batch_size)) * t_clf
+    per_run = train_s + sample_s + clf_s
+    return {"seconds": per_run * n_runs, "per_run": per_run, "train": train_s,
+            "sample": sample_s, "classifier": clf_s, "runs": n_runs, "t_step": t_step,
+            "t_forward": t_fwd, "device": device}
+
+
 def run_experiment(out, *, partners, proportions, base_cfg: TrainConfig, n_samples: int,
                    sample_batch: int, clf_cfg=None, classify: bool = True,
                    threshold: float = 0.5, data_dir=None, device: str = "auto",
                    amp: bool = False, compile: bool = False, sample_seed: int = 0,
-                   max_train_seconds: float | None = None, progress: bool = True) -> dict:
+                   max_train_seconds: float | None = None, progress: bool = True,
+                   scale: str | None = None) -> dict:
     """A whole (scaled-down) experiment: Sneaker with each partner at each proportion — train,
     sample, classify, memorisation — then the gap table and figures in ``out``. Everything is
     validated before the first run starts; every stage resumes."""
@@ -267,7 +365,12 @@ def run_experiment(out, *, partners, proportions, base_cfg: TrainConfig, n_sampl
         summary.append({"run": d.name, "train": tr.to_dict(), "classifier": clf,
                         "final_fraction": mem["checkpoints"][-1]["fraction"]})
         dirs.append(d)
-    g = gaps_run(dirs, out, threshold=threshold)
+    seeds = {"train_seed": base_cfg.seed, "data_seed": base_cfg.data_seed,
+             "sample_seed": sample_seed,
+             "classifier_seed": getattr(clf_cfg, "seed", None) if classify else None}
+    g = gaps_run(dirs, out, threshold=threshold, scale=scale,
+                 meta={"seeds": seeds, "config": base_cfg.to_dict(), "n_samples": n_samples,
+                       "classifier": asdict(clf_cfg) if classify and clf_cfg else None})
     result = {"runs": summary, "gaps": g["rows"], "figures": g["figures"],
               "table_csv": g["table_csv"], "threshold": threshold}
     atomic_write_json(Path(out) / "experiment.json", result)

@@ -52,7 +52,7 @@ class Outcome:
     figure: Any = None
     summary: str = ""
     status: str | None = None  # default: "pass"/"fail" from ``passed``
-    results: dict[str, bool] = field(default_factory=dict)
+    results: dict[str, bool | str] = field(default_factory=dict)
 
     def resolved_status(self) -> str:
         if self.status is not None:
@@ -87,6 +87,9 @@ class Check:
     sizes: dict[str, dict[str, Any]]
     requires: tuple[str, ...] = ()
     order: int = 100
+    #: ``inputs(params, results_dir) -> [paths]``: files the check reads from disk (data sets,
+    #: gap tables); their contents enter the cache key, so a new or changed file re-runs it.
+    inputs: Callable[[dict, Path], list] | None = None
 
     @property
     def target(self) -> str:
@@ -103,14 +106,17 @@ _REGISTRY: dict[str, Check] = {}
 
 
 def check(*, name: str, claim: str, reference: str, sizes: dict[str, dict[str, Any]],
-          requires: tuple[str, ...] = (), order: int = 100):
-    """Decorator registering a check function under ``name`` (unique)."""
+          requires: tuple[str, ...] = (), order: int = 100,
+          inputs: Callable[[dict, Path], list] | None = None):
+    """Decorator registering a check function under ``name`` (unique); ``inputs`` lists the
+    files it reads (see :class:`Check`)."""
 
     def deco(func):
         if name in _REGISTRY and _REGISTRY[name].target != f"{func.__module__}:{func.__name__}":
             raise ValueError(f"check name {name!r} registered twice")
         _REGISTRY[name] = Check(name=name, claim=claim, reference=reference, func=func,
-                                sizes=sizes, requires=tuple(requires), order=order)
+                                sizes=sizes, requires=tuple(requires), order=order,
+                                inputs=inputs)
         return func
 
     return deco

@@ -68,20 +68,40 @@ def _kv_table(d: dict) -> str:
 
 
 def results_verdicts(records: list[dict]) -> dict[str, dict]:
-    """For each paper Result, which checks speak to it and whether all of them reproduce it."""
+    """For each paper Result, which checks speak to it and whether all of them reproduce it.
+
+    A check's entry is ``True``/``False`` or a sentence saying what part of the claim it could
+    judge (see :class:`validation.registry.Outcome`); a Result is "reproduced" only when every
+    check speaking to it says ``True``, "not reproduced" when one says ``False``, and otherwise
+    the checks' sentences are shown (e.g. "RF side reproduced; DDPM side waiting for runs").
+    """
     out = {}
     for key, text in RESULTS.items():
         speaking = [(r["name"], r["results"][key]) for r in records
-                    if key in r.get("results", {}) and r.get("status") in ("pass", "fail")]
+                    if key in r.get("results", {})
+                    and r.get("status") in ("pass", "fail", "waiting")]
+        partial = [v for _, v in speaking if isinstance(v, str)]
         if not speaking:
             verdict = "not tested in this run"
-        elif all(ok for _, ok in speaking):
-            verdict = "reproduced"
-        else:
+        elif any(v is False for _, v in speaking):
             verdict = "not reproduced"
+        elif partial:
+            verdict = "; ".join(dict.fromkeys(partial))
+        else:
+            verdict = "reproduced"
         out[key] = {"claim": text, "verdict": verdict,
                     "checks": {name: ok for name, ok in speaking}}
     return out
+
+
+def _own_file(record_dir, name) -> Path | None:
+    """``record_dir/name`` when ``name`` is a plain file name inside the record's own folder;
+    ``None`` otherwise (a record naming ``../../etc/x`` or an absolute path embeds nothing)."""
+    if not record_dir or not isinstance(name, str) or not name or Path(name).name != name:
+        return None
+    base = Path(record_dir).resolve()
+    path = (base / name).resolve()
+    return path if path.parent == base else None
 
 
 def write_report(records: list[dict], out: Path, *, size: str, environment: dict,
@@ -116,7 +136,8 @@ def write_report(records: list[dict], out: Path, *, size: str, environment: dict
     parts.append("<h2>The paper's Results</h2><table><tr><th>Result</th><th>claim</th>"
                  "<th>this run</th><th>checks</th></tr>")
     for key, v in verdicts.items():
-        checks = ", ".join(f"{n}: {'yes' if ok else 'no'}" for n, ok in v["checks"].items())
+        checks = ", ".join(f"{n}: " + (ok if isinstance(ok, str) else ('yes' if ok else 'no'))
+                           for n, ok in v["checks"].items())
         parts.append(f"<tr><td>{key}</td><td>{html.escape(v['claim'])}</td>"
                      f"<td><b>{html.escape(v['verdict'])}</b></td><td>{html.escape(checks)}</td>"
                      "</tr>")
@@ -132,9 +153,8 @@ def write_report(records: list[dict], out: Path, *, size: str, environment: dict
         if r.get("tolerance"):
             parts.append(f"<p><b>Tolerance.</b> {html.escape(r['tolerance'])}. "
                          f"{html.escape(r.get('tolerance_reason', ''))}</p>")
-        fig = r.get("figure")
-        if fig:
-            png = Path(r["record_dir"]) / fig
+        png = _own_file(r.get("record_dir"), r.get("figure"))
+        if png is not None:
             if png.exists():
                 b64 = base64.b64encode(png.read_bytes()).decode()
                 parts.append(f"<img alt='{html.escape(r['name'])}' "

@@ -14,7 +14,6 @@ import importlib
 import io
 import json
 import os
-import platform
 import sys
 import time
 import traceback
@@ -28,23 +27,49 @@ from classdyn.io import atomic_write_bytes, atomic_write_json, read_json, to_jso
 
 from .registry import Check, CheckContext, Outcome
 
-_PACKAGES = ("classdyn", "theory", "simulate", "ddpm", "validation")
 
 
 def code_version() -> str:
-    """Hash of every ``.py`` source of the five packages: changes whenever the code does."""
-    root = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256(__version__.encode())
-    for pkg in _PACKAGES:
-        for path in sorted((root / pkg).rglob("*.py")):
-            h.update(str(path.relative_to(root)).encode())
-            h.update(path.read_bytes())
+    """Hash of every ``.py`` source of the five packages (:func:`classdyn.provenance.code_version`):
+    changes whenever the code does."""
+    from classdyn.provenance import code_version as _cv
+
+    return _cv()
+
+
+_FILE_HASHES: dict[tuple, str] = {}
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's contents (memoised per path, size and modification time)."""
+    p = Path(path)
+    st = p.stat()
+    memo = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if memo not in _FILE_HASHES:
+        h = hashlib.sha256()
+        with open(p, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _FILE_HASHES[memo] = h.hexdigest()
+    return _FILE_HASHES[memo]
+
+
+def inputs_digest(chk: Check, params: dict, results_dir: Path) -> str:
+    """One hash over the contents of the files ``chk`` reads (``Check.inputs``); ``""`` if
+    none. A file that appears, disappears or changes changes the digest."""
+    if chk.inputs is None:
+        return ""
+    h = hashlib.sha256()
+    for path in sorted(str(p) for p in chk.inputs(dict(params), Path(results_dir))):
+        h.update(path.encode())
+        h.update(file_digest(path).encode() if Path(path).is_file() else b"missing")
     return h.hexdigest()[:16]
 
 
-def cache_key(name: str, params: dict, version: str) -> str:
-    blob = json.dumps({"name": name, "params": to_jsonable(params), "code": version},
-                      sort_keys=True)
+def cache_key(name: str, params: dict, version: str, inputs: str = "") -> str:
+    """Hash of the check's name, parameters, code version and input files' digest."""
+    blob = json.dumps({"name": name, "params": to_jsonable(params), "code": version,
+                       **({"inputs": inputs} if inputs else {})}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -61,6 +86,8 @@ class CheckTask:
     requires: tuple[str, ...]
     record_dir: str
     results_dir: str
+    cache_key: str = ""
+    code_version: str = ""
 
 
 def _missing_requirements(requires: Iterable[str]) -> list[str]:
@@ -85,6 +112,7 @@ def run_task(task: CheckTask) -> dict:
     record: dict[str, Any] = {
         "name": task.name, "claim": task.claim, "reference": task.reference,
         "size": task.size, "params": task.params, "figure": None,
+        "cache_key": task.cache_key, "code_version": task.code_version,
     }
     t0 = time.perf_counter()
     missing = _missing_requirements(task.requires)
@@ -112,7 +140,8 @@ def run_task(task: CheckTask) -> dict:
     record.update(status=status, passed=outcome.passed if status != "error" else False,
                   measured=to_jsonable(outcome.measured), tolerance=outcome.tolerance,
                   tolerance_reason=outcome.tolerance_reason, summary=outcome.summary,
-                  results={str(k): bool(v) for k, v in outcome.results.items()})
+                  results={str(k): v if isinstance(v, str) else bool(v)
+                           for k, v in outcome.results.items()})
     if outcome.figure is not None:
         buf = io.BytesIO()
         outcome.figure.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -191,21 +220,23 @@ def run_checks(checks: list[Check], size: str, out: Path, *, executor: Executor 
 
     out = Path(out)
     version = code_version()
-    tasks, records = [], {}
+    tasks, records, keys = [], {}, {}
     for chk in checks:
         params = chk.params(size)
-        key = cache_key(chk.name, params, version)
+        key = cache_key(chk.name, params, version, inputs_digest(chk, params, out))
+        keys[chk.name] = key
         record_dir = out / "checks" / chk.name / key
         cached = record_dir / "record.json"
         if cached.exists() and not force:
-            rec = read_json(cached)
-            rec["cached"] = True
-            records[chk.name] = rec
-            continue
+            rec = _trusted_record(cached, key, version)
+            if rec is not None:
+                rec["cached"] = True
+                records[chk.name] = rec
+                continue
         tasks.append(CheckTask(name=chk.name, target=chk.target, claim=chk.claim,
                                reference=chk.reference, size=size, params=params,
                                requires=chk.requires, record_dir=str(record_dir),
-                               results_dir=str(out)))
+                               results_dir=str(out), cache_key=key, code_version=version))
     if tasks:
         executor = executor or ProcessExecutor()
         bar = progress(executor.submit_all(run_task, tasks), desc="checks", total=len(tasks))
@@ -216,8 +247,7 @@ def run_checks(checks: list[Check], size: str, out: Path, *, executor: Executor 
     ordered = []
     for chk in checks:
         rec = records[chk.name]
-        rec["record_dir"] = str(Path(out) / "checks" / chk.name /
-                                cache_key(chk.name, chk.params(size), version))
+        rec["record_dir"] = str(Path(out) / "checks" / chk.name / keys[chk.name])
         ordered.append(rec)
     summary = {"version": __version__, "code_version": version, "size": size,
                "environment": environment(), "checks": ordered}
@@ -225,15 +255,23 @@ def run_checks(checks: list[Check], size: str, out: Path, *, executor: Executor 
     return ordered
 
 
+def _trusted_record(path: Path, key: str, version: str) -> dict | None:
+    """A cached record, or ``None`` when it cannot be trusted: unreadable, written for another
+    key or code version, or with an unknown status (a planted or stale file is recomputed)."""
+    from .registry import STATUSES
+
+    try:
+        rec = read_json(path)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(rec, dict) or rec.get("cache_key") != key \
+            or rec.get("code_version") != version or rec.get("status") not in STATUSES:
+        return None
+    return rec
+
+
 def environment() -> dict[str, str]:
     """Versions of Python, the platform and the main libraries (for the report's footer)."""
-    env = {"python": sys.version.split()[0], "platform": platform.platform(),
-           "classdyn": __version__}
-    from importlib.metadata import PackageNotFoundError, version
+    from classdyn.provenance import library_versions
 
-    for mod in ("numpy", "scipy", "sympy", "mpmath", "numba", "matplotlib", "torch"):
-        try:
-            env[mod] = version(mod)
-        except PackageNotFoundError:
-            env[mod] = "not installed"
-    return env
+    return library_versions()

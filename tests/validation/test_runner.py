@@ -85,3 +85,46 @@ def test_pool_workers_limit_blas_threads(tmp_path, monkeypatch):
 
     expected = str(max(1, (os.cpu_count() or 1) // 2))
     assert [r["measured"]["threads"] for r in recs] == [expected, expected]
+
+
+def reads_file(params, ctx):
+    from pathlib import Path
+
+    text = (Path(ctx.results_dir) / "input.txt").read_text()
+    CALLS.append(text)
+    return Outcome(passed=True, measured={"text": text})
+
+
+def test_input_files_enter_the_cache_key(tmp_path):
+    from pathlib import Path
+
+    CALLS.clear()
+    chk = Check(name="r", claim="c", reference="t", func=reads_file, sizes={"small": {}},
+                inputs=lambda params, results_dir: [Path(results_dir) / "input.txt"])
+    (tmp_path / "input.txt").write_text("one")
+    assert run_checks([chk], "small", tmp_path, executor=SerialExecutor())[0]["measured"] \
+        == {"text": "one"}
+    (tmp_path / "input.txt").write_text("two")
+    rec = run_checks([chk], "small", tmp_path, executor=SerialExecutor())[0]
+    assert rec["cached"] is False and rec["measured"] == {"text": "two"}
+    assert CALLS == ["one", "two"]
+
+
+def test_planted_record_is_not_trusted_and_not_embedded(tmp_path):
+    CALLS.clear()
+    chk = _check(failing, "b")
+    rec = run_checks([chk], "small", tmp_path, executor=SerialExecutor())[0]
+    from pathlib import Path
+
+    path = Path(rec["record_dir"]) / "record.json"
+    planted = json.loads(path.read_text())
+    planted.update(status="pass", passed=True, cache_key="forged",
+                   figure="../../../../etc/hostname")
+    path.write_text(json.dumps(planted))
+    again = run_checks([chk], "small", tmp_path, executor=SerialExecutor())[0]
+    assert again["cached"] is False and again["status"] == "fail"
+    # A record naming a file outside its own folder embeds nothing.
+    again["figure"] = "../../../../etc/hostname"
+    html_path, _ = write_report([again], tmp_path, size="small", environment=environment(),
+                                code_version="x")
+    assert "data:image/png" not in html_path.read_text()
