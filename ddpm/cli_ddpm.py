@@ -23,12 +23,12 @@ SIZES = {
     "tiny": dict(widths=[16, 32, 32], enc_blocks=1, attn_levels=[1], T=100, n=64, steps=300,
                  batch_size=32, checkpoints=8, samples=64, clf_width=8, clf_epochs=2,
                  clf_images=2000),
-    # CPU-scale Result 4 (scripts/cpu_result4.sh): 14x14 images (2x2 block means), 16 training
-    # images per pair, a two-level U-Net; memorises within the run (about 8 min per pair on one
-    # core).
-    "cpu": dict(widths=[16, 32], enc_blocks=1, attn_levels=[], T=200, n=16, steps=3000,
-                batch_size=16, checkpoints=12, samples=96, clf_width=8, clf_epochs=2,
-                clf_images=2000, image_size=14, lr=2e-3, dropout=0.0, first_checkpoint=100),
+    # CPU-scale Result 4 (scripts/cpu_result4.sh): 14x14 images (2x2 block means), 8 training
+    # images per pair (4 per class), a two-level U-Net, T = 100; memorises within the run (about
+    # 5 min per pair on one idle core).
+    "cpu": dict(widths=[16, 32], enc_blocks=1, attn_levels=[], T=100, n=8, steps=5000,
+                batch_size=8, checkpoints=12, samples=64, clf_width=8, clf_epochs=2,
+                clf_images=2000, image_size=14, lr=2e-3, dropout=0.0, first_checkpoint=200),
     # GPU-sized demo (scripts/gpu_ddpm.sh): a half-width U-Net, a few hundred images.
     "demo": dict(widths=[32, 64, 128, 128], enc_blocks=2, attn_levels=[1, 2], T=1000, n=300,
                  steps=3000, batch_size=128, checkpoints=12, samples=200, clf_width=32,

@@ -235,7 +235,8 @@ def gaps_run(run_dirs, out, *, threshold: float = 0.5, scale: str | None = None,
     if not run_dirs:
         raise ValueError(f"runs: no run folders found under {out}")
     rows = gap_table(run_dirs, threshold)
-    info = {"scale": scale or "user run", **provenance(), **(meta or {})}
+    info = {"scale": scale or "user run", **provenance(), "seeds": _run_seeds(run_dirs),
+            **(meta or {})}
     pj, pc = write_table(rows, out, meta=info)
     f1 = plot_fractions(run_dirs, threshold, Path(out) / "fractions.png")
     f2 = plot_gaps(rows, Path(out) / "gaps.png")
@@ -330,6 +331,23 @@ def estimate_experiment_seconds(base_cfg: TrainConfig, n_runs: int, *, n_samples
             "t_forward": t_fwd, "device": device}
 
 
+def _run_seeds(run_dirs) -> dict:
+    """Per run folder: the training, data and sampling seeds (from run.json and the samples)."""
+    from .train import load_run
+
+    out = {}
+    for d in run_dirs:
+        cfg, _ = load_run(d)
+        files = sorted((Path(d) / "samples").glob("step_*.npz"))
+        sample_seed = None
+        if files:
+            with np.load(files[0], allow_pickle=False) as z:
+                sample_seed = int(z["seed"])
+        out[Path(d).name] = {"train_seed": cfg.seed, "data_seed": cfg.data_seed,
+                             "sample_seed": sample_seed}
+    return out
+
+
 def run_experiment(out, *, partners, proportions, base_cfg: TrainConfig, n_samples: int,
                    sample_batch: int, clf_cfg=None, classify: bool = True,
                    threshold: float = 0.5, data_dir=None, device: str = "auto",
@@ -365,11 +383,8 @@ def run_experiment(out, *, partners, proportions, base_cfg: TrainConfig, n_sampl
         summary.append({"run": d.name, "train": tr.to_dict(), "classifier": clf,
                         "final_fraction": mem["checkpoints"][-1]["fraction"]})
         dirs.append(d)
-    seeds = {"train_seed": base_cfg.seed, "data_seed": base_cfg.data_seed,
-             "sample_seed": sample_seed,
-             "classifier_seed": getattr(clf_cfg, "seed", None) if classify else None}
     g = gaps_run(dirs, out, threshold=threshold, scale=scale,
-                 meta={"seeds": seeds, "config": base_cfg.to_dict(), "n_samples": n_samples,
+                 meta={"config": base_cfg.to_dict(), "n_samples": n_samples,
                        "classifier": asdict(clf_cfg) if classify and clf_cfg else None})
     result = {"runs": summary, "gaps": g["rows"], "figures": g["figures"],
               "table_csv": g["table_csv"], "threshold": threshold}
