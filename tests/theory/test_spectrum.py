@@ -263,3 +263,72 @@ def test_from_model_matches_the_shared_gep_builder():
     U = U_gep(W, smp.X, smp.labels, gep_coefficients(W, mix, "tanh", t), seed=9)
     p = SpectralParams.from_model(mix, RandomFeatures(4.0, 2.0), t)
     assert ks_distance(spectrum(p), np.linalg.eigvalsh(U)) < 0.01
+
+
+# ------------------------------------------------------------------ delta peak: rank counting
+@pytest.mark.parametrize("alpha2,v2,bbar2,psi_p,psi_n", [
+    ([0.3, 0.5], [0.1, 0.2], 0.05, 4.0, 1.5),    # v, W directions: rank n + d
+    ([0.3, 0.5], [0.1, 0.2], 0.05, 2.0, 1.5),    # n + d > p: no delta (weight clipped at 0)
+    ([0.0, 0.0], [0.1, 0.2], 0.0, 4.0, 1.5),     # noise only: rank n
+    ([0.3, 0.5], [0.0, 0.0], 0.05, 4.0, 1.5),    # everything along W, b̄² > 0: rank d
+    ([0.3, 0.5], [0.0, 0.0], 0.0, 4.0, 0.5),     # along W, b̄² = 0: rank min(n, d) = n
+    ([0.3, 0.5], [0.0, 0.0], 0.0, 4.0, 2.0),     # along W, b̄² = 0: rank min(n, d) = d
+])
+def test_delta_weight_is_the_null_space_of_a_gep_matrix(alpha2, v2, bbar2, psi_p, psi_n):
+    # Exact rank argument on a finite GEP matrix (independent builder, d = 60): the number of
+    # eigenvalues equal to s̄² (up to rounding: 1e-9 of the largest eigenvalue; the others are
+    # ≥ 1e-3 away) is p × delta_weight, exactly, in each branch of the rank counting.
+    p_ = SpectralParams(psi_p=psi_p, psi_n=psi_n, rho=[0.4, 0.6], alpha2=alpha2, v2=v2,
+                        bbar2=bbar2, sbar2=0.003)
+    d = 60
+    ev = gep_eigenvalues(p_, d, seed=2)
+    at_s2 = np.abs(ev - p_.sbar2) <= 1e-9 * ev.max()
+    assert np.all(np.abs(ev[~at_s2] - p_.sbar2) > 1e-6)  # a clean separation: counts are exact
+    assert int(at_s2.sum()) == round(delta_weight(p_) * ev.size)
+
+
+# ------------------------------------------------------------------ identical classes merge
+def test_identical_classes_merge_into_one_with_summed_weight():
+    # THEORY.md §5 depends on the classes only through Σ_c ρ_c f(α_c², v_c²): two identical
+    # classes are one class with the summed weight. SpectralParams.merged (used by theory.edges)
+    # must add the weights; the edges, bulk masses and delta of the split and of the single
+    # class then coincide (same merged polynomial: to every digit; masses to 1e-12, the
+    # accuracy of the adaptive integration being ~1e-13 on each).
+    one = SpectralParams(psi_p=4.0, psi_n=2.0, rho=[1.0], alpha2=[0.3], v2=[0.12], bbar2=0.02,
+                         sbar2=0.003)
+    two = SpectralParams(psi_p=4.0, psi_n=2.0, rho=[0.3, 0.7], alpha2=[0.3, 0.3],
+                         v2=[0.12, 0.12], bbar2=0.02, sbar2=0.003)
+    m = two.merged()
+    assert m.n_classes == 1 and m.rho[0] == pytest.approx(1.0, abs=1e-15)
+    s1, s2 = spectrum(one), spectrum(two)
+    assert s1.edges == s2.edges and len(s1.edges) >= 2
+    np.testing.assert_allclose([b.weight for b in s2.bulks], [b.weight for b in s1.bulks],
+                               rtol=0, atol=1e-12)
+    assert s2.delta_weight == s1.delta_weight
+
+
+def test_two_identical_of_three_classes_merge_and_keep_their_edges():
+    # Unequal weights, two identical classes (A) among three: merged() gives the two-class
+    # mixture (A: 0.2 + 0.5, B: 0.3), whose edges are then used for the three-class system.
+    # Independent check that these are its edges: the compiled solver works on the three
+    # classes unmerged, and its density must switch between zero and positive at each edge
+    # (probed at ± 1e-7 relative: density ~ sqrt(1e-7) ≫ 0 on the bulk side, ≤ 1e-12 of it on
+    # the gap side, where Im q vanishes to rounding).
+    A, B = (0.31, 0.12), (0.18, 0.25)
+    kw = dict(psi_p=4.0, psi_n=2.0, bbar2=0.02, sbar2=0.003)
+    three = SpectralParams(rho=[0.2, 0.3, 0.5], alpha2=[A[0], B[0], A[0]],
+                           v2=[A[1], B[1], A[1]], **kw)
+    two = SpectralParams(rho=[0.7, 0.3], alpha2=[A[0], B[0]], v2=[A[1], B[1]], **kw)
+    m = three.merged()
+    np.testing.assert_allclose(m.rho, [0.7, 0.3], rtol=0, atol=1e-15)
+    assert list(m.alpha2) == [A[0], B[0]] and list(m.v2) == [A[1], B[1]]
+    from theory.edges import find_edges
+
+    e3, e2 = find_edges(three), find_edges(two)
+    assert e3.edge_strings() == e2.edge_strings()
+    edges = [float(e) for e in e3.edges]
+    assert len(edges) >= 4
+    for k, e in enumerate(edges):
+        lo, hi = density(three, [e * (1 - 1e-7), e * (1 + 1e-7)]).density
+        inside, outside = (hi, lo) if k % 2 == 0 else (lo, hi)
+        assert inside > 1e-6 and outside <= 1e-12 * max(inside, 1.0), (k, e, lo, hi)
