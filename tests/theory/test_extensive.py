@@ -272,3 +272,98 @@ def test_extensive_spectrum_summary_and_times():
     assert "bulk" in s.summary() and s.to_dict()["d"] == 300
     assert set(ex.edge_times([[0.1, 0.2], [0.3, 0.4], [0.5, 2.0]])) == {"tau_gen", "tau_mem",
                                                                         "tau_fin"}
+
+
+# ------------------------------------------------------------------------------ exact identities
+def _bulk_contour_moments(nodes, kmax: int, N: int = 48):
+    """``m_k`` of the bulk density from ``q = E_m R`` on the upper half of the circle
+    ``|z| = 2·scale`` (trapezoidal rule in the angle; ``q(z̄) = conj q(z)``)."""
+    R = 2.0 * nodes.scale()
+    th = 2 * np.pi * (np.arange(N // 2) + 0.5) / N
+    z = R * np.exp(1j * th)
+    sol = ex.solve_bulk(z, nodes)
+    assert sol.converged.all()
+    return np.array([-(2.0 / N) * np.real(np.sum(z ** (k + 1) * sol.q)) for k in range(kmax + 1)])
+
+
+@pytest.mark.parametrize("cos,t", [(0.0, 0.5), (0.5, 1.0)])
+def test_bulk_moments_exact(cos, t):
+    """First two moments of the §6 bulk density, expanded from the equations at large ``z``
+    (derived by hand: ``δ_c, T = O(1/z)``, ``M → diag(κ⁰)``, ``κ⁰_c = ρ_c(e2 σ_c² + Δ)``):
+
+        m1 = E_m D,   D(m) = s̄²(m) + Σ_c ρ_c v_c²(m) + Σ_c κ⁰_c a_c(m)² = Σ_c ρ_c Var σ(h_c(m))
+        m2 = E_m D² + (ψ_p/ψ_n) Σ_c ρ_c (E v_c² + e2 σ_c² E a_c²)² + ψ_p Σ_cc' κ⁰_c κ⁰_c' (E a_c a_c')²
+
+    (the centred case gives THEORY.md §5's moments, test_spectrum.py). ``Var σ(h_c(m))`` is
+    integrated here by scipy (not by theory.coefficients), so m1 also checks that the GEP
+    pieces add up to the feature variance per neuron. E_m over a 6×6 Gauss–Hermite rule (the
+    identities hold for any set of nodes). Measured agreement: m1 to 1.3e-14, m2 to 1.8e-13
+    relative (m2 carries R² = (2·scale)² times the solver's rounding); tolerance 2e-13 and
+    3e-12 (15× those).
+    """
+    from scipy.integrate import quad
+
+    mix = mixture(cos)
+    nodes = ex.gaussian_nodes(mix, RF, t, order=6)
+    e2, D = math.exp(-2 * t), -math.expm1(-2 * t)
+    w, rho, s2 = nodes.weights, nodes.rho, np.asarray(mix.variances)
+
+    def var_tanh(m, G2):
+        f = lambda z, k: math.tanh(m + math.sqrt(G2) * z) ** k * math.exp(-z * z / 2) / \
+            math.sqrt(2 * math.pi)
+        opts = dict(epsabs=1e-14, epsrel=1e-13, limit=200)
+        return quad(lambda z: f(z, 2), -12, 12, **opts)[0] - quad(lambda z: f(z, 1), -12, 12,
+                                                                  **opts)[0] ** 2
+
+    Dm = np.array([sum(rho[c] * var_tanh(mk[c], e2 * s2[c] + D) for c in range(2))
+                   for mk in nodes.m])
+    kap0 = rho * (e2 * s2 + D)
+    Ea2, Ev2 = w @ nodes.a ** 2, w @ nodes.v2
+    Eaa = (nodes.a * w[:, None]).T @ nodes.a
+    m1 = w @ Dm
+    m2 = w @ Dm ** 2 + (RF.psi_p / RF.psi_n) * np.sum(rho * (Ev2 + e2 * s2 * Ea2) ** 2) \
+        + RF.psi_p * np.sum(np.outer(kap0, kap0) * Eaa ** 2)
+    mom = _bulk_contour_moments(nodes, 2)
+    assert mom[0] == pytest.approx(1.0, abs=1e-14)  # measured 3e-16
+    assert mom[1] == pytest.approx(m1, rel=2e-13)
+    assert mom[2] == pytest.approx(m2, rel=3e-12)
+
+
+def test_kernel_jacobian_matches_finite_differences():
+    """Analytic Jacobian of the compiled §6 residual against central differences of the
+    residual itself (analytic in the unknowns: complex steps of 1e-6 relative, truncation
+    ~1e-12, rounding ~1e-10): measured ≤ 7e-9 per entry, ≤ 3e-10 of the largest entry;
+    tolerance 1e-7 of each entry plus 1e-7 of the largest. Newton with a wrong Jacobian still converges
+    (slowly, or to a looser point), so nothing else would notice."""
+    from theory import _extensive_kernels as K
+
+    nodes = ex.gaussian_nodes(mixture(0.5), RF, 0.5, order=5)
+    pj, pl = K.pair_index(2)
+    args = nodes.kernel_args()
+    for z in (0.4 + 0.05j, 1.5 + 0.3j):
+        sol = ex.solve_bulk([z], nodes)
+        x0 = np.concatenate([sol.delta[0], sol.T[0][np.triu_indices(2)]])
+        for x in (x0, 0.8 * x0 + 0.05j):
+            F, J, q, ok = K.residual_jacobian(z, x, *args, pj, pl, True)
+            assert ok
+            num = np.empty_like(J)
+            for u in range(x.size):
+                h = 1e-6 * max(abs(x[u]), 1e-3)
+                e = np.zeros_like(x)
+                e[u] = h
+                Fp = K.residual_jacobian(z, x + e, *args, pj, pl, False)[0]
+                Fm = K.residual_jacobian(z, x - e, *args, pj, pl, False)[0]
+                num[:, u] = (Fp - Fm) / (2 * h)
+            np.testing.assert_allclose(J, num, rtol=1e-7, atol=1e-7 * np.abs(num).max())
+
+
+def test_warm_and_cold_density_agree():
+    """extensive_density(warm=True) (Newton from the previous grid point) and warm=False (each
+    point by its own η-continuation) solve the same equations: same density (measured 3.3e-13
+    of its maximum; tolerance 1e-11, 30× that)."""
+    nodes = ex.gaussian_nodes(mixture(0.5), RF, 0.5, order=8)
+    lam = np.linspace(0.01, 1.05 * ex.upper_edge(nodes).edge, 120)
+    a = ex.extensive_density(lam, nodes, warm=True)
+    b = ex.extensive_density(lam, nodes, warm=False)
+    assert a.n_failed == 0 and b.n_failed == 0
+    np.testing.assert_allclose(a.density, b.density, rtol=0, atol=1e-11 * b.density.max())
