@@ -236,7 +236,8 @@ def _gaps(args) -> CommandResult:
     from .pipeline import gaps_run, run_dirs_under
 
     dirs = [Path(r) for r in args.runs] if args.runs else run_dirs_under(args.out)
-    res = gaps_run(dirs, args.out, threshold=args.threshold, scale=args.scale_label)
+    res = gaps_run(dirs, args.out, threshold=args.threshold, scale=args.scale_label,
+                   statistic=args.statistic)
     lines = [f"threshold theta = {args.threshold}; table {res['table_csv']}"]
     for r in res["rows"]:
         lines.append(f"{Path(r['run']).name:34s} tau_ref={r['tau_reference']} "
@@ -295,7 +296,8 @@ def _run(args) -> CommandResult:
                          sample_batch=args.batch, clf_cfg=clf, classify=not args.no_classifier,
                          threshold=args.threshold, data_dir=args.data, device=args.device,
                          amp=args.amp, compile=args.compile, sample_seed=args.seed,
-                         max_train_seconds=args.max_seconds, scale=args.scale_label)
+                         max_train_seconds=args.max_seconds, scale=args.scale_label,
+                         statistic=args.statistic)
     lines = [f"experiment in {args.out}: {len(res['runs'])} runs; table {res['table_csv']}; "
              f"figures {', '.join(str(f) for f in res['figures'])}"]
     for r in res["gaps"]:
@@ -379,6 +381,11 @@ def register(sub) -> None:
     p.add_argument("--scale-label", default=None, metavar="TEXT",
                    help="label written into gaps.json saying at what scale the runs were made "
                         "(e.g. CPU-scale); default 'user run'")
+    p.add_argument("--statistic", choices=["log_gap", "lead"], default="log_gap",
+                   help="per-run gap that comparisons use: log_gap (log10 tau_Sneaker - log10 "
+                        "tau_partner at the threshold crossings, decades of steps) or lead (mean "
+                        "over log10 step of f_partner - f_Sneaker; defined when a class never "
+                        "crosses)")
     add_output(p, default="results/ddpm")
     p.set_defaults(handler=_gaps)
 
@@ -407,6 +414,11 @@ def register(sub) -> None:
     p.add_argument("--scale-label", default=None, metavar="TEXT",
                    help="label written into gaps.json saying at what scale the runs were made "
                         "(e.g. CPU-scale); default 'user run'")
+    p.add_argument("--statistic", choices=["log_gap", "lead"], default="log_gap",
+                   help="per-run gap that comparisons use: log_gap (log10 tau_Sneaker - log10 "
+                        "tau_partner at the threshold crossings, decades of steps) or lead (mean "
+                        "over log10 step of f_partner - f_Sneaker; defined when a class never "
+                        "crosses)")
     p.add_argument("--yes", action="store_true",
                    help="start without asking even when the estimated run time (printed "
                         "before starting) exceeds 30 min")

@@ -15,7 +15,17 @@ interpolated linearly in ``log10 step`` between the two checkpoints that bracket
 and the gap in decades ``log_gap = log τ̃_Sneaker − log τ̃_partner``, with a bootstrap error bar:
 the generated samples are resampled with replacement (the same indices at every checkpoint, since
 sampling uses the same noise seed at every checkpoint), the memorised fractions and crossings
-recomputed, and the standard deviation of the replicate gaps reported. The table holds one row per run (pair and proportion) with the partner's
+recomputed, and the standard deviation of the replicate gaps reported.
+
+When a class never reaches ``θ`` within the run (small CPU-scale runs: the low-variance Sneaker
+often stays below it), the crossing gap is undefined. The *memorisation lead* is defined for every
+run: the mean over ``log10 step`` (trapezoid rule over the checkpoints) of the difference of the
+memorised fractions,
+
+    lead = (1 / (log s_K − log s_1)) ∫ (f_partner − f_Sneaker) d log s          (∈ [−1, 1])
+
+(> 0: the partner is memorised earlier and more), with the same bootstrap error bar. A table says
+which of the two its comparison uses (``gap_statistic``). The table holds one row per run (pair and proportion) with the partner's
 mean pixel variance (raw pixels in [0, 1]) and its normalised centroid norm² for the figures.
 """
 
@@ -59,34 +69,55 @@ def interpolated_crossing(steps, fractions, threshold: float) -> float | None:
     return None
 
 
+def memorisation_lead(steps, f_ref, f_partner) -> float | None:
+    """Mean of ``f_partner − f_ref`` over ``log10 step`` (trapezoid rule; module docstring);
+    checkpoints where either fraction is undefined (no sample of the class) are left out;
+    ``None`` with fewer than two usable checkpoints."""
+    x = np.log10(np.asarray(steps, float))
+    y = np.asarray([np.nan if v is None else v for v in f_partner], float) - \
+        np.asarray([np.nan if v is None else v for v in f_ref], float)
+    ok = np.isfinite(y)
+    if ok.sum() < 2 or np.ptp(x[ok]) == 0:
+        return None
+    x, y = x[ok], y[ok]
+    return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)) / (x[-1] - x[0]))
+
+
 def bootstrap_log_gap(ratios: list[np.ndarray], labels: list[np.ndarray], steps, ref: int,
                       partner: int, *, ratio_threshold: float, threshold: float,
                       n_boot: int = 1000, seed: int = 0) -> dict:
-    """Bootstrap of the interpolated log gap (module docstring). ``ratios[k]``, ``labels[k]``:
-    distance ratios and assigned classes of the samples at checkpoint ``steps[k]`` (the same
-    samples' indices at every checkpoint). Returns the standard deviation of the replicate gaps
-    (``log_gap_err``, ``None`` when fewer than 10 % of the replicates reach θ in both classes)
-    and the fraction of replicates where the gap is defined."""
+    """Bootstrap of the interpolated log gap and of the memorisation lead (module docstring).
+    ``ratios[k]``, ``labels[k]``: distance ratios and assigned classes of the samples at
+    checkpoint ``steps[k]`` (the same samples' indices at every checkpoint). Returns the standard
+    deviations of the replicate gaps (``log_gap_err``, ``None`` when fewer than 10 % of the
+    replicates reach θ in both classes) and leads (``lead_err``), and the fraction of
+    replicates where the gap is defined."""
     rng = np.random.default_rng(seed)
     n = min(len(r) for r in ratios)
     mem = np.array([np.asarray(r[:n]) < ratio_threshold for r in ratios])
     lab = np.array([np.asarray(lab_[:n]) for lab_ in labels])
-    gaps = []
+    gaps, leads = [], []
     for _ in range(n_boot):
         idx = rng.integers(0, n, n)
         m, la = mem[:, idx], lab[:, idx]
-        tau = []
+        tau, fs = [], []
         for c in (ref, partner):
             sel = la == c
             cnt = sel.sum(1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 f = np.where(cnt > 0, (m & sel).sum(1) / np.maximum(cnt, 1), np.nan)
+            fs.append(f)
             tau.append(interpolated_crossing(steps, f, threshold))
         if tau[0] is not None and tau[1] is not None:
             gaps.append(tau[0] - tau[1])
+        lead = memorisation_lead(steps, fs[0], fs[1])
+        if lead is not None:
+            leads.append(lead)
     defined = len(gaps) / n_boot
     err = float(np.std(gaps, ddof=1)) if len(gaps) >= max(2, n_boot // 10) else None
-    return {"log_gap_err": err, "boot_defined": defined, "n_boot": n_boot}
+    lead_err = float(np.std(leads, ddof=1)) if len(leads) >= max(2, n_boot // 10) else None
+    return {"log_gap_err": err, "lead_err": lead_err, "boot_defined": defined,
+            "n_boot": n_boot}
 
 
 def run_gap(mem: dict, threshold: float, arrays: dict | None = None,
@@ -104,7 +135,8 @@ def run_gap(mem: dict, threshold: float, arrays: dict | None = None,
     logt = {c: interpolated_crossing(steps, fr[:, j], threshold)
             for j, c in enumerate(classes)}
     log_gap = None if logt[ref] is None or logt[partner] is None else logt[ref] - logt[partner]
-    boot = {"log_gap_err": None, "boot_defined": None, "n_boot": 0}
+    lead = memorisation_lead(steps, fr[:, classes.index(ref)], fr[:, classes.index(partner)])
+    boot = {"log_gap_err": None, "lead_err": None, "boot_defined": None, "n_boot": 0}
     if arrays is not None and all(f"ratio_{s}" in arrays for s in steps):
         boot = bootstrap_log_gap([arrays[f"ratio_{s}"] for s in steps],
                                  [arrays[f"labels_{s}"] for s in steps], steps, ref, partner,
@@ -117,7 +149,7 @@ def run_gap(mem: dict, threshold: float, arrays: dict | None = None,
            if "proportions" in mem else None,
            "tau_reference": taus[ref], "tau_partner": taus[partner], "gap": gap,
            "log_tau_reference": logt[ref], "log_tau_partner": logt[partner],
-           "log_gap": log_gap, **boot,
+           "log_gap": log_gap, "lead": lead, **boot,
            "threshold": threshold,
            "partner_variance": stats.get("raw_variance", {}).get(str(partner)),
            "reference_variance": stats.get("raw_variance", {}).get(str(ref)),

@@ -223,19 +223,26 @@ def run_dirs_under(root) -> list[Path]:
         if root.is_dir() else []
 
 
+GAP_STATISTICS = ("log_gap", "lead")
+
+
 def gaps_run(run_dirs, out, *, threshold: float = 0.5, scale: str | None = None,
-             meta: dict | None = None) -> dict:
+             statistic: str = "log_gap", meta: dict | None = None) -> dict:
     """Table (gaps.json, gaps.csv) and figures (fractions.png, gaps.png) over runs. The JSON
-    table records ``scale`` (a label such as "CPU-scale"), the provenance of the code
+    table records ``scale`` (a label such as "CPU-scale"), ``gap_statistic`` (which per-run
+    number comparisons should use: ``log_gap``, the crossing gap in decades, or ``lead``, the
+    memorisation lead; see :mod:`ddpm.gaps`), the provenance of the code
     (:func:`classdyn.provenance.provenance`) and ``meta``."""
     from classdyn.provenance import provenance
 
     from .gaps import gap_table, plot_fractions, plot_gaps, write_table
 
+    if statistic not in GAP_STATISTICS:
+        raise ValueError(f"statistic: must be one of {GAP_STATISTICS}, got {statistic!r}")
     if not run_dirs:
         raise ValueError(f"runs: no run folders found under {out}")
     rows = gap_table(run_dirs, threshold)
-    info = {"scale": scale or "user run", **provenance(), "seeds": _run_seeds(run_dirs),
+    info = {"scale": scale or "user run", "gap_statistic": statistic, **provenance(), "seeds": _run_seeds(run_dirs),
             **(meta or {})}
     pj, pc = write_table(rows, out, meta=info)
     f1 = plot_fractions(run_dirs, threshold, Path(out) / "fractions.png")
@@ -353,7 +360,7 @@ def run_experiment(out, *, partners, proportions, base_cfg: TrainConfig, n_sampl
                    threshold: float = 0.5, data_dir=None, device: str = "auto",
                    amp: bool = False, compile: bool = False, sample_seed: int = 0,
                    max_train_seconds: float | None = None, progress: bool = True,
-                   scale: str | None = None) -> dict:
+                   scale: str | None = None, statistic: str = "log_gap") -> dict:
     """A whole (scaled-down) experiment: Sneaker with each partner at each proportion — train,
     sample, classify, memorisation — then the gap table and figures in ``out``. Everything is
     validated before the first run starts; every stage resumes."""
@@ -383,7 +390,7 @@ def run_experiment(out, *, partners, proportions, base_cfg: TrainConfig, n_sampl
         summary.append({"run": d.name, "train": tr.to_dict(), "classifier": clf,
                         "final_fraction": mem["checkpoints"][-1]["fraction"]})
         dirs.append(d)
-    g = gaps_run(dirs, out, threshold=threshold, scale=scale,
+    g = gaps_run(dirs, out, threshold=threshold, scale=scale, statistic=statistic,
                  meta={"config": base_cfg.to_dict(), "n_samples": n_samples,
                        "classifier": asdict(clf_cfg) if classify and clf_cfg else None})
     result = {"runs": summary, "gaps": g["rows"], "figures": g["figures"],

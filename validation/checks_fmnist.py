@@ -137,24 +137,33 @@ def load_ddpm_sources(paths) -> list[tuple[dict, list[dict]]]:
             continue
         rows = [r for r in table.get("rows", []) if isinstance(r, dict)]
         info = {"path": str(path), "scale": table.get("scale", "user run"),
+                "gap_statistic": table.get("gap_statistic", "log_gap"),
                 **{k: table[k] for k in ("command", "code_version", "seeds", "description")
                    if k in table}}
         out.append((info, rows))
     return out
 
 
-def _ddpm_gap(row: dict) -> tuple[float | None, float | None, str]:
-    """The DDPM gap of a table row, in decades of training steps where the table has it
-    (``log_gap``, interpolated crossings), else in steps (``gap``); its error bar; the unit."""
-    if row.get("log_gap") is not None:
-        return float(row["log_gap"]), row.get("log_gap_err"), "decades of steps"
-    if row.get("gap") is not None:
-        return float(row["gap"]), row.get("gap_err"), "steps"
-    return None, None, ""
+#: Per-run DDPM gap statistics a table can declare (``gap_statistic``): the row field, its
+#: error-bar field and its unit (see ``classdyn.ddpm.gaps``).
+GAP_FIELDS = {"log_gap": ("log_gap", "log_gap_err", "decades of steps"),
+              "lead": ("lead", "lead_err", "memorisation lead"),
+              "gap": ("gap", "gap_err", "steps")}
+
+
+def _ddpm_gap(row: dict, statistic: str = "log_gap") -> tuple[float | None, float | None, str]:
+    """The DDPM gap of a table row by the table's statistic (:data:`GAP_FIELDS`; tables without
+    ``log_gap`` fall back to the crossing gap in steps), its error bar and its unit."""
+    if statistic == "log_gap" and "log_gap" not in row:
+        statistic = "gap"
+    key, err_key, unit = GAP_FIELDS[statistic]
+    if row.get(key) is None:
+        return None, None, unit
+    return float(row[key]), row.get(err_key), unit
 
 
 def judge_ddpm(rf_by_key: dict, ddpm_rows: list[dict], *, min_pairs: int = MIN_DDPM_PAIRS,
-               alpha: float = DDPM_ALPHA) -> dict:
+               alpha: float = DDPM_ALPHA, statistic: str = "log_gap") -> dict:
     """Compare RF and DDPM gaps on the pairs both have (matching partner and proportion).
 
     ``status``: ``waiting`` when fewer than ``min_pairs`` pairs have a defined DDPM gap (a
@@ -169,7 +178,7 @@ def judge_ddpm(rf_by_key: dict, ddpm_rows: list[dict], *, min_pairs: int = MIN_D
     for r in ddpm_rows:
         if r.get("reference") != "Sneaker":
             continue
-        gap, err, unit = _ddpm_gap(r)
+        gap, err, unit = _ddpm_gap(r, statistic)
         prop = r.get("proportion_reference")
         key = (int(r["partner_label"]), None if prop is None else round(float(prop), 2))
         rf = rf_by_key.get(key) or rf_by_key.get((key[0], 0.5))
@@ -181,6 +190,7 @@ def judge_ddpm(rf_by_key: dict, ddpm_rows: list[dict], *, min_pairs: int = MIN_D
         pairs.append((rf, gap, r.get("partner"), key[1], err, unit))
     n = len(pairs)
     res = {"n_pairs": n, "undefined_gap": undefined, "min_pairs": min_pairs, "alpha": alpha,
+           "statistic": statistic,
            "pairs": [{"partner": p[2], "proportion": p[3], "rf_gap": p[0], "ddpm_gap": p[1],
                       "ddpm_gap_err": p[4], "unit": p[5]} for p in pairs]}
     if n < min_pairs:
@@ -261,7 +271,8 @@ def fmnist_rf_gaps(params: dict, ctx: CheckContext) -> Outcome:
     norm_trend = spearman([-r["norms2_partner"] for r in rows], [r["rf_gap"] for r in rows])
     sources = []
     for info, ddpm_rows in load_ddpm_sources(ddpm_tables(ctx.results_dir)):
-        sources.append({**info, **judge_ddpm(rf_by_key, ddpm_rows)})
+        sources.append({**info, **judge_ddpm(rf_by_key, ddpm_rows,
+                                             statistic=info["gap_statistic"])})
     measured = {"rf_verdicts": verdicts, "spearman_gap_vs_minus_norms2": norm_trend,
                 "pairs": rows, "ddpm": sources}
     fig = _figure(rows, sources)
@@ -304,7 +315,8 @@ def _ddpm_text(src: dict) -> str:
     name = f"DDPM ({src['scale']}, {Path(src['path']).parent.name}/gaps.json)"
     if src["status"] == "waiting":
         return f"{name}: waiting ({src['reason']})."
-    return (f"{name}: {src['n_pairs']} pairs, sign agreement {src['sign_agreement']:.2f}, "
+    return (f"{name}, gap statistic {src['statistic']}: {src['n_pairs']} pairs, sign agreement "
+            f"{src['sign_agreement']:.2f}, "
             f"Spearman(RF, DDPM) {src['spearman_rf_ddpm']:.2f} (one-sided p = "
             f"{src['spearman_p_one_sided']:.3f}): "
             + ("trend reproduced." if src["passed"] else "trend NOT reproduced."))
