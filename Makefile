@@ -5,7 +5,7 @@ OUT ?= results
 SIZE ?= small
 export CLASSDYN_NO_PROGRESS ?= 0
 
-.PHONY: setup report test bench clean
+.PHONY: setup report test docs bench clean
 
 setup:
 	@VENV=$(VENV) scripts/setup.sh
@@ -16,8 +16,11 @@ report: setup
 test: setup
 	CLASSDYN_NO_PROGRESS=1 $(VENV)/bin/python -m pytest -q
 
+docs: setup
+	$(VENV)/bin/python -m sphinx -W -q -b html docs docs/_build/html
+
 bench: setup
 	$(VENV)/bin/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache docs/_build docs/jupyter_execute

@@ -39,7 +39,7 @@ else
   echo "setup: no GPU; installing the CPU build $TORCH_CPU_PIN" >&2
   pip install "$TORCH_CPU_PIN"
 fi
-echo "setup: installing classdyn with extras ddpm,test" >&2
-pip install -e '.[ddpm,test]'
+echo "setup: installing classdyn with extras ddpm,test,docs" >&2
+pip install -e '.[ddpm,test,docs]'
 echo "$want" > "$stamp"
 echo "setup: done ($VENV)" >&2
