@@ -245,3 +245,119 @@ def test_flow_relax_factors_against_high_precision():
     got = relax_factors(np.array([2.0]), np.array([0.25, 3.0]))[:, 0]
     assert np.allclose(got, [-math.expm1(-0.5) / 2.0, -math.expm1(-6.0) / 2.0], rtol=4e-16,
                        atol=0)
+
+
+def test_tau_grid_and_tau_checks_at_their_bounds():
+    # log-spaced: tau_grid(1e-2, 1e4, 7) = 10^-2 ... 10^4 (rounding only, 1e-14 relative)
+    assert np.allclose(tau_grid(1e-2, 1e4, 7), 10.0 ** np.arange(-2, 5), rtol=1e-14, atol=0)
+    assert tau_grid(1.0, 2.0, 2).tolist() == [1.0, 2.0]
+    for args, word in [((1.0, 1.0), "tau_max"), ((0.0, 1.0), "tau_min"),
+                       ((1.0, math.inf), "tau_max"), ((1.0, 2.0, 1), "num")]:
+        with pytest.raises(ValueError, match=word):
+            tau_grid(*args)
+    # tau = 0 is allowed (g = 0), negative or nan times are not
+    assert np.all(relax_factors(np.array([0.0, 1.0]), np.array([0.0])) == 0.0)
+    for bad in ([-1e-300], [np.nan], []):
+        with pytest.raises(ValueError, match="tau"):
+            relax_factors(np.array([1.0]), np.array(bad))
+    with pytest.raises(ValueError, match="step"):
+        relax_factors(np.array([1.0]), np.array([1.0]), step=0.0)
+
+
+def test_eigenbasis_guards_at_their_tolerances():
+    # U = Q diag(lam) Q^T built here: eigenvalues, rotation V~ = Q^T V (so Q V~ = V) exact to
+    # rounding (1e-13). Symmetry is tested at 1e-8 relative: 1e-6 refused, 1e-11 accepted;
+    # PSD at NEG_EIG_RTOL = 1e-9 relative: -1e-7 refused, -1e-12 accepted and set to 0.
+    rng = np.random.default_rng(4)
+    p, d = 12, 5
+    Q, _ = np.linalg.qr(rng.standard_normal((p, p)))
+    lam = np.linspace(0.0, 2.0, p)
+    V = rng.standard_normal((p, d))
+    U = (Q * lam) @ Q.T
+    eb = eigenbasis(U, V)
+    assert np.allclose(eb.lam, lam, rtol=0, atol=1e-13)
+    assert np.allclose(eb.Q @ eb.Vt, V, rtol=0, atol=1e-13)
+    assert np.allclose((eb.Q * eb.lam) @ eb.Q.T, U, rtol=0, atol=1e-13)
+    E = np.zeros((p, p))
+    E[0, 1] = 1.0
+    with pytest.raises(ValueError, match="symmetric"):
+        eigenbasis(U + 2e-6 * E, V)
+    eigenbasis(U + 2e-11 * E, V)
+    for neg, ok in ((-1e-7, False), (-1e-12, True)):
+        lam2 = lam.copy()
+        lam2[0] = neg * lam.max()
+        U2 = (Q * lam2) @ Q.T
+        if ok:
+            assert eigenbasis(U2, V).lam.min() == 0.0
+        else:
+            with pytest.raises(ValueError, match="positive semi-definite"):
+                eigenbasis(U2, V)
+
+
+def test_curves_against_matrix_exponential_and_explicit_loss():
+    # Independent route, no eigendecomposition: A(tau) = -sqrt(p/Delta) V^T M(tau) with
+    # M(tau) = int_0^tau e^{-U s} ds read off the top-right block of expm([[-U, I], [0, 0]] tau)
+    # (gradient flow dA/dtau = -(A U + sqrt(p/Delta) V^T), A(0) = 0), and the losses from their
+    # definition with the residual of the linear model written out (THEORY.md §2-§3):
+    #   train: (1/(n d)) sum_nu E_xi |sqrt(Delta) A W x_t/sqrt(p d) + xi|^2,
+    #   class c: the same with x ~ N(mu_c, sigma_c^2 I) instead of the training points,
+    # with x_t = e^{-t} x + sqrt(Delta) xi, so r = B x + M xi,
+    # B = sqrt(Delta) e^{-t} A W/sqrt(p d), M = Delta A W/sqrt(p d) + I and
+    # E|r|^2 = |B x|^2 (+ sigma^2 |B|_F^2 for a class) + |M|_F^2.
+    # Measured agreement 3e-15; tolerance 1e-11 (expm of a p = 2d matrix scaled by tau).
+    from scipy.linalg import expm
+
+    mix = Mixture(variances=(0.5, 2.0), weights=(0.3, 0.7), norms2=(1.0, 0.5), overlaps=[0.3])
+    t = 0.35
+    W, data, fs = draw_system(mix, 12, 2.0, 1.5, t, activation="linear", seed=6)
+    p, d = W.shape
+    n = data.X.shape[0]
+    D, e = delta_t(t), math.exp(-t)
+    taus = [0.0, 0.3, 2.0, 25.0]
+    lc = semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, taus, t, mix.variances)
+    aug = np.zeros((2 * p, 2 * p))
+    aug[:p, :p] = -fs.U
+    aug[:p, p:] = np.eye(p)
+    for k, tau in enumerate(taus):
+        M = expm(aug * tau)[:p, p:]
+        A = -math.sqrt(p / D) * fs.V.T @ M
+        B = math.sqrt(D) * e * A @ W / math.sqrt(p * d)
+        Mx = D * A @ W / math.sqrt(p * d) + np.eye(d)
+        noise = np.sum(Mx**2)
+        train = (np.sum((data.X @ B.T) ** 2) / n + noise) / d
+        assert lc.train[k] == pytest.approx(train, abs=1e-11)
+        tr2, te2 = losses_at(A, fs.U, fs.V, fs.Uc, fs.Vc, t)
+        assert tr2 == pytest.approx(train, abs=1e-11)
+        for c in range(2):
+            mu = data.centroids[c]
+            test = (np.sum((B @ mu) ** 2) + mix.variances[c] * np.sum(B**2) + noise) / d
+            assert lc.test[c, k] == pytest.approx(test, abs=1e-11)
+            assert te2[c] == pytest.approx(test, abs=1e-11)
+            # score error: THEORY.md §3 affine map with Gamma_c^2 = e^{-2t} sigma_c^2 + Delta
+            gam2 = e * e * mix.variances[c] + D
+            assert lc.score[c, k] == pytest.approx((test - 1) / D + 1 / gam2, abs=1e-10)
+    # the curves move: the test is not comparing constants
+    assert lc.train[-1] < 0.9 and np.ptp(lc.test) > 0.05
+
+
+def test_variances_must_match_classes(centred):
+    mix, W, data, fs = centred
+    for bad in ([1.0], [1.0, 0.0], [1.0, -2.0]):
+        with pytest.raises(ValueError, match="variances"):
+            semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, TAU[:3], T, bad)
+
+
+def test_score_error_mc_uses_the_posterior_of_the_mixture():
+    # A = 0 (s_A = 0): E_score^c = (1/d) E_{x~c} |grad log P_t(x)|^2. Two concentric classes
+    # whose radii differ (variances 0.25 and 4, d = 200) are told apart by |x|^2/d with
+    # certainty up to e^{-O(d)}, so grad log P_t(x) = -x/Gamma_c^2 on class c and the error is
+    # E|x|^2/(d Gamma_c^4) = 1/Gamma_c^2 (closed form). Monte Carlo over 1000 points: relative
+    # standard error sqrt(2/(d n_mc)) = 0.3 %; tolerance 2 %. (The Gaussian normalisations
+    # matter here: without them the posterior picks the wider class and the error is off by 20x.)
+    mix = Mixture(variances=(0.25, 4.0), weights=(0.7, 0.3))
+    t, d, p = 0.5, 200, 3
+    mu = np.zeros((2, d))
+    W = np.random.default_rng(0).standard_normal((p, d))
+    got = score_error_mc(np.zeros((d, p)), W, mix, mu, t, "tanh", n_mc=1000, seed=1)
+    gam2 = math.exp(-2 * t) * np.array([0.25, 4.0]) + delta_t(t)
+    assert np.allclose(got, 1 / gam2, rtol=0.02), (got, 1 / gam2)

@@ -1,6 +1,7 @@
 """Tests of simulate.features: exact (Mehler/Stein) and GEP feature matrices (THEORY.md §2-§4)."""
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -252,3 +253,126 @@ def test_build_for_dynamics_shapes_and_linear_consistency():
     assert np.all(np.isfinite(th.U)) and np.allclose(th.U, th.U.T)
     U2 = F.build_U_for_dynamics(W, s.X, t, activation="tanh", kind="gep", data=s, mixture=mix)
     np.testing.assert_allclose(U2, th.U, rtol=0, atol=1e-14)  # same seed, same Ω
+
+
+@functools.lru_cache(maxsize=1)
+def _legendre_nodes():
+    return np.polynomial.legendre.leggauss(300)
+
+
+def _gauss_expectations(act, u, g, kmax):
+    """E_z[sigma(u + g z) He_k(z)] for k <= kmax and E_z sigma(u + g z)^2, by Gauss-Legendre
+    quadrature (300 nodes) of the Gaussian density on z in [-12, 12] ([-u/g, 12] for ReLU, whose
+    kink would spoil the rule). Independent of the code's trapezoidal rule in u; He_k by
+    numpy.polynomial.hermite_e."""
+    a = max(-u / g, -12.0) if act == "relu" else -12.0
+    if a >= 12.0:
+        return np.zeros(kmax + 1), 0.0
+    x, w = _legendre_nodes()
+    z = 0.5 * (12.0 - a) * x + 0.5 * (12.0 + a)
+    w = 0.5 * (12.0 - a) * w * norm.pdf(z)
+    s = ACT[act](u + g * z)
+    he = np.polynomial.hermite_e.hermevander(z, kmax)  # (nodes, kmax + 1)
+    return (w * s) @ he, float(np.sum(w * s * s))
+
+
+@pytest.mark.parametrize("act", ["tanh", "erf", "relu", "linear"])
+def test_smoothed_derivatives_against_gaussian_integration_by_parts(act):
+    # F_k(u) = E_z sigma^(k)(u + gamma z), k = 0..6, and E_z sigma^2, by an independent route:
+    # only sigma itself is integrated (against Hermite polynomials, adaptive quadrature), no
+    # derivative formula. Rows carry different gamma (0.15 to 1.8, the range of sqrt(Delta K_ii)
+    # and Gamma_c sqrt(K_ii) in use). The reference's rounding (~1e-14) is divided by gamma^k,
+    # so errors are compared after multiplying by min(1, gamma^k): measured worst 3e-14 over all
+    # k, u, gamma and activations (E sigma^2: 1e-14 relative). Tolerances 2e-12 and 1e-12
+    # (>= 65x).
+    u = np.array([-2.5, -0.4, 0.0, 0.9, 3.0])
+    gam = np.array([0.15, 0.5, 1.0, 1.8])
+    U = np.tile(u, (gam.size, 1))
+    F_all, E2 = F.smoothed_derivatives(act, U, gam, 0, 7, want_e2=True)
+    F_mid, _ = F.smoothed_derivatives(act, U, gam, 2, 5)  # a window of orders, not from 0
+    assert np.allclose(F_mid, F_all[2:5], rtol=0, atol=1e-14)  # measured 1.4e-15
+    for i, g in enumerate(gam):
+        for j, uj in enumerate(u):
+            mom, ref2 = _gauss_expectations(act, uj, g, 6)
+            ref = mom / g ** np.arange(7)  # F_k = g^{-k} E[sigma(u + g z) He_k(z)]
+            err = np.abs(F_all[:, i, j] - ref)
+            assert np.all(err <= 2e-12 * np.maximum(1.0, g ** -np.arange(7.0))), (act, g, uj, err)
+            assert abs(E2[i, j] - ref2) <= 1e-12 * max(1.0, ref2), (act, g, uj, E2[i, j], ref2)
+
+
+def test_mehler_info_ratio_and_exact_V_agree_with_direct_computations():
+    # MehlerInfo.ratio is max_{i != j} |K_ij|/sqrt(K_ii K_jj) (numpy here, 1e-15), also when the
+    # rows are split into blocks; exact_V (Stein's lemma alone) equals the V of exact_UV
+    W, X = _small(p=9)
+    K = W @ W.T / W.shape[1]
+    R = np.abs(K) / np.sqrt(np.outer(np.diag(K), np.diag(K)))
+    np.fill_diagonal(R, 0.0)
+    for act in ("tanh", "erf", "relu", "linear"):
+        for mem in (512, 0.001):
+            U, V, info = F.exact_UV(W, X, act, 0.2, memory_mb=mem)
+            assert info.ratio == pytest.approx(R.max(), rel=1e-14)
+            assert info.bound <= info.tol and info.kmax >= 1
+        np.testing.assert_allclose(F.exact_V(W, X, act, 0.2), V, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("act", ["tanh", "erf", "relu"])
+def test_gep_class_matrices_are_the_first_order_mehler_series(act):
+    # THEORY.md §4: U_c^gep is the population Mehler series truncated after k = 1 with the exact
+    # diagonal. With the rows of W rescaled to |w_i|^2 = d (K_ii = 1, as the GEP coefficients
+    # assume) the two coincide exactly: off the diagonal mu0_i mu0_j + Gamma^2 K_ij a_i a_j
+    # (G_0 = mu0, G_1 = a), on it mu0^2 + Gamma^2 a^2 + v^2 + s^2 = E sigma^2 (the coefficient
+    # identity); and V_c^gep = diag(b) W/sqrt(d) = sqrt(Delta) diag(E sigma') W/sqrt(d), the exact
+    # V_c.
+    # Independent routes: coefficients from theory.coefficients (closed forms / quadrature, to
+    # 1e-12), the series from simulate.features (exact_U_c stopped after order 1 by a huge tol).
+    # Both extensive (per-neuron coefficients at m_c,i) and centred (scalar) classes. Measured
+    # agreement 1.1e-15; tolerance 1e-11 (the coefficients' stated accuracy, 1e-12, x 10).
+    rng = np.random.default_rng(8)
+    d, p, t = 25, 14, 0.3
+    W = rng.standard_normal((p, d))
+    W *= math.sqrt(d) / np.linalg.norm(W, axis=1, keepdims=True)
+    mix = Mixture(variances=(0.6, 1.8), norms2=(1.0, 0.4), overlaps=[0.5])
+    mu = sample_mixture(mix, d, 4, seed=2).centroids
+    for centroids in (mu, None):
+        co = F.gep_coefficients(W, mix, act, t, centroids=centroids)
+        for c in range(2):
+            mc = None if centroids is None else mu[c]
+            ref = F.exact_U_c(W, mc, mix.variances[c], act, t, tol=1e300)
+            np.testing.assert_allclose(F.U_c_gep(W, co, c, mix.variances[c]), ref, rtol=0,
+                                       atol=1e-11)
+            np.testing.assert_allclose(F.V_c_gep(W, co, c),
+                                       F.exact_V_c(W, mc, mix.variances[c], act, t), rtol=0,
+                                       atol=1e-11)
+            # the first-order truncation matters: the full series differs (not a vacuous check)
+            full = F.exact_U_c(W, mc, mix.variances[c], act, t)
+            assert np.abs(full - ref).max() > 1e-5
+
+
+def test_gep_training_matrix_is_its_mean_over_omega_plus_fluctuations():
+    # U_gep = (1/n) G G^T + sum_c rho_c (b_c b_c^T) o K + diag(sum_c rho_c s_c^2), column nu of G
+    # mu0_c + a_c o (u^nu - m_c) + v_c o omega^nu. Its mean over the Gaussian omega, written out
+    # here: (1/n) G0 G0^T + diag(sum_c rho_c v_c^2) + (b b^T-term) o K + diag(rho s^2), with G0
+    # the omega-free columns; 600 draws of omega, every entry within 5 Monte Carlo standard
+    # errors (max over 55 entries: false alarm ~3e-5). Unequal class counts (rho 1/3, 2/3).
+    rng = np.random.default_rng(9)
+    d, p, n, t = 15, 10, 9, 0.4
+    mix = Mixture(variances=(0.7, 1.5), weights=(1 / 3, 2 / 3), norms2=(1.0, 2.0))
+    s = sample_mixture(mix, d, n, seed=3)
+    W = rng.standard_normal((p, d))
+    co = F.gep_coefficients(W, mix, "tanh", t, centroids=s.centroids)
+    rho = np.array([3, 6]) / 9
+    assert s.counts.tolist() == [3, 6]
+    m = math.exp(-t) * s.centroids @ W.T / math.sqrt(d)  # (C, p)
+    u = math.exp(-t) * s.X @ W.T / math.sqrt(d)  # (n, p)
+    G0 = co.mu0[s.labels] + co.a[s.labels] * (u - m[s.labels])  # (n, p)
+    K = W @ W.T / d
+    mean = G0.T @ G0 / n + np.diag(rho @ co.v2) + (co.b.T * rho) @ co.b * K \
+        + np.diag(rho @ co.s2)
+    draws = np.stack([F.U_gep(W, s.X, s.labels, co, centroids=s.centroids, seed=k)
+                      for k in range(600)])
+    se = draws.std(0, ddof=1) / math.sqrt(len(draws))
+    iu = np.triu_indices(p)
+    z = np.abs(draws.mean(0) - mean)[iu] / se[iu]
+    assert z.max() < 5.0, z.max()
+    # v^2 > 0 makes the draws differ (the omega term is present and random)
+    assert co.v2.min() > 0 and se[iu].min() > 0

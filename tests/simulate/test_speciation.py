@@ -180,3 +180,111 @@ def test_fit_slopes_two_sizes_and_bad_inputs():
         fit_slopes([100, 200, 400], [[1.0, 2.0]])
     with pytest.raises(ValueError, match="finite"):
         fit_slopes([100, 200, 400], [[1.0, np.inf, 2.0]])
+
+
+def _crossing(t, y, level):
+    """Largest t with y >= level, linear between the bracketing points (test's own version)."""
+    idx = [i for i in range(len(t)) if y[i] >= level]
+    if not idx or idx[-1] == len(t) - 1:
+        return None
+    i = idx[-1]
+    return t[i] + (y[i] - level) / (y[i] - y[i + 1]) * (t[i + 1] - t[i])
+
+
+@pytest.mark.parametrize("activation, kind", [("linear", "exact"), ("tanh", "gep")])
+def test_sweep_equals_an_independent_recomputation(activation, kind):
+    # Redraw the same system (the documented order: W, then the sample, from one generator) and
+    # recompute every output by another route: U by simulate.features (Mehler series for the
+    # linear activation, the GEP builder with per-neuron coefficients for tanh), the null U0 from
+    # the centroid-free samples (scalar GEP coefficients), eigenpairs by numpy, overlaps with
+    # the class directions W mu_c/|W mu_c|. Three unequal classes and psi_n != 1 so that n, d, p
+    # all differ. Measured agreement 5e-15 (values, excesses, overlaps, crossing times);
+    # tolerance 1e-11 (LAPACK drivers differ in rounding; crossings amplify it by 1/slope).
+    from simulate import features as F
+    from simulate.data import sample_mixture
+    from theory.coefficients import class_coefficients
+
+    mix = Mixture(variances=(1.0, 0.5, 2.0), weights=(0.5, 0.3, 0.2), norms2=(1.0, 3.0, 0.5),
+                  overlaps=[0.2, 0.0, -0.1])
+    d, psi_p, psi_n, seed, extra = 30, 2.0, 1.5, 5, 2
+    ts = np.array([4.0, 0.2, 0.6, 1.2, 2.0, 3.0])  # unsorted on purpose
+    sw = speciation_sweep(mix, d, psi_p, psi_n, ts, activation, seed=seed, kind=kind,
+                          extra=extra, margin=0.1, level=0.4)
+    rng = np.random.default_rng(seed)
+    p, n, C = 60, 45, 3
+    W = rng.standard_normal((p, d))
+    data = sample_mixture(mix, d, n, seed=rng)
+    X0 = data.X - data.centroids[data.labels]
+    Y = W @ data.centroids.T
+    Y /= np.linalg.norm(Y, axis=0)
+    t_sorted = np.sort(ts)
+    assert np.array_equal(sw.t, t_sorted) and sw.d == d
+    for j, t in enumerate(t_sorted):
+        if kind == "exact":
+            U = F.exact_U(W, data.X, activation, t)
+            U0 = F.exact_U(W, X0, activation, t)
+        else:
+            co = F.gep_coefficients(W, mix, activation, t, centroids=data.centroids)
+            U = F.U_gep(W, data.X, data.labels, co, centroids=data.centroids, seed=0)
+            U0 = F.U_gep(W, X0, data.labels, class_coefficients(mix, activation, t), seed=0)
+        w, v = np.linalg.eigh(U)
+        w, v = w[::-1][:C + extra], v[:, ::-1][:, :C + extra]
+        edge = np.linalg.eigvalsh(U0)[-1]
+        assert sw.edge[j] == pytest.approx(edge, rel=1e-11)
+        assert np.allclose(sw.top[j], w, rtol=1e-11, atol=0)
+        P = v.T @ Y
+        for c in range(C):
+            lam_c = w[int(np.argmax(np.abs(P[:, c])))]
+            assert sw.lam_class[c, j] == pytest.approx(lam_c, rel=1e-11)
+            assert sw.excess[c, j] == pytest.approx(lam_c / edge - 1, abs=1e-11)
+            assert sw.overlap[c, j] == pytest.approx(np.sum(P[:C, c] ** 2), abs=1e-11)
+    for c in range(C):
+        for key, curve, level in (("outlier", sw.excess[c], 0.1), ("overlap", sw.overlap[c], 0.4)):
+            ref = _crossing(t_sorted, curve, level)
+            found = getattr(sw, f"found_{key}")[c]
+            assert found == (ref is not None)
+            if ref is not None:
+                assert getattr(sw, f"t_s_{key}")[c] == pytest.approx(ref, abs=1e-11)
+    # the case is not trivial: the spike is resolved at small t and gone at large t for some
+    # class, so crossings are found
+    assert sw.found_overlap.any() and sw.found_outlier.any()
+
+
+def test_top_eigenpairs_both_branches():
+    # _top_eigh: Lanczos (p > 500, k < p/10) and dense LAPACK, on U = H diag(lam) H with H a
+    # Householder reflection: eigenvalues lam exactly, eigenvectors the columns of H, known
+    # without an eigensolver. Descending order. Measured agreement 9e-15 (values) and 4e-16
+    # (|cos| of the vectors - 1); tolerances 1e-11 (the Lanczos tol, 1e-12 relative, times the
+    # largest eigenvalue 5, with room) and 1e-12.
+    from simulate.speciation import _top_eigh
+
+    rng = np.random.default_rng(0)
+    for p in (40, 600):
+        lam = rng.permutation(np.concatenate([np.linspace(0.0, 1.0, p - 4), [1.5, 2, 3, 5]]))
+        v = rng.standard_normal(p)
+        v /= np.linalg.norm(v)
+        H = np.eye(p) - 2 * np.outer(v, v)
+        U = (H * lam) @ H
+        w, vec = _top_eigh(U, 4)
+        assert np.allclose(w, [5.0, 3.0, 2.0, 1.5], rtol=0, atol=1e-11)
+        idx = [int(np.flatnonzero(lam == x)[0]) for x in (5.0, 3.0, 2.0, 1.5)]
+        cos = np.abs(np.sum(vec * H[:, idx], axis=0))
+        assert np.allclose(cos, 1.0, rtol=0, atol=1e-12)
+
+
+def test_sweep_argument_bounds():
+    mix = Mixture(variances=(1.0, 1.0), norms2=(1.0, 1.0))
+    ts = [1.0, 2.0]
+    for kw, word in [({"level": 0.0}, "level"), ({"level": 1.0}, "level"),
+                     ({"margin": 0.0}, "margin"), ({"margin": -0.1}, "margin")]:
+        with pytest.raises(ValueError, match=word):
+            speciation_sweep(mix, 10, 2.0, 1.0, ts, "linear", **kw)
+    ok = speciation_sweep(mix, 10, 2.0, 1.0, ts, "linear", level=1e-9, margin=1e-9)
+    assert ok.overlap.shape == (2, 2)
+    for d in (1, 2.5, True):  # d >= number of classes (2), an integer
+        with pytest.raises(ValueError, match="d must"):
+            speciation_sweep(mix, d, 2.0, 1.0, ts, "linear")
+    with pytest.raises(ValueError, match="ts"):
+        speciation_sweep(mix, 10, 2.0, 1.0, [0.0, 1.0], "linear")
+    with pytest.raises(TypeError, match="Mixture"):
+        speciation_sweep({"variances": (1.0, 1.0)}, 10, 2.0, 1.0, ts, "linear")

@@ -136,3 +136,79 @@ def test_result3_tradeoff_in_the_weight_of_the_high_variance_class():
     s_gen = np.polyfit(rhos, g_gen, 1)[0]
     s_mem = np.polyfit(rhos, g_mem, 1)[0]
     assert s_gen < -0.05 and s_mem > 0.05, (g_gen, g_mem)
+
+
+def test_exact_cases_parabola_vertex_and_log_linear_crossing():
+    # A curve that is exactly a parabola in log tau around its minimum and exactly linear in
+    # log tau where it rises through the threshold: the parabolic vertex and the linear
+    # interpolation in log tau are then exact, on a non-uniform grid. Rounding only: 1e-12.
+    rng = np.random.default_rng(2)
+    lt = np.sort(rng.uniform(np.log(1e-2), np.log(1e4), 60))
+    tau = np.exp(lt)
+    lg, lm = math.log(0.7), math.log(10.0)  # vertex at tau = 0.7; kink at tau = 10
+    E = np.where(lt < lm, 0.6 + 0.05 * (lt - lg) ** 2,
+                 0.6 + 0.05 * (lm - lg) ** 2 + 0.2 * (lt - lm))
+    E_kink = 0.6 + 0.05 * (lm - lg) ** 2
+    ct = class_times(tau, E[None, :])
+    assert ct.tau_gen[0] == pytest.approx(0.7, rel=1e-12)
+    assert ct.min_loss[0] == E.min() and ct.gen_interior[0]
+    # threshold 1 is crossed on the linear branch (E_kink = 0.954 < 1) at
+    # log tau = lm + (1 - E_kink)/0.2
+    assert E_kink < 1.0
+    assert ct.tau_mem[0] == pytest.approx(math.exp(lm + (1 - E_kink) / 0.2), rel=1e-12)
+    assert ct.threshold[0] == 1.0 and ct.mem_reached[0]
+    # "r worse than the minimum": threshold (1 + r) min E on the grid, crossed on the parabola
+    # branch just after the minimum is left (a parabola, so take the bracketing points' chord)
+    ct2 = class_times(tau, E[None, :], threshold=5.0, worse_than_min=0.02)
+    thr = 1.02 * E.min()
+    assert ct2.threshold[0] == pytest.approx(thr, rel=1e-15)
+    i = int(np.argmin(E))
+    j = i + 1 + int(np.flatnonzero(E[i + 1:] >= thr)[0])
+    x = lt[j - 1] + (thr - E[j - 1]) / (E[j] - E[j - 1]) * (lt[j] - lt[j - 1])
+    assert ct2.tau_mem[0] == pytest.approx(math.exp(x), rel=1e-12)
+    # a crossing of the threshold *before* the minimum does not count (E starts above it)
+    E3 = E.copy()
+    E3[0] = 2.0
+    assert class_times(tau, E3[None, :]).tau_mem[0] == pytest.approx(ct.tau_mem[0], rel=1e-15)
+
+
+def test_minimum_at_either_end_of_the_grid():
+    tau = tau_grid(1e-2, 1e2, 30)
+    rising = 1 + 0.1 * np.log(tau / tau[0])  # minimum at the first point
+    ct = class_times(tau, rising[None, :])
+    assert not ct.gen_interior[0] and ct.tau_gen[0] == tau[0] and ct.min_loss[0] == 1.0
+    # rises through 1.2 at log(tau/tau0) = 2, exactly on the log-linear curve
+    ct = class_times(tau, rising[None, :], threshold=1.2)
+    assert ct.tau_mem[0] == pytest.approx(tau[0] * math.exp(2.0), rel=1e-12)
+    falling = rising[::-1]
+    ct = class_times(tau, falling[None, :])
+    assert not ct.gen_interior[0] and ct.tau_gen[0] == tau[-1]
+    assert not ct.mem_reached[0] and ct.tau_mem[0] == math.inf
+
+
+def test_gaps_and_first_class_by_time():
+    # class 0 generalises first (tau_gen = 1 vs 10) but memorises last: E = 0.5 + k (log tau -
+    # log tau_gen)^2 reaches 1 at log tau_gen + sqrt(0.5/k): e^10 = 2.2e4 (k = 0.005) against
+    # 10 e^sqrt(10) = 237 (k = 0.05). first_class must look at the time asked for; the gaps
+    # are log10 ratios (grid spacing 4.7 % in tau: 0.02 in log10 is ample).
+    tau = tau_grid(1e-3, 1e6, 300)
+    lt = np.log(tau)
+    E = np.vstack([0.5 + 0.005 * lt**2, 0.5 + 0.05 * (lt - math.log(10.0)) ** 2])
+    ct = class_times(tau, E)
+    assert first_class(ct, "gen") == 0 and first_class(ct, "mem") == 1
+    g = gaps(ct)
+    assert g["gen"]["0-1"] == pytest.approx(-1.0, abs=0.02)
+    assert g["mem"]["0-1"] == pytest.approx((10 - math.sqrt(10)) / math.log(10) - 1, abs=0.02)
+
+
+def test_bad_inputs_at_their_bounds():
+    tau = np.array([0.1, 1.0, 10.0])
+    assert class_times(tau, np.array([[1.0, 0.5, 1.5]])).mem_reached[0]  # 3 points suffice
+    with pytest.raises(ValueError, match=">= 3 points"):
+        class_times(tau[:2], np.ones((1, 2)))
+    with pytest.raises(ValueError, match="worse_than_min"):
+        class_times(tau, np.ones((1, 3)), worse_than_min=0.0)
+    with pytest.raises(ValueError, match="threshold"):
+        class_times(tau, np.ones((1, 3)), threshold=math.inf)
+    with pytest.raises(ValueError, match="tau"):
+        class_times([0.0, 1.0, 2.0], np.ones((1, 3)))
