@@ -74,3 +74,20 @@ def test_console_script_json_is_one_object_on_stdout(tmp_path):
                           "--out", str(tmp_path)], capture_output=True, text=True, check=True)
     data = json.loads(out.stdout)
     assert isinstance(data, dict) and "checks" in data
+
+
+@pytest.mark.parametrize("argv, flag, rng", [
+    (["simulate", "losses", "--norms2", "-0.5", "0"], "--norms2", ">= 0"),
+    (["simulate", "losses", "--seed", "-1"], "--seed", ">= 0"),
+    (["simulate", "losses", "--d", "0"], "--d", ">= 1"),
+    (["simulate", "losses", "--overlaps", "1.5"], "--overlaps", "[-1, 1]"),
+    (["simulate", "losses", "--t", "nan"], "--t", "finite"),
+    (["simulate", "losses", "--variances", "1", "inf"], "--variances", "finite"),
+])
+def test_shared_flag_validators_reach_the_console(argv, flag, rng, capsys):
+    # the shared validators (classdyn.flags) as a user meets them: exit 2, the flag, the range
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert flag in err and rng in err, err
