@@ -198,6 +198,7 @@ def write_table(rows: list[dict], out: str | os.PathLike, stem: str = "gaps",
 def plot_fractions(run_dirs, threshold: float, path: str | os.PathLike) -> Path:
     """Figure: memorised fraction against training step, per class, one panel per run."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -216,6 +217,8 @@ def plot_fractions(run_dirs, threshold: float, path: str | os.PathLike) -> Path:
                         label=CLASS_NAMES[int(c)])
         ax.axhline(threshold, color="k", ls=":", lw=1)
         ax.set_xscale("log")
+        # Major decades only: minor log labels (2x10^3, 3x10^3, ...) overlap in small panels.
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("training step")
         ax.set_ylabel("memorised fraction $f_c$")
