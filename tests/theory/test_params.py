@@ -1,5 +1,7 @@
 """Parameter objects validate themselves (THEORY.md §1)."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -51,3 +53,71 @@ def test_time():
         check_time(0)
     # Δ_t = 1 - e^{-2t}; at t = 1e-12 the naive form loses ~4 digits, expm1 keeps them all.
     assert delta_t(1e-12) == pytest.approx(2e-12, rel=1e-11)
+
+
+# ------------------------------------------------------------------ bounds of the validators
+def test_zero_variance_and_zero_weight_are_rejected():
+    # σ_c² > 0 and ρ_c > 0 are strict (a class with no variance or no weight is not a class).
+    with pytest.raises(ValueError, match="variances"):
+        Mixture(variances=[1.0, 0.0])
+    with pytest.raises(ValueError, match="weights"):
+        Mixture(variances=[1.0, 2.0], weights=[1.0, 0.0])
+    Mixture(variances=[1.0, 2.0], norms2=[0.0, 0.0])  # norms2 = 0 is allowed (centred)
+
+
+def test_weight_sum_tolerance_is_tight():
+    # WEIGHT_SUM_TOL = 1e-9: hand-typed weights normalised to 12 digits pass, a sum off by
+    # 2e-9 does not (THEORY.md §1: Σ ρ_c = 1).
+    Mixture(variances=[1, 2, 3], weights=[0.333333333333, 0.333333333333, 0.333333333334])
+    Mixture(variances=[1, 2], weights=[0.5, 0.5 + 5e-10])
+    with pytest.raises(ValueError, match="sum to 1"):
+        Mixture(variances=[1, 2], weights=[0.5, 0.5 + 2e-9])
+
+
+def test_overlap_matrix_checks():
+    # unit diagonal (cosine of a centroid with itself)
+    with pytest.raises(ValueError, match="unit diagonal"):
+        Mixture(variances=[1, 2], overlaps=[[1.0, 0.2], [0.2, 0.9]])
+    # PSD with a rounding allowance (GRAM_EIG_TOL = 1e-10): [[1, c, c], [c, 1, c], [c, c, 1]]
+    # has eigenvalues 1 + 2c, 1 − c (twice); c = −1/2 − ε gives 1 + 2c = −2ε.
+    Mixture(variances=[1, 2, 3], overlaps=[-0.5 - 1e-12] * 3)
+    with pytest.raises(ValueError, match="semi-definite"):
+        Mixture(variances=[1, 2, 3], overlaps=[-0.5 - 1e-8] * 3)
+    # three coplanar centroids (angles 0, 0.7, 1.9) typed with 12 digits: a singular Gram
+    # matrix whose smallest eigenvalue rounds to −6e-14, which must be accepted
+    cos = [round(math.cos(x), 12) for x in (0.7, 1.9, 1.2)]
+    Mixture(variances=[1, 2, 3], norms2=[1, 1, 1], overlaps=cos)
+    # collinear centroids (cos = 1) are allowed: singular Gram (theory.extensive whitens it)
+    assert Mixture(variances=[1, 2], norms2=[1, 1], overlaps=[1.0]).gram == \
+        pytest.approx(np.ones((2, 2)), abs=1e-15)
+
+
+def test_overlaps_from_upper_triangle_row_by_row():
+    # C(C−1)/2 entries fill the strict upper triangle row by row: (0,1), (0,2), (1,2)
+    from theory.params import overlaps_from_upper
+
+    mat = overlaps_from_upper([0.1, 0.2, 0.3], 3)
+    assert mat.tolist() == [[1.0, 0.1, 0.2], [0.1, 1.0, 0.3], [0.2, 0.3, 1.0]]
+    m = Mixture(variances=[1, 2, 3], norms2=[1.0, 4.0, 9.0], overlaps=[0.1, 0.2, 0.3])
+    # Gram_cc' = √(n2_c n2_c') cos_cc'
+    assert m.gram == pytest.approx(np.array([[1.0, 0.2, 0.6], [0.2, 4.0, 1.8],
+                                             [0.6, 1.8, 9.0]]), abs=1e-15)
+
+
+def test_centred_means_every_centroid_subextensive():
+    assert Mixture(variances=[1, 2], norms2=[0.0, 0.0]).centred
+    assert not Mixture(variances=[1, 2], norms2=[1.0, 0.0]).centred
+    assert not Mixture(variances=[1, 2], norms2=[0.0, 1e-12]).centred
+
+
+def test_non_finite_numbers_are_rejected():
+    for bad in (float("inf"), float("nan"), "abc", None):
+        with pytest.raises(ValueError, match="diffusion time"):
+            check_time(bad)
+    with pytest.raises(ValueError, match="psi_p"):
+        RandomFeatures(psi_p=float("inf"), psi_n=1.0)
+    with pytest.raises(ValueError, match="norms2"):
+        Mixture(variances=[1, 2], norms2=[1.0, float("inf")])
+    assert check_time(2) == 2.0 and isinstance(check_time(2), float)
+    # Δ_t = 1 − e^{−2t} at a large t (no cancellation issue there): exact to rounding
+    assert delta_t(0.7) == pytest.approx(1 - math.exp(-1.4), rel=1e-15)
