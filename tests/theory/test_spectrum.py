@@ -416,3 +416,33 @@ def test_kernel_jacobian_matches_finite_differences():
                 gm = residual_jacobian(q - h * dq, r - h * dr, z, args[0], args[1], *args[2:])
                 num[:, j] = [(gp[0] - gm[0]) / (2 * h), (gp[1] - gm[1]) / (2 * h)]
             np.testing.assert_allclose(J, num, rtol=1e-7, atol=1e-7 * np.abs(num).max())
+
+
+def test_ks_distance_exact_on_marchenko_pastur():
+    # ks_distance against hand-made samples whose KS distance to Marchenko–Pastur is known:
+    # γ = 2 (delta 1/2 at 0, bulk between (1 ∓ √2)²); the bulk CDF from the closed-form
+    # density by scipy quad, its median λ_m by brentq. Sample = p/2 zeros (the null space)
+    # + p/2 copies of λ_m: the empirical CDF jumps 0 → 1/2 at 0 (as the theory's delta: no
+    # contribution) and 1/2 → 1 at λ_m, where the theory is 3/4: KS = 1/4 exactly, attained on
+    # both sides. With the copies at the 0.3-quantile of the bulk (theory 0.65), the sup is the
+    # right limit |0.65 − 1| = 0.35; at the 0.8-quantile (0.9) it is the left limit
+    # |0.9 − 0.5| = 0.4. Measured within 8.5e-6 (linear interpolation of cdf_grid's CDF, 200
+    # pieces dense at the edges); tolerance 1e-4.
+    from scipy.integrate import quad
+    from scipy.optimize import brentq
+
+    g = 2.0
+    p_ = SpectralParams.marchenko_pastur(2 * g, 2.0)
+    lo, hi = (1 - math.sqrt(g)) ** 2, (1 + math.sqrt(g)) ** 2
+    rho = lambda x: math.sqrt(max((hi - x) * (x - lo), 0.0)) / (2 * math.pi * g * x)
+    F = lambda x: quad(rho, lo, x, epsabs=1e-13)[0]          # bulk CDF, total 1/γ
+    q = lambda u: brentq(lambda x: F(x) - u / g, lo, hi, xtol=1e-14)
+    spec = spectrum(p_)
+    assert spec.delta_weight == pytest.approx(0.5, abs=1e-15)
+    p = 1000
+    for u, expected in ((0.5, 0.25), (0.3, 0.35), (0.8, 0.4)):
+        sample = np.concatenate([np.zeros(p // 2), np.full(p // 2, q(u))])
+        assert ks_distance(spec, sample) == pytest.approx(expected, abs=1e-4), u
+    # eigenvalues within 1e-9 of s̄² = 0 count as the delta (rounding of a null space)
+    sample = np.concatenate([np.full(p // 2, 1e-12), np.full(p // 2, q(0.5))])
+    assert ks_distance(spec, sample) == pytest.approx(0.25, abs=1e-4)
