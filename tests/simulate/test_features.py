@@ -1,4 +1,4 @@
-"""Tests of simulate.features: exact (Mehler/Stein) and GEP feature matrices (THEORY.md §2-§4)."""
+"""Tests of classdyn.simulate.features: exact (Mehler/Stein) and GEP feature matrices (THEORY.md §2-§4)."""
 
 import dataclasses
 import functools
@@ -10,10 +10,10 @@ from scipy.integrate import quad
 from scipy.special import erf
 from scipy.stats import norm
 
-from simulate import features as F
-from simulate.data import sample_mixture
-from theory.coefficients import class_coefficients
-from theory.params import Mixture, delta_t
+from classdyn.simulate import features as F
+from classdyn.simulate.data import sample_mixture
+from classdyn.theory.coefficients import class_coefficients
+from classdyn.theory.params import Mixture, delta_t
 
 ACT = {"tanh": np.tanh, "erf": erf, "relu": lambda x: np.maximum(x, 0.0), "linear": lambda x: x}
 
@@ -219,6 +219,8 @@ def test_gep_spectrum_matches_exact_d500():
                           class_coefficients(Mixture((1.0,)), "tanh", 0.1)), "labels"),
     (lambda W, X: F.U_gep(W, X, np.full(X.shape[0], 3),
                           class_coefficients(Mixture((1.0, 2.0)), "tanh", 0.1)), "labels"),
+    (lambda W, X: F.U_gep(W, X, np.full(X.shape[0], 2),  # label C = 2 is one past the last
+                          class_coefficients(Mixture((1.0, 2.0)), "tanh", 0.1)), "labels"),
 ])
 def test_bad_inputs_raise(call, word):
     W, X = _small()
@@ -233,7 +235,7 @@ def test_parallel_rows_rejected():
 
 
 def test_build_for_dynamics_shapes_and_linear_consistency():
-    # Entry point of the dynamics (simulate._provider): shapes; with σ linear the exact and GEP
+    # Entry point of the dynamics (classdyn.simulate._provider): shapes; with σ linear the exact and GEP
     # feature sets coincide (GEP exact for linear σ), to round-off 1e-12.
     rng = np.random.default_rng(9)
     d, p, n, t = 30, 50, 24, 0.2
@@ -323,8 +325,8 @@ def test_gep_class_matrices_are_the_first_order_mehler_series(act):
     # (G_0 = mu0, G_1 = a), on it mu0^2 + Gamma^2 a^2 + v^2 + s^2 = E sigma^2 (the coefficient
     # identity); and V_c^gep = diag(b) W/sqrt(d) = sqrt(Delta) diag(E sigma') W/sqrt(d), the exact
     # V_c.
-    # Independent routes: coefficients from theory.coefficients (closed forms / quadrature, to
-    # 1e-12), the series from simulate.features (exact_U_c stopped after order 1 by a huge tol).
+    # Independent routes: coefficients from classdyn.theory.coefficients (closed forms / quadrature, to
+    # 1e-12), the series from classdyn.simulate.features (exact_U_c stopped after order 1 by a huge tol).
     # Both extensive (per-neuron coefficients at m_c,i) and centred (scalar) classes. Measured
     # agreement 1.1e-15; tolerance 1e-11 (the coefficients' stated accuracy, 1e-12, x 10).
     rng = np.random.default_rng(8)
@@ -376,3 +378,33 @@ def test_gep_training_matrix_is_its_mean_over_omega_plus_fluctuations():
     assert z.max() < 5.0, z.max()
     # v^2 > 0 makes the draws differ (the omega term is present and random)
     assert co.v2.min() > 0 and se[iu].min() > 0
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu"])
+def test_mehler_truncation_bound_recomputed(act):
+    # The stated bound r^{kmax+1} max_i tau_i, tau_i = (1/n) sum_nu (E sigma^2 - sum_{k<=kmax}
+    # zeta_k^2) + 4e-16 E sigma^2 (rounding allowance), zeta_k^2 = gamma^{2k} F_k^2/k!
+    # = E[sigma He_k]^2/k!, recomputed from the test's own Gaussian quadrature (module docstring
+    # of classdyn.simulate.features). Loose tol so that kmax is small (4 for tanh, 5 for ReLU) and the
+    # bound large (8e-6, 5e-6): measured relative agreement 2e-12; tolerance 1e-9. (A bound one
+    # power of r = 0.36 looser would still be valid but 2.8x off.)
+    W, X = _small(p=9)
+    t = 0.3
+    U, info = F.exact_U(W, X, act, t, tol=1e-5, return_info=True)
+    d = W.shape[1]
+    D = delta_t(t)
+    u = math.exp(-t) * W @ X.T / math.sqrt(d)
+    gam = np.sqrt(D * np.sum(W * W, axis=1) / d)
+    K = info.kmax
+    tails = []
+    for i in range(W.shape[0]):
+        per = []
+        for v in range(X.shape[0]):
+            mom, e2 = _gauss_expectations(act, u[i, v], gam[i], K)
+            zeta2 = mom**2 / np.array([math.factorial(k) for k in range(K + 1)])
+            per.append((e2 - zeta2.sum(), e2))
+        per = np.array(per)
+        tails.append(max(per[:, 0].mean(), 0.0) + 4e-16 * per[:, 1].mean())
+    ref = info.ratio ** (K + 1) * max(tails)
+    assert 1e-8 < ref <= 1e-5
+    assert info.bound == pytest.approx(ref, rel=1e-9)
