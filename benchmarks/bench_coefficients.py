@@ -1,4 +1,4 @@
-"""GEP coefficients (theory.coefficients, THEORY.md §4) for many projected centroids m.
+"""GEP coefficients (classdyn.theory.coefficients, THEORY.md §4) for many projected centroids m.
 
 Target (issue 3): the float64 evaluator for 10^6 values of ``m`` (tanh, σ² = 1, t = 0.1, m
 spread like projected centroids, N(0, 1)) in under 0.5 s after compilation; the compile time is
@@ -25,7 +25,7 @@ N_BASE = 2000
 _COMPILE_SNIPPET = """
 import time, numpy as np
 t0 = time.perf_counter()
-from theory.coefficients import coefficients
+from classdyn.theory.coefficients import coefficients
 t1 = time.perf_counter()
 coefficients("tanh", np.linspace(-3, 3, 5000), 1.0, 0.1)
 t2 = time.perf_counter()
@@ -58,7 +58,7 @@ def numpy_baseline(act, m, sigma2, t, n_out=60, n_in=40):
 
 
 def run(bench) -> None:
-    from theory.coefficients import coefficients
+    from classdyn.theory.coefficients import coefficients
 
     # compile time: fresh process, empty Numba cache
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,7 +67,7 @@ def run(bench) -> None:
                              capture_output=True, text=True,
                              cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         imp, first, second = (float(v) for v in out.stdout.split())
-    bench.notes["import theory.coefficients_s"] = imp
+    bench.notes["import classdyn.theory.coefficients_s"] = imp
     bench.notes["compile (first call, empty cache)_s"] = first
     bench.notes["second call (5000 m)_s"] = second
 

@@ -1,10 +1,10 @@
 """DDPM training and sampling throughput (THEORY.md §9), as ratios against baselines measured in
 the same run.
 
-- training: one real training step (``ddpm.train.make_train_step``: seeded batch/noise draw,
+- training: one real training step (``classdyn.ddpm.train.make_train_step``: seeded batch/noise draw,
   forward, backward, Adam) against a bare forward+backward of the same U-Net on a fixed batch;
   the ratio is the overhead of everything that is not the network (target <= 1.5);
-- sampling: the DDPM ancestral sampler (``ddpm.diffusion.ancestral_sample``, ``T`` network calls
+- sampling: the DDPM ancestral sampler (``classdyn.ddpm.diffusion.ancestral_sample``, ``T`` network calls
   plus the update and noise draws) against ``T`` bare forward passes of the same batch
   (target <= 1.3).
 
@@ -24,9 +24,9 @@ def _setup(cfg, device, batch):
     import numpy as np
     import torch
 
-    from ddpm.diffusion import Schedule
-    from ddpm.train import make_train_step
-    from ddpm.unet import UNet
+    from classdyn.ddpm.diffusion import Schedule
+    from classdyn.ddpm.train import make_train_step
+    from classdyn.ddpm.unet import UNet
 
     torch.manual_seed(0)
     model = UNet(cfg.unet).to(device)
@@ -43,7 +43,7 @@ def _setup(cfg, device, batch):
 def _measure(bench, label, cfg, device, batch, n_samples, T_sample, repeat):
     import torch
 
-    from ddpm.diffusion import Schedule, ancestral_sample
+    from classdyn.ddpm.diffusion import Schedule, ancestral_sample
 
     model, sched, step, x, t = _setup(cfg, device, batch)
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
@@ -65,7 +65,7 @@ def _measure(bench, label, cfg, device, batch, n_samples, T_sample, repeat):
     bench.ratio(f"{label} train step / forward+backward", tr, base, target=1.5, better="lower")
     bench.notes[f"{label} train images/s"] = batch / tr.best
 
-    from ddpm.config import DiffusionConfig
+    from classdyn.ddpm.config import DiffusionConfig
 
     sched_s = Schedule(DiffusionConfig(T=T_sample), device)
     xs = torch.randn(n_samples, 1, 28, 28, device=device)
@@ -94,8 +94,8 @@ def _measure(bench, label, cfg, device, batch, n_samples, T_sample, repeat):
 def run(bench) -> None:
     import torch
 
-    from ddpm.config import DiffusionConfig, TrainConfig, UNetConfig
-    from ddpm.unet import count_parameters, UNet
+    from classdyn.ddpm.config import DiffusionConfig, TrainConfig, UNetConfig
+    from classdyn.ddpm.unet import count_parameters, UNet
 
     threads = int(os.environ.get("CLASSDYN_TORCH_THREADS", "1"))
     torch.set_num_threads(threads)

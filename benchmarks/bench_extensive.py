@@ -1,4 +1,4 @@
-"""Extensive-centroid spectrum (theory.extensive, THEORY.md §6).
+"""Extensive-centroid spectrum (classdyn.theory.extensive, THEORY.md §6).
 
 Targets (issue 8): density on a 400-point grid for C = 2 with Gaussian averaging over m
 (40×40 Gauss–Hermite, 1600 nodes) in under 2 s after compilation; outlier locations at one t in
@@ -55,10 +55,10 @@ def _numpy_point(lam, nodes, eta=1e-7):
 
 
 def run(bench) -> None:
-    from simulate.data import make_centroids, sample_mixture
-    from simulate.features import U_gep, gep_coefficients
-    from theory import extensive as ex
-    from theory.params import Mixture, RandomFeatures
+    from classdyn.simulate.data import make_centroids, sample_mixture
+    from classdyn.simulate.features import U_gep, gep_coefficients
+    from classdyn.theory import extensive as ex
+    from classdyn.theory.params import Mixture, RandomFeatures
 
     mix = Mixture(variances=(1.0, 2.0), norms2=(1.0, 1.0))
     rf = RandomFeatures(psi_p=2.0, psi_n=1.0)

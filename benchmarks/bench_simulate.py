@@ -1,4 +1,4 @@
-"""Speed of the finite-size dynamics (simulate.train, simulate.dynamics).
+"""Speed of the finite-size dynamics (classdyn.simulate.train, classdyn.simulate.dynamics).
 
 - One explicit gradient step (fresh noise, full batch) at d = 1000, p = 2000, n = 1000 against
   the three matrix products it must do (Ξ Wᵀ, Φ Aᵀ, Rᵀ Φ with the same shapes), timed in the
@@ -13,11 +13,11 @@ import numpy as np
 
 
 def run(bench) -> None:
-    from simulate._provider import build_features
-    from simulate.data import sample_mixture
-    from simulate.dynamics import semi_analytic_curves, tau_grid
-    from simulate.train import GDTrainer
-    from theory.params import Mixture
+    from classdyn.simulate._provider import build_features
+    from classdyn.simulate.data import sample_mixture
+    from classdyn.simulate.dynamics import semi_analytic_curves, tau_grid
+    from classdyn.simulate.train import GDTrainer
+    from classdyn.theory.params import Mixture
 
     d, p, n, t = 1000, 2000, 1000, 0.1
     rng = np.random.default_rng(0)

@@ -49,9 +49,9 @@ def reference_density(params, lam):
 
 
 def run(bench) -> None:
-    from theory import edges as E
-    from theory.params import Mixture, RandomFeatures
-    from theory.spectrum import SpectralParams, density
+    from classdyn.theory import edges as E
+    from classdyn.theory.params import Mixture, RandomFeatures
+    from classdyn.theory.spectrum import SpectralParams, density
 
     uni = SpectralParams.from_model(Mixture(variances=(1.0,)), RandomFeatures(2.0, 1.0, "tanh"),
                                     0.01)

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 from classdyn import __version__
 
-PACKAGES = ("theory", "simulate", "ddpm", "validation")
+PACKAGES = ("classdyn.theory", "classdyn.simulate", "classdyn.ddpm", "classdyn.validation")
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""``python -m ddpm …`` is ``classdyn ddpm …``."""
+"""``python -m classdyn.ddpm …`` is ``classdyn ddpm …``."""
 
 import sys
 

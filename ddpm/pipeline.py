@@ -3,14 +3,14 @@
 
 Stages (each resumable: finished work on disk is reused, never redone):
 
-1. :func:`train_pair` — build the pair and train (``ddpm.train``);
+1. :func:`train_pair` — build the pair and train (``classdyn.ddpm.train``);
 2. :func:`sample_checkpoints` — ``n_samples`` DDPM ancestral samples from every checkpoint
    (``samples/step_XXXXXXXXX.npz``), the same seed at every checkpoint;
 3. :func:`classify_run` — train the pair's ResNet-18 and assign every generated sample to a class
    (``samples/assign_step_XXXXXXXXX.npz``);
 4. :func:`memorization_run` — nearest neighbours, the ratio test and ``f_c`` per checkpoint
    (``memorization.json`` / ``.npz``);
-5. :func:`ddpm.gaps.gap_table` over runs — threshold-crossing times and gaps, table and figures.
+5. :func:`classdyn.ddpm.gaps.gap_table` over runs — threshold-crossing times and gaps, table and figures.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def sample_path(out, step: int) -> Path:
 def sample_checkpoints(out, *, n_samples: int = 500, batch_size: int = 500, seed: int = 0,
                        device: str = "auto", amp: bool = False, steps=None,
                        progress: bool = True) -> list[int]:
-    """DDPM ancestral samples (``ddpm.diffusion.ancestral_sample``) from every checkpoint of the
+    """DDPM ancestral samples (``classdyn.ddpm.diffusion.ancestral_sample``) from every checkpoint of the
     run, skipping checkpoints already sampled with the same ``n_samples`` and ``seed``. Returns the
     sampled steps."""
     from classdyn.progress import progress as pbar
@@ -163,7 +163,7 @@ def memorization_run(out, *, assign: str = "auto", threshold: float = 1 / 3,
                      n_boot: int = 1000, device: str = "auto", seed: int = 0) -> dict:
     """Per checkpoint: exact NN1/NN2 of every sample in the training set, the ratio test
     ``‖x − NN1‖/‖x − NN2‖ < threshold`` (1/3) and ``f_c`` with bootstrap errors
-    (``ddpm.memorization``). ``assign``: ``classifier`` (ResNet-18 labels from
+    (``classdyn.ddpm.memorization``). ``assign``: ``classifier`` (ResNet-18 labels from
     :func:`classify_run`), ``nn`` (label of NN1), or ``auto`` (classifier when available)."""
     from .memorization import class_fractions, distance_ratio, nearest_two
     from .train import load_pair, load_run, resolve_device
@@ -231,7 +231,7 @@ def gaps_run(run_dirs, out, *, threshold: float = 0.5, scale: str | None = None,
     """Table (gaps.json, gaps.csv) and figures (fractions.png, gaps.png) over runs. The JSON
     table records ``scale`` (a label such as "CPU-scale"), ``gap_statistic`` (which per-run
     number comparisons should use: ``log_gap``, the crossing gap in decades, or ``lead``, the
-    memorisation lead; see :mod:`ddpm.gaps`), the provenance of the code
+    memorisation lead; see :mod:`classdyn.ddpm.gaps`), the provenance of the code
     (:func:`classdyn.provenance.provenance`) and ``meta``."""
     from classdyn.provenance import provenance
 

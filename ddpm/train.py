@@ -214,7 +214,7 @@ def train(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray, labels: 
 
     Objective (THEORY.md §9): Adam on ``E ‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖²`` over batches of
     ``cfg.batch_size`` images drawn with replacement, ``t`` uniform in 0..T−1. Weights are saved at
-    the log-spaced steps :func:`ddpm.config.checkpoint_steps`. ``amp``: bfloat16 autocast (CUDA);
+    the log-spaced steps :func:`classdyn.ddpm.config.checkpoint_steps`. ``amp``: bfloat16 autocast (CUDA);
     ``compile``: ``torch.compile`` the model (CUDA). ``max_seconds``: stop (saving the state)
     after that much training time; a rerun continues. ``callback(step, loss)`` runs after every
     step (tests use it to simulate a kill).

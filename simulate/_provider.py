@@ -2,7 +2,7 @@
 
 The exact finite-size matrices of THEORY.md §2-§4 (``U``, ``V``, the population class matrices
 ``U_c``, ``V_c``) and their Gaussian-equivalent (GEP) counterparts are built by the shared module
-:mod:`simulate.features` (issue 3: Mehler series for ``U``, Stein's lemma for ``V``). This module
+:mod:`classdyn.simulate.features` (issue 3: Mehler series for ``U``, Stein's lemma for ``V``). This module
 only routes to it, and implements the one case where everything is closed form and needs no
 series: the **linear** activation ``σ(h) = h``, for which (THEORY.md §4 with ``σ = id``)
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.params import Mixture, check_time, delta_t
+from classdyn.theory.params import Mixture, check_time, delta_t
 
 
 @dataclass
@@ -87,7 +87,7 @@ def build_features(W: np.ndarray, X: np.ndarray, labels: np.ndarray, mixture: Mi
     ``U_c = E_{x~c,ξ}[φ φᵀ]``, ``V_c = E_{x~c,ξ}[φ ξᵀ]``, ``φ(x) = σ(W x/√d)``.
 
     Linear activation: closed forms (module docstring). Other activations: the shared builders
-    of :mod:`simulate.features` (exact Mehler/Stein, or GEP); population matrices there use
+    of :mod:`classdyn.simulate.features` (exact Mehler/Stein, or GEP); population matrices there use
     ``n_pop`` fresh class samples (default ``4 n``) drawn with ``seed``.
     """
     t = check_time(t)
@@ -106,7 +106,7 @@ def build_features(W: np.ndarray, X: np.ndarray, labels: np.ndarray, mixture: Mi
 
 
 def _shared_features(W, X, labels, mixture, centroids, t, activation, kind, seed, n_pop):
-    from simulate import features as F
+    from classdyn.simulate import features as F
 
     return F.build_for_dynamics(W, X, labels, mixture, centroids, t, activation=activation,
                                 kind=kind, seed=seed, n_pop=n_pop)
@@ -133,7 +133,7 @@ def build_U(W: np.ndarray, X: np.ndarray, t: float, activation: str = "tanh",
     """The training feature covariance ``U = (1/n) Σ_ν E_ξ[φ(x_t^ν) φ(x_t^ν)ᵀ]`` alone.
 
     Linear activation: ``U = (1/n) Σ_ν u^ν u^νᵀ + Δ K`` (module docstring). Others: the shared
-    builders of :mod:`simulate.features`. ``centred`` marks the null matrix of the speciation
+    builders of :mod:`classdyn.simulate.features`. ``centred`` marks the null matrix of the speciation
     sweep (samples with their centroids removed; the GEP then uses ``norms2 = 0``).
     """
     t = check_time(t)
@@ -142,7 +142,7 @@ def build_U(W: np.ndarray, X: np.ndarray, t: float, activation: str = "tanh",
     _check_wx(W, X)
     if activation == "linear":
         return _linear_exact(W, X, t)[0]
-    from simulate import features as F
+    from classdyn.simulate import features as F
 
     return F.build_U_for_dynamics(W, X, t, activation=activation, kind=kind, data=data,
                                   mixture=mixture, centred=centred)
@@ -155,7 +155,7 @@ def draw_system(mixture: Mixture, d: int, psi_p: float = 2.0, psi_n: float = 1.0
     ``p = round(psi_p d)``, ``n = round(psi_n d)``; data first, then ``W``, from one generator
     seeded with ``seed``. Returns ``(W, GMMSample, FeatureSet)``.
     """
-    from simulate.data import as_generator, sample_mixture
+    from classdyn.simulate.data import as_generator, sample_mixture
 
     if isinstance(d, bool) or int(d) != d or d < 1:
         raise ValueError(f"d must be an integer >= 1, got {d!r}")

@@ -2,7 +2,7 @@
 
 Each writes ``<out>/simulate/<command>/<key>/result.json`` + ``result.npz`` (atomic), shows
 progress bars on stderr, checkpoints finished units under ``parts/`` and resumes from them when
-rerun with the same parameters (see :mod:`simulate._runs`). The peak memory is estimated before
+rerun with the same parameters (see :mod:`classdyn.simulate._runs`). The peak memory is estimated before
 anything starts; a ``--memory-gb`` budget below it is refused with a message.
 
 Units: training time ``tau`` as in THEORY.md §2 (a mode of eigenvalue λ of U relaxes as
@@ -112,7 +112,7 @@ def register(sub) -> None:
 
 # ------------------------------------------------------------------ helpers
 def _mixture(args, weights=None):
-    from theory.params import Mixture
+    from classdyn.theory.params import Mixture
 
     return Mixture(variances=tuple(args.variances),
                    weights=tuple(weights) if weights is not None else (
@@ -130,8 +130,8 @@ def _features_unit(run, args, mix, d, p, n):
     """Data, W and the feature matrices, checkpointed as one unit."""
     import numpy as np
 
-    from simulate._provider import build_features
-    from simulate.data import as_generator, sample_mixture
+    from classdyn.simulate._provider import build_features
+    from classdyn.simulate.data import as_generator, sample_mixture
 
     def compute():
         rng = as_generator(args.seed)
@@ -155,15 +155,15 @@ def _check_tau_args(args):
 
 # ------------------------------------------------------------------ handlers
 def _losses(args) -> CommandResult:
-    from simulate._runs import Run, check_memory
+    from classdyn.simulate._runs import Run, check_memory
 
     mix = _mixture(args)
     _check_tau_args(args)
     d, p, n = _sizes(args)
     need = check_memory("losses", args.memory_gb, d=d, p=p, n=n, C=mix.n_classes,
                         num_tau=args.num_tau)
-    from simulate.dynamics import semi_analytic_curves, tau_grid
-    from simulate.times import class_times
+    from classdyn.simulate.dynamics import semi_analytic_curves, tau_grid
+    from classdyn.simulate.times import class_times
 
     params = {"command": "losses", "mixture": mix.to_dict(), "d": d, "p": p, "n": n,
               "t": args.t, "activation": args.activation, "kind": args.kind, "seed": args.seed,
@@ -194,7 +194,7 @@ def _losses(args) -> CommandResult:
 def _train(args) -> CommandResult:
     import numpy as np
 
-    from simulate._runs import Run, check_memory
+    from classdyn.simulate._runs import Run, check_memory
 
     mix = _mixture(args)
     if not args.step_frac < 1:
@@ -202,8 +202,8 @@ def _train(args) -> CommandResult:
     d, p, n = _sizes(args)
     need = check_memory("train", args.memory_gb, d=d, p=p, n=n, C=mix.n_classes)
     from classdyn.progress import progress
-    from simulate.dynamics import eigenbasis, semi_analytic_curves
-    from simulate.train import GDTrainer, TrainResult, TrainRun, checkpoint_steps
+    from classdyn.simulate.dynamics import eigenbasis, semi_analytic_curves
+    from classdyn.simulate.train import GDTrainer, TrainResult, TrainRun, checkpoint_steps
 
     params = {"command": "train", "mixture": mix.to_dict(), "d": d, "p": p, "n": n, "t": args.t,
               "activation": args.activation, "kind": args.kind, "seed": args.seed,
@@ -244,7 +244,7 @@ def _train(args) -> CommandResult:
 def _speciation(args) -> CommandResult:
     import numpy as np
 
-    from simulate._runs import Run, check_memory
+    from classdyn.simulate._runs import Run, check_memory
 
     if args.t_max <= args.t_min:
         raise ValueError(f"--t-max must be > --t-min = {args.t_min}, got {args.t_max}")
@@ -252,7 +252,7 @@ def _speciation(args) -> CommandResult:
         raise ValueError(f"--num-t must be >= 2, got {args.num_t}")
     if not 0 < args.level < 1:
         raise ValueError(f"--level must lie in (0, 1), got {args.level}")
-    from theory.speciation import power_law_weights, speciation_slopes, speciation_times
+    from classdyn.theory.speciation import power_law_weights, speciation_slopes, speciation_times
 
     C = len(args.variances)
     if args.norms2 is None:
@@ -268,7 +268,7 @@ def _speciation(args) -> CommandResult:
     _, p, n = _sizes(args, dmax)
     need = check_memory("speciation", args.memory_gb, d=dmax, p=p, n=n, C=C)
     from classdyn.progress import progress
-    from simulate.speciation import fit_slopes, speciation_sweep
+    from classdyn.simulate.speciation import fit_slopes, speciation_sweep
 
     ts = np.linspace(args.t_min, args.t_max, args.num_t)
     params = {"command": "speciation", "variances": args.variances, "norms2": args.norms2,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.params import Mixture
+from classdyn.theory.params import Mixture
 
 
 def as_generator(seed) -> np.random.Generator:

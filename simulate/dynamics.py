@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.params import check_time, delta_t
+from classdyn.theory.params import check_time, delta_t
 
-#: up to this many features, linear algebra runs on one BLAS thread (simulate._blas: threads
+#: up to this many features, linear algebra runs on one BLAS thread (classdyn.simulate._blas: threads
 #: only slow small problems down, badly so on a loaded machine)
 SMALL_P = 1000
 
@@ -184,7 +184,7 @@ def semi_analytic_curves(U, V, Uc, Vc, tau, t: float, variances=None,
         variances = np.asarray(variances, float)
         if variances.shape != (C,) or np.any(variances <= 0):
             raise ValueError(f"variances must be {C} numbers > 0, got {variances}")
-    from simulate._blas import blas_threads
+    from classdyn.simulate._blas import blas_threads
 
     with blas_threads(1, enabled=p <= SMALL_P):
         return _curves(U, V, Uc, Vc, tau, t, variances, step, basis, C, d)
@@ -249,8 +249,8 @@ def score_error_mc(A: np.ndarray, W: np.ndarray, mixture, centroids: np.ndarray,
     """
     from scipy.special import logsumexp
 
-    from simulate._provider import activation_function
-    from simulate.data import as_generator
+    from classdyn.simulate._provider import activation_function
+    from classdyn.simulate.data import as_generator
 
     rng = as_generator(seed)
     sig = activation_function(activation)

@@ -1,7 +1,7 @@
 """Exact and Gaussian-equivalent feature matrices of the random-features score model.
 
 Conventions: ``W`` is p×d (i.i.d. N(0,1) rows ``w_i``), samples ``X`` are n×d rows (as
-:func:`simulate.data.sample_mixture` returns them), ``t > 0`` the diffusion time,
+:func:`classdyn.simulate.data.sample_mixture` returns them), ``t > 0`` the diffusion time,
 ``K = W Wᵀ/d``, ``u_i^ν = e^{−t} w_i·x^ν/√d`` the data part of the pre-activation and
 ``Δ = 1 − e^{−2t}``. ``φ(x) = σ(W x/√d)``.
 
@@ -28,7 +28,7 @@ Exact matrices (THEORY.md §2, §4), no Monte Carlo:
   ``U_c`` exactly (no sampling of class points), and ``V_c = √Δ diag(E σ'(h_i)) W/√d``.
 
 GEP matrices (THEORY.md §4, paper's (9), (50)–(52)), coefficients from
-:func:`theory.coefficients.class_coefficients`:
+:func:`classdyn.theory.coefficients.class_coefficients`:
 
 * features ``φ^ν ≈ μ0_c + a_c ∘ (u^ν − m_c) + v_c ∘ ω^ν`` (+ noise terms), ``ω^ν ~ N(0, I_p)``;
 * ``U_gep = (1/n) Σ_ν g^ν g^νᵀ + Σ_c ρ̂_c (b_c b_cᵀ) ∘ K + diag(Σ_c ρ̂_c s_c²)`` with
@@ -60,8 +60,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from theory._quadrature import owens_t_segment
-from theory.params import ACTIVATIONS, Mixture, check_positive, check_time, delta_t
+from classdyn.theory._quadrature import owens_t_segment
+from classdyn.theory.params import ACTIVATIONS, Mixture, check_positive, check_time, delta_t
 
 #: default bound on the truncation error of the Mehler series (absolute, on entries of U)
 MEHLER_TOL = 1e-12
@@ -260,7 +260,7 @@ def smoothed_derivatives(activation: str, u: np.ndarray, gamma: np.ndarray, k0: 
             else:
                 F[kk] = gauss * beta ** (-k / 2.0) * (-1.0) ** (k - 1) * H[k - 1]
         if want_e2:
-            from theory._quadrature import _GLW, _GLX
+            from classdyn.theory._quadrature import _GLW, _GLX
 
             E2 = np.empty((p, n))
             _erf_E2_kernel(u, gam, _GLX, _GLW, E2)
@@ -490,7 +490,7 @@ def gep_coefficients(W, mixture: Mixture, activation: str, t: float, centroids=N
     """Class coefficients for the GEP builders: scalar per class (shape (C,)) for centred
     classes (``centroids=None``), per neuron (shape (C, p)) at ``m_{c,i} = e^{−t} w_i·μ_c/√d``
     when ``centroids`` (C×d) are given (THEORY.md §4)."""
-    from theory.coefficients import class_coefficients
+    from classdyn.theory.coefficients import class_coefficients
 
     W = _check_W(W)
     if centroids is None:
@@ -524,11 +524,11 @@ def U_gep(W, X, labels, coeffs, *, centroids=None, seed=0, return_G: bool = Fals
     column ``ν`` (class ``c``) of ``G``: ``μ0_c + a_c ∘ (u^ν − m_c) + v_c ∘ ω^ν``,
     ``ω^ν ~ N(0, I_p)`` drawn from ``seed``; ``ρ̂_c = n_c/n`` from ``labels``.
 
-    ``coeffs``: a :class:`theory.coefficients.Coefficients` with arrays of shape (C,) (centred
+    ``coeffs``: a :class:`classdyn.theory.coefficients.Coefficients` with arrays of shape (C,) (centred
     classes, scalars) or (C, p) (per neuron). ``centroids`` (C×d): subtract
     ``m_c = e^{−t} W μ_c/√d`` (extensive centroids); ``None``: ``m_c = 0``.
     """
-    from simulate.data import as_generator
+    from classdyn.simulate.data import as_generator
 
     W, X = _check_WX(W, X)
     p, d = W.shape
@@ -654,7 +654,7 @@ def build_U_for_dynamics(W, X, t: float, *, activation: str = "tanh", kind: str 
                          data=None, mixture: Mixture | None = None, centred: bool = False,
                          seed=0, tol: float = MEHLER_TOL, memory_mb: float = MEMORY_MB
                          ) -> np.ndarray:
-    """``U`` alone. ``kind="gep"`` needs ``data`` (a :class:`simulate.data.GMMSample`: labels,
+    """``U`` alone. ``kind="gep"`` needs ``data`` (a :class:`classdyn.simulate.data.GMMSample`: labels,
     centroids) and ``mixture``; ``centred=True`` treats the classes as centred (scalar
     coefficients, ``m_c = 0``), as for samples whose centroids were removed."""
     if kind == "exact":

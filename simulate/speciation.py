@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulate.data import as_generator, sample_mixture
-from theory.params import Mixture, check_time
+from classdyn.simulate.data import as_generator, sample_mixture
+from classdyn.theory.params import Mixture, check_time
 
-#: up to this many features, linear algebra runs on one BLAS thread (simulate._blas)
+#: up to this many features, linear algebra runs on one BLAS thread (classdyn.simulate._blas)
 SMALL_P = 1000
 
 
@@ -99,8 +99,8 @@ def _top_eigh(U: np.ndarray, k: int):
 def _u_builder(W, X, X0, t_list, activation, kind, data, mixture):
     """Yield ``(U(t), U₀(t))``; for the linear activation ``U(t) = e^{−2t} S + Δ_t K`` with
     ``S = (1/n) Σ_ν (W x^ν/√d)(W x^ν/√d)ᵀ`` computed once (THEORY.md §4 with ``σ = id``)."""
-    from simulate._provider import build_U
-    from theory.params import delta_t
+    from classdyn.simulate._provider import build_U
+    from classdyn.theory.params import delta_t
 
     if activation == "linear":
         d = W.shape[1]
@@ -128,7 +128,7 @@ def speciation_sweep(mixture: Mixture, d: int, psi_p: float, psi_n: float, ts,
     activation) or ``"gep"``.
     """
     if not isinstance(mixture, Mixture):
-        raise TypeError(f"mixture must be a theory.params.Mixture, got {type(mixture).__name__}")
+        raise TypeError(f"mixture must be a classdyn.theory.params.Mixture, got {type(mixture).__name__}")
     if mixture.centred:
         raise ValueError("speciation needs extensive centroids: norms2 must be > 0 for some "
                          f"class, got {list(mixture.norms2)}")
@@ -159,7 +159,7 @@ def speciation_sweep(mixture: Mixture, d: int, psi_p: float, psi_n: float, ts,
     top = np.empty((T, k))
     lam_c = np.empty((C, T))
     ov = np.empty((C, T))
-    from simulate._blas import blas_threads
+    from classdyn.simulate._blas import blas_threads
 
     mats = _u_builder(W, data.X, X0, ts, activation, kind, data, mixture)
     with blas_threads(1, enabled=p <= SMALL_P):

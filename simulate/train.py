@@ -13,10 +13,10 @@ Learning rate in the time unit of THEORY.md §2: a step of size ``η`` on ``L`` 
     ``A ← A − δτ (√p/(n √Δ)) Rᵀ Φ``,
 
 whose expectation is ``A ← A − δτ (A U + √(p/Δ) Vᵀ)`` — discrete gradient descent on the exact
-loss, solved in closed form by :func:`simulate.dynamics.relax_factors` with ``step = δτ``.
+loss, solved in closed form by :func:`classdyn.simulate.dynamics.relax_factors` with ``step = δτ``.
 
 The losses tracked at log-spaced steps are the exact expectations ``E_train(A)``, ``E_c(A)`` of
-THEORY.md §2-§3 at the current ``A`` (no evaluation noise; :func:`simulate.dynamics.losses_at`).
+THEORY.md §2-§3 at the current ``A`` (no evaluation noise; :func:`classdyn.simulate.dynamics.losses_at`).
 The only randomness is that of the training noise; curves are averaged over ``seeds``.
 Smoothing: the reported curve is the plain mean over seeds (no smoothing in ``τ``); the
 standard error over seeds is reported beside it.
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulate._provider import activation_function
-from simulate.data import as_generator
-from simulate.dynamics import losses_at
-from theory.params import check_time, delta_t
+from classdyn.simulate._provider import activation_function
+from classdyn.simulate.data import as_generator
+from classdyn.simulate.dynamics import losses_at
+from classdyn.theory.params import check_time, delta_t
 
 
 @dataclass
@@ -161,7 +161,7 @@ class GDTrainer:
         steps = np.asarray(steps, np.int64)
         if steps.ndim != 1 or np.any(np.diff(steps) <= 0) or steps[0] < 0:
             raise ValueError("steps must be strictly increasing integers >= 0")
-        from simulate._blas import blas_threads
+        from classdyn.simulate._blas import blas_threads
 
         with blas_threads(1, enabled=self.p <= 1000):
             return self._run(steps, seed, rng, U, V, Uc, Vc, progress)
@@ -210,7 +210,7 @@ def train_gd(W, X, U, V, Uc, Vc, t: float, step: float, tau_max: float, seeds=(0
 def expected_gd(U, V, t: float, step: float, steps: np.ndarray) -> list[np.ndarray]:
     """Noise-free GD ``A ← A − δτ (A U + √(p/Δ) Vᵀ)`` from ``A = 0`` (the mean of the fresh-noise
     step), returning ``A`` at the given step counts; closed form in
-    :func:`simulate.dynamics.relax_factors` with ``step = δτ``. Used to check the time unit."""
+    :func:`classdyn.simulate.dynamics.relax_factors` with ``step = δτ``. Used to check the time unit."""
     U = np.asarray(U, float)
     V = np.asarray(V, float)
     p, d = V.shape

@@ -145,7 +145,7 @@ def test_each_flag_has_the_documented_range(flag, good, bad, capsys):
 def test_group_defaults_and_multiplicity():
     ns = _parser().parse_args([])
     # defaults the help texts document: equal weights / all-zero norms / orthogonal overlaps
-    # are signalled by None (resolved by theory.params.Mixture), --out is results/ (DESIGN.md)
+    # are signalled by None (resolved by classdyn.theory.params.Mixture), --out is results/ (DESIGN.md)
     assert ns.weights is None and ns.norms2 is None and ns.overlaps is None
     assert ns.out == Path("results") and ns.json is False
     ns = _parser().parse_args(["--variances", "1", "2", "3", "--t", "0.5", "--json"])

@@ -139,7 +139,7 @@ def test_canary_stops_a_run_whose_tests_import_other_code(tmp_path):
 
 def test_kernel_mutants_get_a_cache_without_stale_dependents(mt, tmp_path):
     # Numba's cache does not track calls across files: simulate/features.py's cached kernels
-    # call theory._quadrature.owens_t_segment, so a mutant of _quadrature must drop both.
+    # call classdyn.theory._quadrature.owens_t_segment, so a mutant of _quadrature must drop both.
     pk = ["classdyn", "simulate", "theory", "validation"]
     assert mt.cache_stems_to_drop(ROOT, "theory/_quadrature.py", pk) == {"_quadrature",
                                                                          "features"}

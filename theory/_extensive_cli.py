@@ -2,7 +2,7 @@
 
 ``theory/cli_spectrum.py`` owns the commands and their flags; when the mixture has some
 ``norms2 > 0`` it hands the parsed arguments to the functions here, which use
-:mod:`theory.extensive` (E_m over the Gaussian law of the projected centroids) instead of the
+:mod:`classdyn.theory.extensive` (E_m over the Gaussian law of the projected centroids) instead of the
 centred-class equations of THEORY.md §5. Output files have the same names as in the centred
 case, with ``"theory": "THEORY.md §6"`` in the JSON.
 
@@ -30,7 +30,7 @@ def run_spectrum(args: argparse.Namespace, mix, rf, t: float) -> CommandResult:
     import numpy as np
 
     from classdyn.io import atomic_save_npz, atomic_write_json
-    from theory import extensive as ex
+    from classdyn.theory import extensive as ex
 
     d = getattr(args, "d", None)
     spec = ex.extensive_spectrum(mix, rf, t, d=d, order=_order(mix), n_grid=args.points)
@@ -78,15 +78,15 @@ def run_spectrum(args: argparse.Namespace, mix, rf, t: float) -> CommandResult:
 
 def _edge_nodes(mix, rf, t):
     """Composite Gauss–Legendre nodes: fewer spurious quadrature bands in gaps than
-    Gauss–Hermite at the same cost (theory.extensive.extensive_edges docstring)."""
-    from theory import extensive as ex
+    Gauss–Hermite at the same cost (classdyn.theory.extensive.extensive_edges docstring)."""
+    from classdyn.theory import extensive as ex
 
     return ex.gaussian_nodes(mix, rf, t, order=max(16, 2 * _order(mix)), rule="legendre")
 
 
 def run_edges(args: argparse.Namespace, mix, rf, t: float) -> CommandResult:
     from classdyn.io import atomic_write_json
-    from theory import extensive as ex
+    from classdyn.theory import extensive as ex
 
     e = ex.extensive_edges(_edge_nodes(mix, rf, t))
     data = {"theory": "THEORY.md §6 (extensive centroids)", "t": t, "mixture": mix.to_dict(),
@@ -107,7 +107,7 @@ def run_edges(args: argparse.Namespace, mix, rf, t: float) -> CommandResult:
 def run_times(args: argparse.Namespace, mix, rf, ts) -> CommandResult:
     from classdyn.io import atomic_write_json
     from classdyn.progress import progress
-    from theory import extensive as ex
+    from classdyn.theory import extensive as ex
 
     rows = []
     lines = ["Timescales from the bulk edges, extensive centroids (THEORY.md §6); training time "
@@ -125,6 +125,6 @@ def run_times(args: argparse.Namespace, mix, rf, ts) -> CommandResult:
         lines.append(f"{t:8.4g} {f('tau_gen')} {f('tau_mem')} {f('tau_fin')}  "
                      f"{len(e.masses)} bulk(s)")
     atomic_write_json(args.out / "times.json", {"theory": "THEORY.md §6", "rows": rows})
-    lines.append("('-': no separated memorisation bulk, see theory.extensive.edge_times)")
+    lines.append("('-': no separated memorisation bulk, see classdyn.theory.extensive.edge_times)")
     lines.append(f"(written to {args.out / 'times.json'})")
     return CommandResult(data={"rows": rows}, text="\n".join(lines))

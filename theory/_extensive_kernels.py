@@ -1,14 +1,14 @@
 """Compiled kernels of the extensive-centroid bulk equations (THEORY.md §6).
 
 Everything here works on plain arrays (Numba ``@njit(cache=True)``); the public API, input checks
-and result objects live in :mod:`theory.extensive`.
+and result objects live in :mod:`classdyn.theory.extensive`.
 
 Unknowns (complex): ``x = (δ_1..δ_C, T_jl for j ≤ l)``, ``nu = C + C(C+1)/2`` entries.
 Node arrays: weights ``w`` (N,), coefficients ``A = a_c(m)`` (N, C), ``V2 = v_c²(m)`` (N, C),
 ``S2 = s̄²(m) = Σ_c ρ_c s_c²(m_c)`` (N,). Class constants: ``rho`` (C,), ``e2s2 = e^{−2t} σ_c²``
 (C,), ``Delta = Δ_t``, ``psi_p``, ``psi_n``.
 
-Equations (THEORY.md §6, re-derived in :mod:`theory.extensive`):
+Equations (THEORY.md §6, re-derived in :mod:`classdyn.theory.extensive`):
 
     κ_c = ρ_c (e2 σ_c²/(1+δ_c) + Δ),   M = (diag(κ)⁻¹ + T)⁻¹
     R(m) = 1 / [−z + s̄²(m) + Σ_c ρ_c v_c²(m)/(1+δ_c) + a(m)ᵀ M a(m)]

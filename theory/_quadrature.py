@@ -1,4 +1,4 @@
-"""Compiled (Numba, float64) Gaussian integrals behind :mod:`theory.coefficients`.
+"""Compiled (Numba, float64) Gaussian integrals behind :mod:`classdyn.theory.coefficients`.
 
 Quadrature rule
 ---------------
@@ -323,7 +323,7 @@ def _phi(x):
 
 @njit(cache=True)
 def closed_erf(m, s2, D, glx, glw, out):
-    """Closed forms for σ = erf (THEORY.md §4; derivation in ``theory.activations``).
+    """Closed forms for σ = erf (THEORY.md §4; derivation in ``classdyn.theory.activations``).
 
     With ``Γ² = s2 + Δ``, ``A = 1 + 2Γ²``, ``k = √2 m/√A``, ``α(c) = √((A − 2c)/(A + 2c))``,
     ``T`` Owen's T function:

@@ -1,6 +1,6 @@
 """Compiled (Numba) kernels of the centred-class spectral equations (THEORY.md §5).
 
-Private module: the public API lives in :mod:`theory.spectrum`. Everything here works on plain
+Private module: the public API lives in :mod:`classdyn.theory.spectrum`. Everything here works on plain
 float/complex arrays so that the kernels compile once for any number of classes ``C``.
 
 Equations (THEORY.md §5, paper App. F.3 eq. (114)), with ``k = ψ_p/ψ_n``:

@@ -1,6 +1,6 @@
 """Activations as SymPy objects and the GEP coefficients as SymPy expressions (THEORY.md §4).
 
-For each activation ``σ`` (:data:`theory.params.ACTIVATIONS`) :func:`symbolic_coefficients`
+For each activation ``σ`` (:data:`classdyn.theory.params.ACTIVATIONS`) :func:`symbolic_coefficients`
 returns ``μ0, a, b, v², s²`` as SymPy expressions of the symbols ``m``, ``sigma2``, ``t``
 (:data:`m`, :data:`sigma2`, :data:`t`) that can be printed with ``sympy.latex`` and evaluated to
 any precision (``expr.evalf(n, subs=...)`` or :func:`lambdify_mp`).
@@ -29,7 +29,7 @@ mpmath, and symbolically via Price's theorem ``∂J/∂c = E σ'(h1) σ'(h2)``):
   φ(α√(2/(1+ρ)))]``; ``μ0 = mΦ(α) + Γφ(α)``, ``a = Φ(α)``, ``E σ² = (m² + Γ²)Φ(α) + mΓφ(α)``.
   At ``m = 0``: ``J = Γ²(√(1−ρ²) + (π − arccos ρ) ρ)/(2π)`` (the arc-cosine kernel).
 * **tanh**: no closed form; Gaussian integrals (unevaluated ``sympy.Integral``), evaluated by
-  :mod:`theory._quadrature` (float64) or :func:`theory.coefficients.coefficients_mp`.
+  :mod:`classdyn.theory._quadrature` (float64) or :func:`classdyn.theory.coefficients.coefficients_mp`.
 
 ``T(h, a) = (1/2π) ∫_0^a e^{−h²(1+x²)/2}/(1+x²) dx`` is Owen's T function (:class:`OwensT`).
 """
@@ -40,7 +40,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from theory.params import ACTIVATIONS
+from classdyn.theory.params import ACTIVATIONS
 
 #: symbols of the coefficient expressions
 m = sp.Symbol("m", real=True)

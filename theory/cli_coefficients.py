@@ -50,12 +50,12 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> CommandResult:
-    from theory.params import Mixture, check_time
+    from classdyn.theory.params import Mixture, check_time
 
     mix = Mixture(variances=tuple(args.variances), weights=args.weights)  # validates
     times = [check_time(t) for t in args.t]
     if args.latex:
-        from theory.activations import latex_coefficients
+        from classdyn.theory.activations import latex_coefficients
 
         tex = latex_coefficients(args.activation)
         lines = [f"% GEP coefficients for sigma = {args.activation} (THEORY.md §4); "
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> CommandResult:
                              text="\n".join(lines))
     rows = []
     if args.dps is None:
-        from theory.coefficients import coefficients
+        from classdyn.theory.coefficients import coefficients
 
         for t in times:
             for var in mix.variances:
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> CommandResult:
     else:
         import mpmath
 
-        from theory.coefficients import coefficients_mp
+        from classdyn.theory.coefficients import coefficients_mp
 
         for t in times:
             for var in mix.variances:

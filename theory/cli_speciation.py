@@ -4,7 +4,7 @@ Leading order ``t_s^c = ½ log(ρ_c ‖μ_c‖²) = ½ log(ρ_c n2_c d)`` for ea
 ``--gammas`` the weights follow ``ρ_c ∝ d^{−γ_c}`` and the slopes ``½(1 − γ_c)`` against
 ``log d`` are printed too. ``--method outlier`` (the default) adds the order-one threshold: the
 diffusion time at which the class's outlier of the outlier equation of THEORY.md §6 leaves the
-upper bulk edge (theory.extensive).
+upper bulk edge (classdyn.theory.extensive).
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def _handler(args) -> CommandResult:
     import numpy as np
 
     from classdyn.io import atomic_write_json
-    from theory.params import Mixture, RandomFeatures
-    from theory.speciation import power_law_weights, speciation_slopes, speciation_times
+    from classdyn.theory.params import Mixture, RandomFeatures
+    from classdyn.theory.speciation import power_law_weights, speciation_slopes, speciation_times
 
     C = len(args.variances)
     norms2 = tuple(args.norms2) if args.norms2 is not None else (1.0,) * C

@@ -7,7 +7,7 @@ Examples::
     classdyn times --variances 1 2 --weights 0.25 0.75 --t 0.01 0.1 --json
 
 With some ``--norms2 > 0`` (extensive centroids) each command hands over to
-:mod:`theory._extensive_cli` (THEORY.md §6, issue 8).
+:mod:`classdyn.theory._extensive_cli` (THEORY.md §6, issue 8).
 
 Units: eigenvalues of the feature covariance U (dimensionless); training time tau such that a
 mode of eigenvalue lambda relaxes as exp(-lambda tau); diffusion time t of the OU process.
@@ -90,7 +90,7 @@ def register(sub) -> None:
 
 
 def _model(args):
-    from theory.params import Mixture, RandomFeatures
+    from classdyn.theory.params import Mixture, RandomFeatures
 
     mix = Mixture(variances=tuple(args.variances), weights=args.weights,
                   norms2=args.norms2, overlaps=args.overlaps)
@@ -98,7 +98,7 @@ def _model(args):
 
 
 def _params(args, t):
-    from theory.spectrum import SpectralParams
+    from classdyn.theory.spectrum import SpectralParams
 
     mix, rf = _model(args)
     return mix, rf, SpectralParams.from_model(mix, rf, t)
@@ -106,7 +106,7 @@ def _params(args, t):
 
 def _extensive(args):
     """``(mix, rf)`` when some centroid is extensive (norms2 > 0): the commands then hand over
-    to :mod:`theory._extensive_cli` (THEORY.md §6); ``None`` for centred classes."""
+    to :mod:`classdyn.theory._extensive_cli` (THEORY.md §6); ``None`` for centred classes."""
     mix, rf = _model(args)
     return None if mix.centred else (mix, rf)
 
@@ -115,13 +115,13 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
     import numpy as np
 
     from classdyn.io import atomic_save_npz, atomic_write_json
-    from theory.params import check_time
-    from theory.spectrum import density, spectrum
+    from classdyn.theory.params import check_time
+    from classdyn.theory.spectrum import density, spectrum
 
     t = check_time(args.t)
     ext = _extensive(args)
     if ext is not None:
-        from theory import _extensive_cli
+        from classdyn.theory import _extensive_cli
 
         return _extensive_cli.run_spectrum(args, *ext, t)
     mix, rf, params = _params(args, t)
@@ -166,7 +166,7 @@ def _plot_spectrum(params, spec, path, t):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from theory.spectrum import density
+    from classdyn.theory.spectrum import density
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for b in spec.bulks:
@@ -191,13 +191,13 @@ def _plot_spectrum(params, spec, path, t):
 
 def run_edges(args: argparse.Namespace) -> CommandResult:
     from classdyn.io import atomic_write_json
-    from theory.edges import edge_polynomial, eliminated_polynomial, find_edges
-    from theory.params import check_time
+    from classdyn.theory.edges import edge_polynomial, eliminated_polynomial, find_edges
+    from classdyn.theory.params import check_time
 
     t = check_time(args.t)
     ext = _extensive(args)
     if ext is not None:
-        from theory import _extensive_cli
+        from classdyn.theory import _extensive_cli
 
         return _extensive_cli.run_edges(args, *ext, t)
     mix, rf, params = _params(args, t)
@@ -216,7 +216,7 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
         lines.append("  (the lowest edge is s^2 itself: inverse-square-root density, "
                      "psi_p = 1 + psi_n)")
     if args.show_polynomials:
-        from theory.edges import curve_polynomials
+        from classdyn.theory.edges import curve_polynomials
 
         F, Z, _ = curve_polynomials(params.merged().n_classes)
         P = eliminated_polynomial(params)
@@ -235,12 +235,12 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
 def run_times(args: argparse.Namespace) -> CommandResult:
     from classdyn.io import atomic_write_json
     from classdyn.progress import progress
-    from theory.params import check_time
-    from theory.timescales import timescales, window_limits
+    from classdyn.theory.params import check_time
+    from classdyn.theory.timescales import timescales, window_limits
 
     ext = _extensive(args)
     if ext is not None:
-        from theory import _extensive_cli
+        from classdyn.theory import _extensive_cli
 
         return _extensive_cli.run_times(args, *ext, [check_time(t) for t in args.t])
     rows = []

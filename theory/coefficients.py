@@ -20,9 +20,9 @@ Public API
 ``sigma2``; :func:`class_coefficients` (mixture, activation, t, m=None) — per class;
 :func:`coefficients_mp` — the same at ``dps`` decimal digits with mpmath (any activation).
 
-Methods (``method=``): ``"closed"`` closed forms (linear, ReLU, erf; ``theory.activations`` has
+Methods (``method=``): ``"closed"`` closed forms (linear, ReLU, erf; ``classdyn.theory.activations`` has
 their SymPy derivation), ``"quadrature"`` compiled nested trapezoidal quadrature (any activation,
-see :mod:`theory._quadrature`), ``"auto"`` closed form where one exists, else quadrature.
+see :mod:`classdyn.theory._quadrature`), ``"auto"`` closed form where one exists, else quadrature.
 
 Accuracy (float64), over :data:`VERIFIED_RANGE` (σ² ∈ [0.01, 16], t ∈ [0.001, 10], |m| ≤ 10):
 absolute error ≤ 1e−12 × S, ``S = 1`` for bounded σ and ``(|m| + Γ)²`` for ReLU; where a value
@@ -35,7 +35,7 @@ differences and only the absolute bound holds. Outside the range results are sti
 
 Quadrature rule: truncated trapezoidal rule (exponentially convergent for integrands analytic
 in a strip), with the step set by the distance of tanh's poles and the growth of the Gaussian
-off the real axis (:func:`theory._quadrature.trapezoid_step`); plain Gauss–Hermite with 200
+off the real axis (:func:`classdyn.theory._quadrature.trapezoid_step`); plain Gauss–Hermite with 200
 nodes misses by ~1e−9 at σ² = 4 (tests/theory/test_coeff_range.py).
 """
 
@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.params import ACTIVATIONS, Mixture, check_time, delta_t
+from classdyn.theory.params import ACTIVATIONS, Mixture, check_time, delta_t
 
 #: (low, high) of the parameters over which the float64 accuracy (≤ 1e-12) is tested.
 VERIFIED_RANGE = {"sigma2": (1e-2, 16.0), "t": (1e-3, 10.0), "abs_m": 10.0}
@@ -131,7 +131,7 @@ def _check_inputs(activation, m, sigma2, t, method):
 
 # ------------------------------------------------------------------ evaluators
 def _eval_closed(activation, m, s2, D):
-    from theory import _quadrature as q
+    from classdyn.theory import _quadrature as q
 
     out = np.empty((m.size, 4))
     mm = m.ravel()
@@ -159,8 +159,8 @@ def _clusters(sorted_m: np.ndarray, gap: float):
 
 
 def _eval_quadrature(activation, m, s2, t):
-    """Nested trapezoidal quadrature on shared lattices (see :mod:`theory._quadrature`)."""
-    from theory import _quadrature as q
+    """Nested trapezoidal quadrature on shared lattices (see :mod:`classdyn.theory._quadrature`)."""
+    from classdyn.theory import _quadrature as q
 
     code = q.CODES[activation]
     D = delta_t(t)
@@ -233,7 +233,7 @@ def coefficients(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *,
 
     Parameters
     ----------
-    activation : one of ``theory.params.ACTIVATIONS`` (tanh, erf = ``erf(x)``, relu, linear).
+    activation : one of ``classdyn.theory.params.ACTIVATIONS`` (tanh, erf = ``erf(x)``, relu, linear).
     m : projected centroid(s) ``m = e^{−t} w·μ/√d`` (any shape; 0 for centred classes).
     sigma2 : class variance(s) ``σ² > 0``, broadcast against ``m``.
     t : diffusion time ``t > 0`` (OU forward process).
@@ -269,14 +269,14 @@ def coefficients(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *,
 
 def class_coefficients(mixture: Mixture, activation: str, t: float, m=None, *,
                        method: str = "auto") -> Coefficients:
-    """Per-class coefficients for a :class:`~theory.params.Mixture` (THEORY.md §4).
+    """Per-class coefficients for a :class:`~classdyn.theory.params.Mixture` (THEORY.md §4).
 
     ``m=None``: centred classes, arrays of shape ``(C,)`` at ``m = 0`` with ``σ² = σ_c²``.
     ``m`` of shape ``(C, p)``: per-neuron projected centroids ``m_{c,i} = e^{−t} w_i·μ_c/√d``
     (extensive centroids); arrays of shape ``(C, p)``, class ``c`` evaluated with ``σ_c²``.
     """
     if not isinstance(mixture, Mixture):
-        raise ValueError(f"mixture must be a theory.params.Mixture, got {type(mixture).__name__}")
+        raise ValueError(f"mixture must be a classdyn.theory.params.Mixture, got {type(mixture).__name__}")
     C = mixture.n_classes
     var = np.asarray(mixture.variances, dtype=float)
     if m is None:
@@ -316,7 +316,7 @@ def _eval_table(evaluate, m: np.ndarray, scale: float):
     agree to :data:`TABLE_TOL` × (1 + |value|). Returns ``None`` if no width passes (the caller
     then evaluates directly).
     """
-    from theory import _quadrature as q
+    from classdyn.theory import _quadrature as q
 
     N = TABLE_DEGREE + 1
     xn, T = _cheb_matrix(N)
@@ -350,12 +350,12 @@ def coefficients_mp(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *, dps: 
     """The coefficients of :func:`coefficients` at ``dps`` significant digits (mpmath), scalars.
 
     ``method="quadrature"`` (default, any activation): the definitions of THEORY.md §4
-    integrated with the nested trapezoidal rule of :mod:`theory._quadrature` in mpmath
+    integrated with the nested trapezoidal rule of :mod:`classdyn.theory._quadrature` in mpmath
     arithmetic, with the aliasing budget ``LOG_EPS = (dps + 5) ln 10`` and truncation
     ``L = √(2 LOG_EPS)``, so the rule error is below ``10^{−dps}``. The inner (noise) integrals of
     ReLU use the truncated-Gaussian moments ``E_y[(u + √Δy)^k; y > −u/√Δ]`` (exact), so the
     Owen's-T closed forms are checked independently. ``method="closed"``: the SymPy closed forms
-    of :mod:`theory.activations` evaluated with mpmath (linear, ReLU, erf).
+    of :mod:`classdyn.theory.activations` evaluated with mpmath (linear, ReLU, erf).
 
     Returns ``{"mu0", "a", "b", "v2", "s2"}`` as ``mpmath.mpf`` (precision ``dps``). The
     arguments ``m, sigma2, t`` are converted with ``mpmath.mpf`` (pass strings for exact
@@ -380,7 +380,7 @@ def coefficients_mp(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *, dps: 
     with mpmath.workdps(dps + 6):
         mm, s2v, tt = mpmath.mpf(m), mpmath.mpf(sigma2), mpmath.mpf(t)
         if method == "closed":
-            from theory.activations import lambdify_mp, symbolic_coefficients
+            from classdyn.theory.activations import lambdify_mp, symbolic_coefficients
 
             res = {k: lambdify_mp(v)(mm, s2v, tt)
                    for k, v in symbolic_coefficients(activation).items()}
@@ -393,7 +393,7 @@ def coefficients_mp(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *, dps: 
 def _mp_quadrature(activation, m, sigma2, t, dps):
     import mpmath as mp
 
-    from theory import _quadrature as q
+    from classdyn.theory import _quadrature as q
 
     code = q.CODES[activation]
     log_eps = (dps + 5) * math.log(10.0)

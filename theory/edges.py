@@ -1,6 +1,6 @@
 """Edge polynomials and high-precision spectral edges, centred classes (THEORY.md §5).
 
-The spectral equations of :mod:`theory.spectrum` (unknowns ``q, r``; ``k = ψ_p/ψ_n``;
+The spectral equations of :mod:`classdyn.theory.spectrum` (unknowns ``q, r``; ``k = ψ_p/ψ_n``;
 ``D_c = 1 + δ_c = 1 + k (α_c² r + v_c² q)``; ``Π = Π_c D_c``) become two polynomials once the
 denominators are cleared (THEORY.md §5, "A useful elimination"):
 
@@ -18,7 +18,7 @@ Eliminating ``r`` with the resultant ``Res_r(F, Z)`` and dividing out the factor
 38 for ``C = 2`` before, 29 after removing repeated factors). Its roots are computed with
 mpmath at ``dps`` digits; most real roots are not edges (negative ones, double points inside
 gaps), so each root is *classified*: a true edge has zero density on one side and positive
-density on the other (compiled solver of :mod:`theory.spectrum`, probed at ``λ₀ ± ε``).
+density on the other (compiled solver of :mod:`classdyn.theory.spectrum`, probed at ``λ₀ ± ε``).
 
 Everything is exact rational arithmetic on the float64 inputs (each float is a binary fraction,
 converted exactly), so the digits reported are those of the given parameters. The discriminant
@@ -52,11 +52,11 @@ MAX_CLASSES = 3
 
 def _check_params(params):
     """Validate and return the params with identical classes merged (exact; see
-    :meth:`theory.spectrum.SpectralParams.merged`)."""
-    from theory.spectrum import SpectralParams
+    :meth:`classdyn.theory.spectrum.SpectralParams.merged`)."""
+    from classdyn.theory.spectrum import SpectralParams
 
     if not isinstance(params, SpectralParams):
-        raise TypeError(f"params must be a theory.spectrum.SpectralParams, got {type(params)}")
+        raise TypeError(f"params must be a classdyn.theory.spectrum.SpectralParams, got {type(params)}")
     params = params.merged()
     if params.n_classes > MAX_CLASSES:
         raise ValueError(f"edge polynomials are implemented for 1..{MAX_CLASSES} distinct "
@@ -117,7 +117,7 @@ def _subs_dict(params):
 @lru_cache(maxsize=64)
 def _eliminated_cached(key, n_classes):
     import sympy as sp
-    from theory.spectrum import SpectralParams
+    from classdyn.theory.spectrum import SpectralParams
 
     params = SpectralParams(psi_p=key[0], psi_n=key[1], rho=key[2], alpha2=key[3], v2=key[4],
                             bbar2=key[5], sbar2=key[6])
@@ -372,7 +372,7 @@ def _real_roots(poly, dps):
 @lru_cache(maxsize=64)
 def _find_edges_cached(key, n_classes, dps):
     import mpmath
-    from theory.spectrum import SpectralParams, stieltjes
+    from classdyn.theory.spectrum import SpectralParams, stieltjes
 
     params = SpectralParams(psi_p=key[0], psi_n=key[1], rho=key[2], alpha2=key[3], v2=key[4],
                             bbar2=key[5], sbar2=key[6])

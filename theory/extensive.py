@@ -56,7 +56,7 @@ finite set of neurons (:func:`neuron_nodes`, to compare with one finite matrix).
 Public API: :func:`gaussian_nodes`, :func:`neuron_nodes`, :func:`solve_bulk`,
 :func:`extensive_density`, :func:`adaptive_density`, :func:`extensive_edges`,
 :func:`upper_edge`, :func:`outlier_matrix`, :func:`outliers`, :func:`speciation_time`,
-:func:`outlier_speciation_times` (the form of the ``theory.speciation`` "outlier" hook).
+:func:`outlier_speciation_times` (the form of the ``classdyn.theory.speciation`` "outlier" hook).
 """
 
 from __future__ import annotations
@@ -66,9 +66,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.params import Mixture, RandomFeatures, check_positive, check_time
+from classdyn.theory.params import Mixture, RandomFeatures, check_positive, check_time
 
-#: Status names of the compiled Newton solver (see :mod:`theory._extensive_kernels`).
+#: Status names of the compiled Newton solver (see :mod:`classdyn.theory._extensive_kernels`).
 STATUS_NAMES = {0: "ok", 1: "no-convergence", 2: "singular", 3: "unphysical-branch"}
 
 RULES = ("hermite", "legendre")
@@ -77,12 +77,12 @@ RULES = ("hermite", "legendre")
 # --------------------------------------------------------------------------- input checks
 def _check_mixture(mixture):
     if not isinstance(mixture, Mixture):
-        raise TypeError(f"mixture must be a theory.params.Mixture, got {type(mixture).__name__}")
+        raise TypeError(f"mixture must be a classdyn.theory.params.Mixture, got {type(mixture).__name__}")
 
 
 def _check_features(features):
     if not isinstance(features, RandomFeatures):
-        raise TypeError(f"features must be a theory.params.RandomFeatures, got "
+        raise TypeError(f"features must be a classdyn.theory.params.RandomFeatures, got "
                         f"{type(features).__name__}")
 
 
@@ -181,8 +181,8 @@ class ExtensiveNodes:
 
 def _class_coefficients(activation, m, sigma2, t):
     """Per-class coefficients at per-class projected centroids ``m`` (N, C) (THEORY.md §4),
-    from :func:`theory.coefficients.coefficients`."""
-    from theory.coefficients import coefficients
+    from :func:`classdyn.theory.coefficients.coefficients`."""
+    from classdyn.theory.coefficients import coefficients
 
     N, C = m.shape
     out = {k: np.empty((N, C)) for k in ("mu0", "a", "v2", "s2")}
@@ -287,7 +287,7 @@ def neuron_nodes(mixture: Mixture, features: RandomFeatures, t: float,
 
 # --------------------------------------------------------------------------- bulk solver
 def _K():
-    from theory import _extensive_kernels as K
+    from classdyn.theory import _extensive_kernels as K
 
     return K
 
@@ -1030,7 +1030,7 @@ def extensive_edges(nodes: ExtensiveNodes, *, eta: float = 1e-8, min_mass: float
 def outlier_speciation_times(mixture: Mixture, d: int, features: RandomFeatures,
                              **kw) -> np.ndarray:
     """Per-class speciation times (C,) from the outlier equation; what
-    ``theory.speciation.speciation_times(..., method="outlier")`` returns.
+    ``classdyn.theory.speciation.speciation_times(..., method="outlier")`` returns.
 
     Diffusion-time units (OU forward process). Classes with ``norms2 = 0`` never speciate and
     classes whose outlier is not above the edge even at ``t_min`` get ``−inf`` (the convention of

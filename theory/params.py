@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 #: Activations known to the package (THEORY.md §1); their definitions live in
-#: ``theory.activations``.
+#: ``classdyn.theory.activations``.
 ACTIVATIONS = ("tanh", "erf", "relu", "linear")
 
 #: Tolerance on ``sum(weights) == 1``: weights typed by hand with 3-4 digits (e.g. 1/3) must

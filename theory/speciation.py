@@ -15,7 +15,7 @@ Methods (``method=``):
 - ``"leading"``: the formula above, without the order-one constant;
 - ``"outlier"``: the order-one threshold from the outlier equation of THEORY.md §6 (the diffusion
   time at which the class's outlier of ``𝓜(λ)`` leaves the upper bulk edge), solved by
-  :func:`theory.extensive.outlier_speciation_times`.
+  :func:`classdyn.theory.extensive.outlier_speciation_times`.
 
 Times ``t`` are diffusion times of the forward OU process (dimensionless); speciation happens in
 the backward process as ``t`` decreases through ``t_s^c``.
@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
 
-from theory.params import Mixture, RandomFeatures
+from classdyn.theory.params import Mixture, RandomFeatures
 
 METHODS = ("leading", "outlier")
 
@@ -85,10 +85,10 @@ def speciation_times(mixture: Mixture, d: int, features: RandomFeatures | None =
     ``"leading"``: ``t_s^c = ½ log(ρ_c ‖μ_c‖²) = ½ log(ρ_c n2_c d)``; classes with
     ``norms2 = 0`` (centred) never speciate (``t_s = −inf``).
     ``"outlier"``: the order-one threshold of THEORY.md §6
-    (:func:`theory.extensive.outlier_speciation_times`; needs ``features``).
+    (:func:`classdyn.theory.extensive.outlier_speciation_times`; needs ``features``).
     """
     if not isinstance(mixture, Mixture):
-        raise TypeError(f"mixture must be a theory.params.Mixture, got {type(mixture).__name__}")
+        raise TypeError(f"mixture must be a classdyn.theory.params.Mixture, got {type(mixture).__name__}")
     d = _check_d(d)
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
@@ -101,7 +101,7 @@ def speciation_times(mixture: Mixture, d: int, features: RandomFeatures | None =
     if features is None:
         raise ValueError("method='outlier' needs features (a RandomFeatures: psi_p, psi_n, "
                          "activation)")
-    from theory.extensive import outlier_speciation_times
+    from classdyn.theory.extensive import outlier_speciation_times
 
     return SpeciationTimes(t_s=np.asarray(outlier_speciation_times(mixture, d, features, **kw),
                                           float),

@@ -26,12 +26,12 @@ Solvers
 over the grid in Numba, with a short adaptive continuation in ``Im z`` from the large-``|z|``
 branch, then a polish at ``Im z = 0`` exactly. Typically 30–60 Newton iterations per point.
 ``method="polynomial"``: the algebraic-curve route — the roots of the eliminated polynomial
-``P(q, z)`` of :mod:`theory.edges` at each ``λ`` (NumPy companion eigenvalues), keeping the root
+``P(q, z)`` of :mod:`classdyn.theory.edges` at each ``λ`` (NumPy companion eigenvalues), keeping the root
 with ``Im q > 0`` that is consistent with a root ``r`` of the curve having ``Im r > 0``. Slower
 (SymPy elimination once, then an eigen-problem per point) and limited to the number of classes
-:mod:`theory.edges` supports; used to cross-check the compiled solver.
+:mod:`classdyn.theory.edges` supports; used to cross-check the compiled solver.
 
-Bulks, their weights and the support come from the edges of :mod:`theory.edges` (critical values
+Bulks, their weights and the support come from the edges of :mod:`classdyn.theory.edges` (critical values
 of the algebraic curve), with the density integrated between consecutive edges by Gauss–Legendre
 quadrature in the angle variable ``λ = a + (b − a)(1 − cos θ)/2`` (exact for the square-root
 edges, integrable at the inverse-square-root edge at ``s̄²`` when ``ψ_p = 1 + ψ_n``).
@@ -136,23 +136,23 @@ class SpectralParams:
         """Parameters of the GEP matrix for a centred ``mixture`` (THEORY.md §4–5).
 
         ``α_c² = a_c² e^{−2t} σ_c²``, ``v_c²``, ``b̄² = Σ ρ_c b_c²``, ``s̄² = Σ ρ_c s_c²`` from
-        :func:`theory.coefficients.class_coefficients` (Gaussian-equivalence coefficients of
+        :func:`classdyn.theory.coefficients.class_coefficients` (Gaussian-equivalence coefficients of
         ``rf.activation`` at diffusion time ``t``). ``rf`` is a
-        :class:`theory.params.RandomFeatures`; the population weights ``ρ_c`` of the mixture
+        :class:`classdyn.theory.params.RandomFeatures`; the population weights ``ρ_c`` of the mixture
         stand for ``ρ̂_c`` (their limit).
         """
-        from theory.params import Mixture, RandomFeatures, check_time
+        from classdyn.theory.params import Mixture, RandomFeatures, check_time
 
         if not isinstance(mixture, Mixture):
-            raise TypeError(f"mixture must be a theory.params.Mixture, got {type(mixture)}")
+            raise TypeError(f"mixture must be a classdyn.theory.params.Mixture, got {type(mixture)}")
         if not isinstance(rf, RandomFeatures):
-            raise TypeError(f"rf must be a theory.params.RandomFeatures, got {type(rf)}")
+            raise TypeError(f"rf must be a classdyn.theory.params.RandomFeatures, got {type(rf)}")
         t = check_time(t)
         if not mixture.centred:
             raise ValueError(f"the centred-class spectrum needs norms2 = 0 for every class, got "
                              f"norms2={list(mixture.norms2)}; extensive centroids are THEORY.md "
                              f"§6")
-        from theory.coefficients import class_coefficients
+        from classdyn.theory.coefficients import class_coefficients
 
         co = class_coefficients(mixture, rf.activation, t, m=m)
         rho = np.asarray(mixture.weights)
@@ -204,7 +204,7 @@ class SpectralParams:
 
         The equations of THEORY.md §5 depend on the classes only through ``Σ_c ρ_c f(α_c², v_c²)``
         so merging is exact; it removes the common factors that identical classes put into the
-        eliminated polynomials of :mod:`theory.edges`.
+        eliminated polynomials of :mod:`classdyn.theory.edges`.
         """
         keys, weights = [], []
         for r, a, v in zip(self.rho, self.alpha2, self.v2):
@@ -391,7 +391,7 @@ def stieltjes(params: SpectralParams, z, *, method: str = "continuation",
         raise TypeError(f"params must be a SpectralParams, got {type(params)}")
     zz = _as_z(z)
     if method == "continuation":
-        from theory._spectrum_kernels import solve_grid
+        from classdyn.theory._spectrum_kernels import solve_grid
 
         scale = params.scale
         q, r, status, res, its, eta = solve_grid(
@@ -414,7 +414,7 @@ def stieltjes(params: SpectralParams, z, *, method: str = "continuation",
 
 
 def _stieltjes_polynomial(params: SpectralParams, lam: np.ndarray) -> StieltjesResult:
-    """``q(λ + i0⁺)`` from the roots of the eliminated polynomial ``P(q, λ)`` (theory.edges).
+    """``q(λ + i0⁺)`` from the roots of the eliminated polynomial ``P(q, λ)`` (classdyn.theory.edges).
 
     At each ``λ``: the roots ``q`` of ``P(·, λ)``; for each, the roots ``r`` of the
     ``z``-free curve ``F(q, ·)``, keeping the pair whose explicit ``z(q, r)`` is closest to
@@ -422,7 +422,7 @@ def _stieltjes_polynomial(params: SpectralParams, lam: np.ndarray) -> StieltjesR
     (scanning from large ``λ``, where ``q`` is real and close to ``−1/λ``). Where no root has
     ``Im q > 0`` the density is zero and the real root closest to the previous one is kept.
     """
-    from theory import edges as E
+    from classdyn.theory import edges as E
 
     curve = E.numeric_curve(params)
     order = np.argsort(-lam)
@@ -516,7 +516,7 @@ def _adaptive_mass(params, lo, hi, nodes, whole, depth):
 def spectrum(params: SpectralParams, *, dps: int = 30, nodes: int = 120) -> Spectrum:
     """Support, bulk weights, delta peak and total mass (THEORY.md §5, "Bulks").
 
-    The edges are the true edges of :func:`theory.edges.find_edges` (algebraic curve, mpmath
+    The edges are the true edges of :func:`classdyn.theory.edges.find_edges` (algebraic curve, mpmath
     with ``dps`` digits); each bulk's weight is ``∫ρ`` over it: the bulk is cut at the non-edge
     roots of the edge polynomial inside it, and each piece is integrated by adaptive bisection
     (to :data:`MASS_TOL`), Gauss–Legendre with ``nodes`` nodes in the angle variable
@@ -524,13 +524,13 @@ def spectrum(params: SpectralParams, *, dps: int = 30, nodes: int = 120) -> Spec
     inverse-square-root singularity (``ψ_p = 1 + ψ_n``), ``s̄²`` is the leftmost edge
     (``singular_lower_edge``).
     """
-    from theory.edges import find_edges
+    from classdyn.theory.edges import find_edges
 
     ed = find_edges(params, dps=dps)
     edges = [float(e) for e in ed.edges]
     if len(edges) % 2:
         raise NonConvergenceError(f"found an odd number of edges {ed.edge_strings()}: the "
-                                  f"classification failed; inspect theory.edges.find_edges")
+                                  f"classification failed; inspect classdyn.theory.edges.find_edges")
     others = sorted(float(c) for c, e in zip(ed.candidates, ed.is_edge) if not e)
     bulks = []
     for a, b in zip(edges[::2], edges[1::2]):
@@ -556,7 +556,7 @@ def cdf_grid(spec: Spectrum, pieces: int = 200, nodes: int = 8):
     to be interpolated linearly; ``F`` ends at ``spec.total_mass``.
     """
     if spec.params is None:
-        raise ValueError("spec.params is missing: pass a Spectrum from theory.spectrum.spectrum")
+        raise ValueError("spec.params is missing: pass a Spectrum from classdyn.theory.spectrum.spectrum")
     params = spec.params
     x, w = np.polynomial.legendre.leggauss(nodes)
     lam_all, mass_all = [], []

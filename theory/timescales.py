@@ -40,7 +40,7 @@ __all__ = ["Timescales", "timescales", "timescales_model", "WindowLimit", "windo
            "MASS_MATCH_TOL"]
 
 #: Tolerance on the match between cumulative bulk weights and ``1/ψ_p``, ``ψ_n/ψ_p``: the bulk
-#: masses are integrated to ~1e-10 (theory.spectrum.MASS_TOL), so 1e-6 is safe and still far
+#: masses are integrated to ~1e-10 (classdyn.theory.spectrum.MASS_TOL), so 1e-6 is safe and still far
 #: below any physical weight difference.
 MASS_MATCH_TOL = 1e-6
 
@@ -130,10 +130,10 @@ def timescales(params, *, dps: int = 30) -> Timescales:
     ``W_mem = τ_fin/τ_mem``. Needs ``ψ_n > 1`` and ``ψ_p ≥ 1 + ψ_n`` (the bulk counting of
     THEORY.md §5); raises ``ValueError`` otherwise.
     """
-    from theory.spectrum import SpectralParams, spectrum
+    from classdyn.theory.spectrum import SpectralParams, spectrum
 
     if not isinstance(params, SpectralParams):
-        raise TypeError(f"params must be a theory.spectrum.SpectralParams, got {type(params)}")
+        raise TypeError(f"params must be a classdyn.theory.spectrum.SpectralParams, got {type(params)}")
     if params.psi_n <= 1:
         raise ValueError(f"psi_n must be > 1 for the generalisation/memorisation bulk counting "
                          f"(THEORY.md §5), got psi_n={params.psi_n}")
@@ -157,9 +157,9 @@ def timescales(params, *, dps: int = 30) -> Timescales:
 
 
 def timescales_model(mixture, rf, t: float, *, dps: int = 30) -> Timescales:
-    """:func:`timescales` for a centred :class:`~theory.params.Mixture`, a
-    :class:`~theory.params.RandomFeatures` model and diffusion time ``t`` (THEORY.md §4–5)."""
-    from theory.spectrum import SpectralParams
+    """:func:`timescales` for a centred :class:`~classdyn.theory.params.Mixture`, a
+    :class:`~classdyn.theory.params.RandomFeatures` model and diffusion time ``t`` (THEORY.md §4–5)."""
+    from classdyn.theory.spectrum import SpectralParams
 
     return timescales(SpectralParams.from_model(mixture, rf, t), dps=dps)
 
@@ -210,7 +210,7 @@ def window_limits(mixture, psi_n: float, t: float, *, activation: str = "tanh",
     Computes :func:`timescales_model` at ``ψ_p = N, 2N, 4N`` (``N = psi_p0``, at least
     ``1 + ψ_n``) and extrapolates in ``1/ψ_p`` (:class:`WindowLimit`).
     """
-    from theory.params import RandomFeatures, check_time
+    from classdyn.theory.params import RandomFeatures, check_time
 
     t = check_time(t)
     if not (isinstance(psi_p0, (int, float)) and math.isfinite(psi_p0)

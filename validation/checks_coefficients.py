@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from validation.registry import CheckContext, Outcome, check
+from classdyn.validation.registry import CheckContext, Outcome, check
 
 #: closed form vs quadrature (float64 both; THEORY.md §4 asks for 1e-12)
 CLOSED_TOL = 1e-12
@@ -134,8 +134,8 @@ def _coefficients_figure(grid_m, curves, mc_points, s2, t):
                         "seed": 0}},
        order=10)
 def coefficients_check(params: dict, ctx: CheckContext) -> Outcome:
-    from theory.coefficients import coefficients
-    from theory.params import delta_t
+    from classdyn.theory.coefficients import coefficients
+    from classdyn.theory.params import delta_t
 
     rng = np.random.default_rng(params["seed"])
     ms = np.asarray(params["m"], float)
@@ -259,8 +259,8 @@ def _spectra_figure(ex, ga, sbar2):
 
 
 def _setup(params):
-    from simulate.data import sample_mixture
-    from theory.params import Mixture
+    from classdyn.simulate.data import sample_mixture
+    from classdyn.theory.params import Mixture
 
     d = int(params["d"])
     p, n = int(round(params["psi_p"] * d)), int(round(params["psi_n"] * d))
@@ -276,8 +276,8 @@ def gep_spectra(params: dict, coeff_override=None):
 
     ``coeff_override(coeffs) -> coeffs`` lets tests inject wrong coefficients into the GEP.
     """
-    from simulate import features as F
-    from theory.coefficients import class_coefficients
+    from classdyn.simulate import features as F
+    from classdyn.theory.coefficients import class_coefficients
 
     mix, W, s = _setup(params)
     co = class_coefficients(mix, params["activation"], params["t"])
@@ -291,7 +291,7 @@ def gep_spectra(params: dict, coeff_override=None):
 
 def exact_spectrum(params: dict):
     """Eigenvalues of the exact U (Mehler series) and its :class:`MehlerInfo`."""
-    from simulate import features as F
+    from classdyn.simulate import features as F
 
     _, W, s = _setup(params)
     U, info = F.exact_U(W, s.X, params["activation"], params["t"], return_info=True)

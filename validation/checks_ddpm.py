@@ -8,7 +8,7 @@ and passes when Sneaker's is the lowest. No torch needed. The verdict,
 
 from __future__ import annotations
 
-from validation.registry import CheckContext, Outcome, check
+from classdyn.validation.registry import CheckContext, Outcome, check
 
 
 def judge_lowest_variance(raw_variance) -> dict:
@@ -20,7 +20,7 @@ def judge_lowest_variance(raw_variance) -> dict:
     """
     import numpy as np
 
-    from ddpm.data import SNEAKER
+    from classdyn.ddpm.data import SNEAKER
 
     v = np.asarray(raw_variance, float)
     order = np.argsort(v, kind="stable")
@@ -41,7 +41,7 @@ def judge_lowest_variance(raw_variance) -> dict:
 def fmnist_stats(params: dict, ctx: CheckContext) -> Outcome:
     import numpy as np
 
-    from ddpm.data import CLASS_NAMES, SNEAKER, DataError, class_statistics, load_fashion_mnist
+    from classdyn.ddpm.data import CLASS_NAMES, SNEAKER, DataError, class_statistics, load_fashion_mnist
 
     try:
         data = load_fashion_mnist()

@@ -24,7 +24,7 @@ def _plt():
 
 
 def _mixture(params, **over):
-    from theory.params import Mixture
+    from classdyn.theory.params import Mixture
 
     kw = {"variances": tuple(params.get("variances", (1.0, 2.0))),
           "weights": None if params.get("weights") is None else tuple(params["weights"]),
@@ -43,7 +43,7 @@ GD_FLOOR = 2e-3
 
 def compare_gd(sa_test, gd_test, gd_se, excess) -> dict:
     """Explicit GD (mean over seeds) against the semi-analytic discrete-GD curves plus the
-    derived noise excess (simulate.train.gd_noise_excess): pass when everywhere
+    derived noise excess (classdyn.simulate.train.gd_noise_excess): pass when everywhere
     ``|GD − SA − excess| ≤ 4 SE + 0.35 excess + 2e-3`` (one clause, ``within_tolerance_ok``;
     a pure function of the curves)."""
     sa, gd, se, ex = (np.asarray(a, float) for a in (sa_test, gd_test, gd_se, excess))
@@ -55,18 +55,18 @@ def compare_gd(sa_test, gd_test, gd_se, excess) -> dict:
 
 
 def _edge_times(fs, mix, psi_p, psi_n, t, d):
-    """Edge times 1/λ: theory.timescales when available, else the empirical bulk edges
+    """Edge times 1/λ: classdyn.theory.timescales when available, else the empirical bulk edges
     (top d eigenvalues = population bulk, next n − d = memorisation bulk, THEORY.md §5)."""
     try:
-        from theory.params import RandomFeatures
-        from theory.timescales import timescales_model
+        from classdyn.theory.params import RandomFeatures
+        from classdyn.theory.timescales import timescales_model
 
         if mix.centred:
             ts = timescales_model(mix, RandomFeatures(psi_p, psi_n, "tanh"), t)
             out = {k: getattr(ts, k, None) for k in ("tau_gen", "tau_mem", "tau_fin")}
             if out["tau_gen"] is not None:
                 return {k: (math.nan if v is None else float(v)) for k, v in out.items()}, \
-                    "theory.timescales"
+                    "classdyn.theory.timescales"
     except Exception:  # noqa: BLE001 - optional dependency; fall back to the empirical edges
         pass
     lam = np.sort(np.linalg.eigvalsh(fs.U))[::-1]
@@ -88,9 +88,9 @@ def _edge_times(fs, mix, psi_p, psi_n, t, d):
                         "variances": [1.0, 2.0], "seeds": 8, "step_frac": 0.5, "seed": 0}},
        order=50)
 def loss_curves(params: dict, ctx: CheckContext) -> Outcome:
-    from simulate._provider import draw_system
-    from simulate.dynamics import eigenbasis, semi_analytic_curves, tau_grid
-    from simulate.train import gd_noise_excess, train_gd
+    from classdyn.simulate._provider import draw_system
+    from classdyn.simulate.dynamics import eigenbasis, semi_analytic_curves, tau_grid
+    from classdyn.simulate.train import gd_noise_excess, train_gd
 
     mix = _mixture(params)
     d, t = params["d"], params["t"]
@@ -179,10 +179,10 @@ def judge_ablations(times: dict) -> dict:
                         "seed": 0}},
        order=51)
 def ablations(params: dict, ctx: CheckContext) -> Outcome:
-    from simulate._provider import draw_system
-    from simulate.dynamics import semi_analytic_curves, tau_grid
-    from simulate.times import class_times
-    from theory.params import Mixture
+    from classdyn.simulate._provider import draw_system
+    from classdyn.simulate.dynamics import semi_analytic_curves, tau_grid
+    from classdyn.simulate.times import class_times
+    from classdyn.theory.params import Mixture
 
     n2 = params["norms2"]
     cases = {"base": Mixture((1.0, 1.0), norms2=(n2, n2)),
@@ -255,10 +255,10 @@ def judge_tradeoff(rhos, gen_gaps, mem_gaps, min_slope: float = MIN_GAP_SLOPE) -
                         "rhos": [0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.95], "seed": 0}},
        order=52)
 def gaps_vs_weight(params: dict, ctx: CheckContext) -> Outcome:
-    from simulate._provider import draw_system
-    from simulate.dynamics import semi_analytic_curves, tau_grid
-    from simulate.times import class_times, gaps
-    from theory.params import Mixture
+    from classdyn.simulate._provider import draw_system
+    from classdyn.simulate.dynamics import semi_analytic_curves, tau_grid
+    from classdyn.simulate.times import class_times, gaps
+    from classdyn.theory.params import Mixture
 
     tau = tau_grid(1e-3, 1e5, 160)
     rhos = np.asarray(params["rhos"], float)
@@ -300,8 +300,8 @@ SLOPE_TOL = 0.1
 def judge_slopes(ds, t_s, gammas, tol: float = SLOPE_TOL) -> dict:
     """Fit ``t_s^c`` (C × len(ds)) against ``log d``; pass (``slopes_ok``) when every slope is
     within ``tol`` of ``½(1 − γ_c)`` (THEORY.md §7)."""
-    from simulate.speciation import fit_slopes
-    from theory.speciation import speciation_slopes
+    from classdyn.simulate.speciation import fit_slopes
+    from classdyn.theory.speciation import speciation_slopes
 
     fit = fit_slopes(ds, t_s)
     expect = speciation_slopes(gammas)
@@ -343,9 +343,9 @@ def judge_speciation(ds, experiments: dict, tol: float = SLOPE_TOL) -> dict:
                         "t": [0.5, 6.0, 23], "seed": 0}},
        order=53)
 def speciation(params: dict, ctx: CheckContext) -> Outcome:
-    from simulate.speciation import speciation_sweep
-    from theory.params import Mixture
-    from theory.speciation import power_law_weights, speciation_times
+    from classdyn.simulate.speciation import speciation_sweep
+    from classdyn.theory.params import Mixture
+    from classdyn.theory.speciation import power_law_weights, speciation_times
 
     ds, gammas = params["ds"], params["gammas"]
     ts = np.linspace(*params["t"][:2], int(params["t"][2]))

@@ -1,6 +1,6 @@
 """Validation check ``extensive-spectrum``: the bulk density and outliers of THEORY.md §6
-(theory.extensive, the solution of the equations the paper's (107) leaves open) against the
-eigenvalues of finite GEP matrices (simulate.features).
+(classdyn.theory.extensive, the solution of the equations the paper's (107) leaves open) against the
+eigenvalues of finite GEP matrices (classdyn.simulate.features).
 
 The core comparison, :func:`compare_spectrum`, takes its inputs (eigenvalues, a theory density,
 predicted outliers) as arguments so that tests can feed it wrong inputs and see it fail; its
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from validation.registry import CheckContext, Outcome, check
+from classdyn.validation.registry import CheckContext, Outcome, check
 
 #: KS criterion: the theory CDF may be at most this factor further from draw A than draw B is.
 KS_FACTOR = 1.5
@@ -82,8 +82,8 @@ def judge_spectrum(ks_th: float, ks_ab: float, predicted_outliers, matrix_outlie
 def _gep(mix, rf, t, d, seed, W=None, mu=None, data_seed=None):
     import math
 
-    from simulate.data import make_centroids, sample_mixture
-    from simulate.features import U_gep, gep_coefficients
+    from classdyn.simulate.data import make_centroids, sample_mixture
+    from classdyn.simulate.features import U_gep, gep_coefficients
 
     rng = np.random.default_rng(seed)
     p, n = int(round(rf.psi_p * d)), int(round(rf.psi_n * d))
@@ -112,8 +112,8 @@ _MIX = {"variances": [1.0, 2.0], "weights": [0.3, 0.7], "norms2": [1.0, 1.0], "o
                         "psi_n": 1.0, **_MIX}},
        order=40)
 def extensive_spectrum(params: dict, ctx: CheckContext) -> Outcome:
-    from theory import extensive as ex
-    from theory.params import Mixture, RandomFeatures
+    from classdyn.theory import extensive as ex
+    from classdyn.theory.params import Mixture, RandomFeatures
 
     mix = Mixture(variances=params["variances"], weights=params["weights"],
                   norms2=params["norms2"], overlaps=params["overlaps"])

@@ -2,7 +2,7 @@
 each Fashion-MNIST Sneaker pair predicts the trends of the DDPM memorisation gaps.
 
 For every partner class ``c ≠ Sneaker`` and Sneaker proportion ``ρ``, the statistics of the
-real images (``ddpm.data.class_statistics`` over the ten classes: per-class variance ``σ_c²``,
+real images (``classdyn.ddpm.data.class_statistics`` over the ten classes: per-class variance ``σ_c²``,
 centroid norm² per pixel ``‖μ_c‖²/d`` and the cosine between the Sneaker and partner centroids;
 ``geometry="pair"`` normalises by the pair instead, which makes every cosine −1) define the mixture
 ``ρ N(μ_S, σ_S² I) + (1 − ρ) N(μ_c, σ_c² I)`` (THEORY.md §1, §9). The RF model's class test
@@ -56,14 +56,14 @@ def rf_memorisation_gap(variances, weights, norms2, cosine, *, d: int, psi_p: fl
     """RF class times for a two-class mixture (class 0 = Sneaker), averaged over seeds.
 
     Data, ``W`` and the exact (Mehler/Stein, THEORY.md §4) or GEP feature matrices come from
-    :mod:`simulate`; ``E_c(τ)`` from :func:`simulate.dynamics.semi_analytic_curves`; times from
-    :func:`simulate.times.class_times` (threshold 1, paper's (15)). Returns the mean and the
+    :mod:`simulate`; ``E_c(τ)`` from :func:`classdyn.simulate.dynamics.semi_analytic_curves`; times from
+    :func:`classdyn.simulate.times.class_times` (threshold 1, paper's (15)). Returns the mean and the
     seed-to-seed standard error of the log10 gap, and the per-seed times.
     """
-    from simulate._provider import draw_system
-    from simulate.dynamics import semi_analytic_curves, tau_grid
-    from simulate.times import class_times
-    from theory.params import Mixture
+    from classdyn.simulate._provider import draw_system
+    from classdyn.simulate.dynamics import semi_analytic_curves, tau_grid
+    from classdyn.simulate.times import class_times
+    from classdyn.theory.params import Mixture
 
     mix = Mixture(variances=tuple(variances), weights=tuple(weights), norms2=tuple(norms2),
                   overlaps=[float(cosine)])
@@ -227,7 +227,7 @@ def judge_ddpm(rf_by_key: dict, ddpm_rows: list[dict], *, min_pairs: int = MIN_D
                         "kind": "exact", "geometry": "ten-class"}},
        order=95, inputs=lambda params, results_dir: fmnist_files() + ddpm_tables(results_dir))
 def fmnist_rf_gaps(params: dict, ctx: CheckContext) -> Outcome:
-    from ddpm.data import CLASS_NAMES, DataError, class_statistics, load_fashion_mnist
+    from classdyn.ddpm.data import CLASS_NAMES, DataError, class_statistics, load_fashion_mnist
 
     try:
         data = load_fashion_mnist()
@@ -324,7 +324,7 @@ def _ddpm_text(src: dict) -> str:
 
 def fmnist_files() -> list[Path]:
     """The four Fashion-MNIST IDX files this check reads (empty when they are missing)."""
-    from ddpm.data import FILES, DataError, _locate, find_data_dir
+    from classdyn.ddpm.data import FILES, DataError, _locate, find_data_dir
 
     try:
         folder = find_data_dir()

@@ -1,4 +1,4 @@
-"""Validation checks of the centred-class spectrum (THEORY.md §5; theory.spectrum/edges/timescales).
+"""Validation checks of the centred-class spectrum (THEORY.md §5; classdyn.theory.spectrum/edges/timescales).
 
 * ``density-vs-histogram`` (paper Fig. 8): theoretical density (bulks + delta) against the
   eigenvalues of finite GEP matrices, and the edges against the extreme eigenvalues of each
@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from validation.registry import CheckContext, Outcome, check
+from classdyn.validation.registry import CheckContext, Outcome, check
 
 #: KS criterion: the theory may be at most this factor further from a draw than two
 #: independent draws are from each other, plus the resolution 1/p of an empirical CDF.
@@ -77,11 +77,11 @@ def bulk_extremes(spec, eigenvalues) -> list[tuple[float, float]]:
 def compare_density(spec, eigs_by_d: dict, eig_b) -> dict:
     """Core comparison of ``density-vs-histogram`` (inputs injectable).
 
-    ``spec``: a :class:`theory.spectrum.Spectrum`; ``eigs_by_d``: ``{d: eigenvalues}`` (one
+    ``spec``: a :class:`classdyn.theory.spectrum.Spectrum`; ``eigs_by_d``: ``{d: eigenvalues}`` (one
     draw per size); ``eig_b``: a second draw at the largest ``d``. Measures the KS distances and
     the mean relative edge errors, then :func:`judge_density` gives the verdict.
     """
-    from theory.spectrum import ks_distance
+    from classdyn.theory.spectrum import ks_distance
 
     ds = sorted(eigs_by_d)
     big = eigs_by_d[ds[-1]]
@@ -132,8 +132,8 @@ def judge_density(ks_theory: float, ks_two_draws: float, p: int, edge_error_by_d
                         "psi_p": 4.0, "psi_n": 2.0, "ds": [250, 500, 1000], "seed": 1}},
        order=40)
 def density_vs_histogram(params: dict, ctx: CheckContext) -> Outcome:
-    from theory.params import Mixture, RandomFeatures
-    from theory.spectrum import SpectralParams, spectrum
+    from classdyn.theory.params import Mixture, RandomFeatures
+    from classdyn.theory.spectrum import SpectralParams, spectrum
 
     sp = SpectralParams.from_model(Mixture(variances=params["variances"],
                                            weights=params["weights"]),
@@ -165,7 +165,7 @@ def _figure_density(params, spec, eigs):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from theory.spectrum import density
+    from classdyn.theory.spectrum import density
 
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
     ev = eigs[eigs > params.sbar2 * (1 + 1e-6)]
@@ -257,9 +257,9 @@ def compare_windows(ratios, limits: dict, finite: dict) -> dict:
                         "finite_seeds": 3}},
        order=41)
 def windows(params: dict, ctx: CheckContext) -> Outcome:
-    from theory.params import Mixture, RandomFeatures
-    from theory.spectrum import SpectralParams
-    from theory.timescales import timescales, window_limits
+    from classdyn.theory.params import Mixture, RandomFeatures
+    from classdyn.theory.spectrum import SpectralParams
+    from classdyn.theory.timescales import timescales, window_limits
 
     ratios = params["ratios"]
     limits = {}

@@ -124,11 +124,11 @@ def check(*, name: str, claim: str, reference: str, sizes: dict[str, dict[str, A
 
 def discover() -> dict[str, Check]:
     """Import every ``validation/checks_*.py`` and return the registry (name -> Check), ordered."""
-    import validation
+    from classdyn import validation
 
     for info in pkgutil.iter_modules(validation.__path__):
         if info.name.startswith("checks_"):
-            importlib.import_module(f"validation.{info.name}")
+            importlib.import_module(f"{validation.__name__}.{info.name}")
     return dict(sorted(_REGISTRY.items(), key=lambda kv: (kv[1].order, kv[0])))
 
 

@@ -71,7 +71,7 @@ def results_verdicts(records: list[dict]) -> dict[str, dict]:
     """For each paper Result, which checks speak to it and whether all of them reproduce it.
 
     A check's entry is ``True``/``False`` or a sentence saying what part of the claim it could
-    judge (see :class:`validation.registry.Outcome`); a Result is "reproduced" only when every
+    judge (see :class:`classdyn.validation.registry.Outcome`); a Result is "reproduced" only when every
     check speaking to it says ``True``, "not reproduced" when one says ``False``, and otherwise
     the checks' sentences are shown (e.g. "RF side reproduced; DDPM side waiting for runs").
     """

@@ -130,7 +130,7 @@ def run_task(task: CheckTask) -> dict:
             outcome = func(dict(task.params), ctx)
             if not isinstance(outcome, Outcome):
                 raise TypeError(f"check {task.name} returned {type(outcome).__name__}, "
-                                "expected validation.registry.Outcome")
+                                "expected classdyn.validation.registry.Outcome")
         except Exception:  # noqa: BLE001 - recorded, reported, and counted as a failure
             outcome = Outcome(passed=False, status="error",
                               summary="the check raised an exception",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ddpm.data import DataError, load_fashion_mnist
+from classdyn.ddpm.data import DataError, load_fashion_mnist
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,14 @@
 
 import pytest
 
-from validation.registry import CheckContext
+from classdyn.validation.registry import CheckContext
 
 
 def test_fmnist_stats_check_skips_cleanly_without_data(tmp_path, monkeypatch):
-    from validation.checks_ddpm import fmnist_stats
+    from classdyn.validation.checks_ddpm import fmnist_stats
 
     monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path / "nowhere"))
-    monkeypatch.setattr("ddpm.data.DEFAULT_DIR", tmp_path / "nowhere")
+    monkeypatch.setattr("classdyn.ddpm.data.DEFAULT_DIR", tmp_path / "nowhere")
     out = fmnist_stats({"per_class": 10}, CheckContext("small", tmp_path, tmp_path))
     assert out.passed is None and out.resolved_status() == "skipped"
     assert "apt-get install dataset-fashion-mnist" in out.summary
@@ -17,8 +17,8 @@ def test_fmnist_stats_check_skips_cleanly_without_data(tmp_path, monkeypatch):
 
 @pytest.mark.data
 def test_fmnist_stats_check_passes_on_real_data(tmp_path, fmnist):
-    from validation.checks_ddpm import fmnist_stats
-    from validation.registry import discover
+    from classdyn.validation.checks_ddpm import fmnist_stats
+    from classdyn.validation.registry import discover
 
     assert "fmnist-stats" in discover()
     out = fmnist_stats({"split": "train", "per_class": 2000},
@@ -33,14 +33,14 @@ def test_fmnist_stats_check_fails_when_sneaker_is_not_lowest(tmp_path, fmnist, m
     called Sneaker is then the most variable one and the check must fail."""
     import numpy as np
 
-    from ddpm.data import FashionMNIST
-    from validation.checks_ddpm import fmnist_stats
+    from classdyn.ddpm.data import FashionMNIST
+    from classdyn.validation.checks_ddpm import fmnist_stats
 
     lab = fmnist.train_labels.copy()
     lab[fmnist.train_labels == 7], lab[fmnist.train_labels == 8] = 8, 7
     swapped = FashionMNIST(fmnist.train_images, lab, fmnist.test_images, fmnist.test_labels,
                            fmnist.dir)
-    monkeypatch.setattr("ddpm.data.load_fashion_mnist", lambda *a, **k: swapped)
+    monkeypatch.setattr("classdyn.ddpm.data.load_fashion_mnist", lambda *a, **k: swapped)
     out = fmnist_stats({"split": "train", "per_class": 2000},
                        CheckContext("small", tmp_path, tmp_path))
     assert out.resolved_status() == "fail" and out.measured["lowest"] != "Sneaker"

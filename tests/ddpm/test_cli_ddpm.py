@@ -99,7 +99,7 @@ def test_cpu_preset_differs_from_the_paper_path_only_in_sizes():
     learning rate and dropout scaled with them), never in which code runs."""
     from pathlib import Path
 
-    from ddpm.cli_ddpm import SIZES
+    from classdyn.ddpm.cli_ddpm import SIZES
 
     size_keys = {"widths", "enc_blocks", "attn_levels", "T", "n", "steps", "batch_size",
                  "checkpoints", "samples", "clf_width", "clf_epochs", "clf_images",
@@ -114,8 +114,8 @@ def test_cpu_and_paper_configs_build_the_same_network_class():
     import argparse
 
     torch = pytest.importorskip("torch")
-    from ddpm.cli_ddpm import _train_config
-    from ddpm.unet import UNet
+    from classdyn.ddpm.cli_ddpm import _train_config
+    from classdyn.ddpm.unet import UNet
 
     def cfg(size):
         ns = argparse.Namespace(size=size, classes=["Sneaker", "Bag"], proportion=0.5, n=None,
@@ -138,8 +138,8 @@ def test_cpu_and_paper_configs_build_the_same_network_class():
 def test_long_runs_need_yes_on_a_terminal(monkeypatch, capsys):
     import argparse
 
-    import ddpm.cli_ddpm as cli
-    import ddpm.pipeline as pipeline
+    import classdyn.ddpm.cli_ddpm as cli
+    import classdyn.ddpm.pipeline as pipeline
 
     monkeypatch.setattr(pipeline, "estimate_experiment_seconds",
                         lambda *a, **k: {"seconds": 7200.0, "train": 6000.0, "sample": 1000.0,
@@ -155,9 +155,9 @@ def test_long_runs_need_yes_on_a_terminal(monkeypatch, capsys):
 
 
 def test_run_time_estimate_from_a_warm_up(fmnist):
-    from ddpm.classifier import ClassifierConfig
-    from ddpm.config import DiffusionConfig, TrainConfig, UNetConfig
-    from ddpm.pipeline import estimate_experiment_seconds
+    from classdyn.ddpm.classifier import ClassifierConfig
+    from classdyn.ddpm.config import DiffusionConfig, TrainConfig, UNetConfig
+    from classdyn.ddpm.pipeline import estimate_experiment_seconds
 
     cfg = TrainConfig(n=8, unet=UNetConfig(image_size=14, pad_to=16, widths=(8,), enc_blocks=1,
                                            dec_blocks=2, attn_levels=(), heads=2),

@@ -1,4 +1,4 @@
-"""ddpm.data: IDX reader (real, corrupt, missing files), pairs, normalisation, statistics.
+"""classdyn.ddpm.data: IDX reader (real, corrupt, missing files), pairs, normalisation, statistics.
 
 No torch needed here.
 """
@@ -9,7 +9,7 @@ import struct
 import numpy as np
 import pytest
 
-from ddpm import data as D
+from classdyn.ddpm import data as D
 
 
 def _write_idx(path, arr, gz=True, magic_type=0x08):

@@ -14,7 +14,7 @@ import os
 import numpy as np
 import pytest
 
-from ddpm.config import DiffusionConfig, TrainConfig, UNetConfig
+from classdyn.ddpm.config import DiffusionConfig, TrainConfig, UNetConfig
 
 torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.ddpm, pytest.mark.data, pytest.mark.slow,
@@ -27,8 +27,8 @@ STEPS = 2500
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, fmnist):
-    from ddpm.data import make_pair
-    from ddpm.train import train
+    from classdyn.ddpm.data import make_pair
+    from classdyn.ddpm.train import train
 
     pair = make_pair(fmnist, ["Sneaker", "Bag"], 0.5, N_IMAGES, seed=0)
     # 28x28 -> 14x14 by 2x2 averaging (a quarter of the cost), renormalised.
@@ -45,9 +45,9 @@ def trained(tmp_path_factory, fmnist):
 
 
 def test_memorised_fraction_rises_over_training(trained):
-    from ddpm.diffusion import Schedule, ancestral_sample
-    from ddpm.memorization import is_memorised, nearest_two
-    from ddpm.train import load_checkpoint_model
+    from classdyn.ddpm.diffusion import Schedule, ancestral_sample
+    from classdyn.ddpm.memorization import is_memorised, nearest_two
+    from classdyn.ddpm.train import load_checkpoint_model
 
     cfg, out, x = trained
     sched = Schedule(cfg.diffusion)

@@ -1,17 +1,17 @@
-"""ddpm.memorization and ddpm.gaps: exact neighbours, ratio test, per-class fractions, gaps."""
+"""classdyn.ddpm.memorization and classdyn.ddpm.gaps: exact neighbours, ratio test, per-class fractions, gaps."""
 
 import numpy as np
 import pytest
 
-from ddpm.gaps import crossing_time, run_gap
-from ddpm.memorization import class_fractions, distance_ratio, is_memorised
+from classdyn.ddpm.gaps import crossing_time, run_gap
+from classdyn.ddpm.memorization import class_fractions, distance_ratio, is_memorised
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.ddpm
 
 
 def test_nearest_two_is_exact_against_brute_force():
-    from ddpm.memorization import nearest_two
+    from classdyn.ddpm.memorization import nearest_two
 
     rng = np.random.default_rng(0)
     train = rng.standard_normal((300, 50)).astype(np.float32)
@@ -70,9 +70,9 @@ def test_crossing_time_and_gap():
 def test_ratio_test_detects_memorisation_by_the_exact_empirical_denoiser():
     """Samples of the loss minimiser (a fully memorising model) pass the ratio test; fresh
     draws of the same distribution and pure noise do not."""
-    from ddpm.config import DiffusionConfig
-    from ddpm.diffusion import EmpiricalDenoiser, Schedule, ancestral_sample
-    from ddpm.memorization import nearest_two
+    from classdyn.ddpm.config import DiffusionConfig
+    from classdyn.ddpm.diffusion import EmpiricalDenoiser, Schedule, ancestral_sample
+    from classdyn.ddpm.memorization import nearest_two
 
     rng = np.random.default_rng(0)
     # 16 "images": smooth random fields (so that they look like images, not white noise).
@@ -92,7 +92,7 @@ def test_ratio_test_detects_memorisation_by_the_exact_empirical_denoiser():
 
 
 def test_memorisation_lead_and_interpolated_crossing_by_hand():
-    from ddpm.gaps import interpolated_crossing, memorisation_lead
+    from classdyn.ddpm.gaps import interpolated_crossing, memorisation_lead
 
     steps = [1, 10, 100]
     # Partner ahead by 0.5 at the two later checkpoints, level at the first: trapezoid over
@@ -109,7 +109,7 @@ def test_memorisation_lead_and_interpolated_crossing_by_hand():
 
 
 def test_bootstrap_errors_shrink_with_more_samples():
-    from ddpm.gaps import bootstrap_log_gap
+    from classdyn.ddpm.gaps import bootstrap_log_gap
 
     rng = np.random.default_rng(0)
     steps = [10, 100, 1000]

@@ -1,11 +1,11 @@
-"""ddpm.unet, ddpm.diffusion, ddpm.config: shapes, parameter count, schedule, one training step."""
+"""classdyn.ddpm.unet, classdyn.ddpm.diffusion, classdyn.ddpm.config: shapes, parameter count, schedule, one training step."""
 
 import math
 
 import numpy as np
 import pytest
 
-from ddpm.config import DiffusionConfig, UNetConfig, checkpoint_steps
+from classdyn.ddpm.config import DiffusionConfig, UNetConfig, checkpoint_steps
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.ddpm
@@ -50,7 +50,7 @@ def _expected_parameters(cfg: UNetConfig) -> int:
 
 
 def test_paper_unet_shape_and_parameter_count():
-    from ddpm.unet import UNet, count_parameters
+    from classdyn.ddpm.unet import UNet, count_parameters
 
     cfg = UNetConfig()  # the paper's: widths 64 128 256 256, 2/3 blocks, attention at 1, 2
     assert cfg.widths == (64, 128, 256, 256) and cfg.pad_to == 32
@@ -71,7 +71,7 @@ def test_paper_unet_shape_and_parameter_count():
                                             enc_blocks=1, dec_blocks=2, attn_levels=(1,),
                                             heads=2)])
 def test_tiny_unet_shapes_and_count(cfg):
-    from ddpm.unet import UNet, count_parameters
+    from classdyn.ddpm.unet import UNet, count_parameters
 
     model = UNet(cfg)
     assert count_parameters(model) == _expected_parameters(cfg)
@@ -92,7 +92,7 @@ def test_bad_unet_configs(kw, match):
 
 
 def test_schedule_matches_paper_and_forward_moments():
-    from ddpm.diffusion import Schedule
+    from classdyn.ddpm.diffusion import Schedule
 
     s = Schedule(DiffusionConfig())
     # float32 storage of float64 values: 1e-7 relative.
@@ -127,8 +127,8 @@ def test_checkpoint_steps_log_spaced():
 
 
 def test_one_training_step_lowers_loss_on_a_fixed_batch():
-    from ddpm.diffusion import Schedule, loss_on_batch
-    from ddpm.unet import UNet
+    from classdyn.ddpm.diffusion import Schedule, loss_on_batch
+    from classdyn.ddpm.unet import UNet
 
     torch.manual_seed(0)
     cfg = UNetConfig(image_size=14, pad_to=16, widths=(8, 16), enc_blocks=1, dec_blocks=2,
@@ -154,8 +154,8 @@ def test_one_training_step_lowers_loss_on_a_fixed_batch():
 
 
 def test_ancestral_sampler_shape_and_seed():
-    from ddpm.diffusion import Schedule, ancestral_sample
-    from ddpm.unet import UNet
+    from classdyn.ddpm.diffusion import Schedule, ancestral_sample
+    from classdyn.ddpm.unet import UNet
 
     cfg = UNetConfig(image_size=14, pad_to=16, widths=(8, 16), enc_blocks=1, dec_blocks=2,
                      attn_levels=(1,), heads=2)
@@ -170,7 +170,7 @@ def test_ancestral_sampler_shape_and_seed():
 def test_ancestral_sampler_variance_with_zero_noise_prediction():
     """With eps_theta = 0 the update x_{t-1} = x_t/sqrt(alpha_t) + sigma_t z is linear, so
     Var x_0 = 1/abar_{T-1} + sum_{t=1}^{T-1} beta_t / abar_{t-1} (code indices t = 0..T-1)."""
-    from ddpm.diffusion import Schedule, ancestral_sample
+    from classdyn.ddpm.diffusion import Schedule, ancestral_sample
 
     class Zero(torch.nn.Module):
         def forward(self, x, t):

@@ -1,4 +1,4 @@
-"""ddpm.pipeline and ddpm.classifier on a tiny run: sample (resumable), classify, memorisation,
+"""classdyn.ddpm.pipeline and classdyn.ddpm.classifier on a tiny run: sample (resumable), classify, memorisation,
 gap table and figures."""
 
 import json
@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from ddpm.classifier import macro_f1_balanced_accuracy
-from ddpm.config import DiffusionConfig, TrainConfig, UNetConfig
+from classdyn.ddpm.classifier import macro_f1_balanced_accuracy
+from classdyn.ddpm.config import DiffusionConfig, TrainConfig, UNetConfig
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.ddpm
@@ -32,7 +32,7 @@ def _two_class_images(n, rng):
 
 
 def test_classifier_learns_an_easy_pair_and_is_reused(tmp_path):
-    from ddpm.classifier import ClassifierConfig, load_classifier, predict, train_classifier
+    from classdyn.ddpm.classifier import ClassifierConfig, load_classifier, predict, train_classifier
 
     x, y = _two_class_images(200, np.random.default_rng(0))
     cfg = ClassifierConfig(base_width=4, epochs=3, batch_size=32, seed=0)
@@ -48,8 +48,8 @@ def test_classifier_learns_an_easy_pair_and_is_reused(tmp_path):
 
 
 def test_sample_memorization_gaps_on_a_tiny_run(tmp_path):
-    from ddpm.pipeline import gaps_run, memorization_run, sample_checkpoints, sample_path
-    from ddpm.train import train
+    from classdyn.ddpm.pipeline import gaps_run, memorization_run, sample_checkpoints, sample_path
+    from classdyn.ddpm.train import train
 
     x, y = _two_class_images(8, np.random.default_rng(1))
     cfg = TrainConfig(n=8, unet=UNetConfig(image_size=14, pad_to=16, widths=(8, 16),

@@ -1,9 +1,9 @@
-"""ddpm.train: checkpoints, exact resume after a kill, refusal of another configuration."""
+"""classdyn.ddpm.train: checkpoints, exact resume after a kill, refusal of another configuration."""
 
 import numpy as np
 import pytest
 
-from ddpm.config import DiffusionConfig, TrainConfig, UNetConfig
+from classdyn.ddpm.config import DiffusionConfig, TrainConfig, UNetConfig
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.ddpm
@@ -27,7 +27,7 @@ class HardKill(Exception):
 
 
 def _weights(out, step=None):
-    from ddpm.train import checkpoint_path
+    from classdyn.ddpm.train import checkpoint_path
 
     path = checkpoint_path(out, step) if step else out / "state.pt"
     return torch.load(path, weights_only=False)["model"]
@@ -42,7 +42,7 @@ def _assert_same(a, b):
 
 
 def test_resume_after_hard_kill_gives_the_same_weights(tmp_path):
-    from ddpm.train import list_checkpoints, train
+    from classdyn.ddpm.train import list_checkpoints, train
 
     cfg, x, y = _cfg(), _images(), np.zeros(8, int)
     ref = train(cfg, tmp_path / "a", x, y, progress=False)
@@ -66,7 +66,7 @@ def test_resume_after_hard_kill_gives_the_same_weights(tmp_path):
 
 
 def test_ctrl_c_saves_state_and_resume_continues(tmp_path):
-    from ddpm.train import train
+    from classdyn.ddpm.train import train
 
     cfg, x, y = _cfg(), _images(), np.zeros(8, int)
     train(cfg, tmp_path / "a", x, y, progress=False)
@@ -83,7 +83,7 @@ def test_ctrl_c_saves_state_and_resume_continues(tmp_path):
 
 
 def test_other_configuration_is_refused_before_work(tmp_path):
-    from ddpm.train import train
+    from classdyn.ddpm.train import train
 
     x, y = _images(), np.zeros(8, int)
     train(_cfg(steps=2, n_checkpoints=2), tmp_path, x, y, progress=False)
@@ -97,7 +97,7 @@ def test_other_configuration_is_refused_before_work(tmp_path):
 
 
 def test_checkpoint_model_refuses_another_configuration(tmp_path):
-    from ddpm.train import load_checkpoint_model, train
+    from classdyn.ddpm.train import load_checkpoint_model, train
 
     x, y = _images(), np.zeros(8, int)
     train(_cfg(steps=2, n_checkpoints=2), tmp_path, x, y, progress=False)
@@ -107,7 +107,7 @@ def test_checkpoint_model_refuses_another_configuration(tmp_path):
 
 
 def test_atomic_torch_save_leaves_no_partial_file(tmp_path):
-    from ddpm.train import atomic_torch_save
+    from classdyn.ddpm.train import atomic_torch_save
 
     class Boom:
         def __reduce__(self):

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from simulate.data import as_generator, class_counts, make_centroids, sample_mixture
-from theory.params import Mixture
+from classdyn.simulate.data import as_generator, class_counts, make_centroids, sample_mixture
+from classdyn.theory.params import Mixture
 
 
 def test_counts_exact_and_sum():

@@ -1,15 +1,15 @@
-"""Semi-analytic loss curves (simulate.dynamics; THEORY.md §2-§3)."""
+"""Semi-analytic loss curves (classdyn.simulate.dynamics; THEORY.md §2-§3)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from simulate._provider import draw_system
-from simulate.dynamics import (eigenbasis, losses_at, relax_factors, score_error_mc,
+from classdyn.simulate._provider import draw_system
+from classdyn.simulate.dynamics import (eigenbasis, losses_at, relax_factors, score_error_mc,
                                semi_analytic_curves, tau_grid, weights_at)
-from simulate.times import class_times
-from theory.params import Mixture, delta_t
+from classdyn.simulate.times import class_times
+from classdyn.theory.params import Mixture, delta_t
 
 T = 0.1
 TAU = tau_grid(1e-2, 1e5, 120)
@@ -145,6 +145,12 @@ def test_bad_inputs_raise(centred):
     mix, W, data, fs = centred
     with pytest.raises(ValueError, match="tau"):
         semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, [-1.0], T)
+    with pytest.raises(ValueError, match="Vc"):
+        semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc[:, :, :-1], TAU, T)
+    with pytest.raises(ValueError, match="square"):
+        eigenbasis(fs.U[:, :-1], fs.V)
+    with pytest.raises(ValueError, match="V must"):
+        eigenbasis(fs.U, fs.V[:-1])
     with pytest.raises(ValueError, match="Uc"):
         semi_analytic_curves(fs.U, fs.V, fs.Uc[:, :3], fs.Vc, TAU, T)
     with pytest.raises(ValueError, match="positive semi-definite"):
@@ -166,12 +172,12 @@ def test_bad_inputs_raise(centred):
 
 
 def test_dip_and_rise_at_the_theoretical_edge_times():
-    # The same claim against the spectrum issue's edges (theory.timescales, THEORY.md §5:
+    # The same claim against the spectrum issue's edges (classdyn.theory.timescales, THEORY.md §5:
     # tau_gen = 1/lambda_gen, tau_mem = 1/lambda_mem from the deterministic equivalent, d -> inf).
     # Order of magnitude: within a factor 10 of each class's time; and the classes' times
     # bracket the theory's ordering tau_gen < tau_mem.
-    from theory.params import RandomFeatures
-    from theory.timescales import timescales_model
+    from classdyn.theory.params import RandomFeatures
+    from classdyn.theory.timescales import timescales_model
 
     mix = Mixture(variances=(1.0, 2.0))
     ts = timescales_model(mix, RandomFeatures(4.0, 2.0, "tanh"), T)

@@ -221,6 +221,16 @@ def test_gep_spectrum_matches_exact_d500():
                           class_coefficients(Mixture((1.0, 2.0)), "tanh", 0.1)), "labels"),
     (lambda W, X: F.U_gep(W, X, np.full(X.shape[0], 2),  # label C = 2 is one past the last
                           class_coefficients(Mixture((1.0, 2.0)), "tanh", 0.1)), "labels"),
+    (lambda W, X: F.U_c_gep(W, class_coefficients(Mixture((1.0, 2.0)), "tanh", 0.1), 2, 1.0),
+     "class index"),
+    (lambda W, X: F.V_c_gep(W, class_coefficients(Mixture((1.0, 2.0)), "tanh", 0.1), -1),
+     "class index"),
+    (lambda W, X: F.exact_U(np.where(W > 2, np.inf, W), X, "tanh", 0.1), "W must be finite"),
+    (lambda W, X: F.exact_U(W, X * np.nan, "tanh", 0.1), "X must be finite"),
+    (lambda W, X: F.gep_coefficients(W, Mixture((1.0, 2.0), norms2=(1.0, 1.0)), "tanh", 0.1,
+                                     centroids=np.ones((2, 3))), "centroids"),
+    (lambda W, X: F.build_for_dynamics(W, X, np.zeros(3, int), Mixture((1.0,)), None, 0.1,
+                                       kind="nope"), "kind"),
 ])
 def test_bad_inputs_raise(call, word):
     W, X = _small()

@@ -1,4 +1,4 @@
-"""simulate._provider: the linear closed forms, the activations, draw_system's sizes."""
+"""classdyn.simulate._provider: the linear closed forms, the activations, draw_system's sizes."""
 
 import math
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from simulate import features as F
-from simulate._provider import activation_function, build_features, build_U, draw_system
-from theory.params import Mixture
+from classdyn.simulate import features as F
+from classdyn.simulate._provider import activation_function, build_features, build_U, draw_system
+from classdyn.theory.params import Mixture
 
 MIX = Mixture(variances=(0.5, 2.0), weights=(0.3, 0.7), norms2=(1.0, 0.5), overlaps=[0.3])
 
@@ -16,7 +16,7 @@ MIX = Mixture(variances=(0.5, 2.0), weights=(0.3, 0.7), norms2=(1.0, 0.5), overl
 def test_linear_closed_forms_equal_the_mehler_builders():
     # sigma = id: U = (1/n) sum u u^T + Delta K, V = sqrt(Delta) W/sqrt(d),
     # U_c = e^{-2t} W (mu mu^T + sigma_c^2 I) W^T/d + Delta K, V_c = sqrt(Delta) W/sqrt(d), against
-    # simulate.features' Mehler/Stein builders (series with F_0 = u, F_1 = 1; population
+    # classdyn.simulate.features' Mehler/Stein builders (series with F_0 = u, F_1 = 1; population
     # matrices in Gamma_c^2 = e^{-2t} sigma_c^2 + Delta), which were checked against 2D integrals
     # and Monte Carlo. Unequal classes with centroids, and n, p, d all different. Measured
     # agreement 1.8e-15; tolerance 1e-13.

@@ -1,9 +1,9 @@
-"""simulate._runs: parameter keys, checkpointed units, the memory estimate and its guard."""
+"""classdyn.simulate._runs: parameter keys, checkpointed units, the memory estimate and its guard."""
 
 import numpy as np
 import pytest
 
-from simulate._runs import Run, check_memory, estimate_memory_gb, run_key
+from classdyn.simulate._runs import Run, check_memory, estimate_memory_gb, run_key
 
 
 def test_run_key_depends_on_values_not_on_key_order_or_numpy_types():

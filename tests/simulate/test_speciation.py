@@ -1,13 +1,13 @@
-"""Finite-size speciation (simulate.speciation) against THEORY.md §7 (theory.speciation)."""
+"""Finite-size speciation (classdyn.simulate.speciation) against THEORY.md §7 (classdyn.theory.speciation)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from simulate.speciation import fit_slopes, last_crossing, speciation_sweep
-from theory.params import Mixture
-from theory.speciation import (power_law_weights, speciation_slopes,
+from classdyn.simulate.speciation import fit_slopes, last_crossing, speciation_sweep
+from classdyn.theory.params import Mixture
+from classdyn.theory.speciation import (power_law_weights, speciation_slopes,
                                speciation_times)
 
 TS = np.linspace(0.5, 5.0, 19)
@@ -194,15 +194,15 @@ def _crossing(t, y, level):
 @pytest.mark.parametrize("activation, kind", [("linear", "exact"), ("tanh", "gep")])
 def test_sweep_equals_an_independent_recomputation(activation, kind):
     # Redraw the same system (the documented order: W, then the sample, from one generator) and
-    # recompute every output by another route: U by simulate.features (Mehler series for the
+    # recompute every output by another route: U by classdyn.simulate.features (Mehler series for the
     # linear activation, the GEP builder with per-neuron coefficients for tanh), the null U0 from
     # the centroid-free samples (scalar GEP coefficients), eigenpairs by numpy, overlaps with
     # the class directions W mu_c/|W mu_c|. Three unequal classes and psi_n != 1 so that n, d, p
     # all differ. Measured agreement 5e-15 (values, excesses, overlaps, crossing times);
     # tolerance 1e-11 (LAPACK drivers differ in rounding; crossings amplify it by 1/slope).
-    from simulate import features as F
-    from simulate.data import sample_mixture
-    from theory.coefficients import class_coefficients
+    from classdyn.simulate import features as F
+    from classdyn.simulate.data import sample_mixture
+    from classdyn.theory.coefficients import class_coefficients
 
     mix = Mixture(variances=(1.0, 0.5, 2.0), weights=(0.5, 0.3, 0.2), norms2=(1.0, 3.0, 0.5),
                   overlaps=[0.2, 0.0, -0.1])
@@ -256,7 +256,7 @@ def test_top_eigenpairs_both_branches():
     # without an eigensolver. Descending order. Measured agreement 9e-15 (values) and 4e-16
     # (|cos| of the vectors - 1); tolerances 1e-11 (the Lanczos tol, 1e-12 relative, times the
     # largest eigenvalue 5, with room) and 1e-12.
-    from simulate.speciation import _top_eigh
+    from classdyn.simulate.speciation import _top_eigh
 
     rng = np.random.default_rng(0)
     for p in (40, 600):

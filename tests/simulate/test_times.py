@@ -1,14 +1,14 @@
-"""Class times (simulate.times; THEORY.md §3, paper's (15)) and Results 2-3 at small size."""
+"""Class times (classdyn.simulate.times; THEORY.md §3, paper's (15)) and Results 2-3 at small size."""
 
 import math
 
 import numpy as np
 import pytest
 
-from simulate._provider import draw_system
-from simulate.dynamics import semi_analytic_curves, tau_grid
-from simulate.times import class_times, first_class, gaps
-from theory.params import Mixture
+from classdyn.simulate._provider import draw_system
+from classdyn.simulate.dynamics import semi_analytic_curves, tau_grid
+from classdyn.simulate.times import class_times, first_class, gaps
+from classdyn.theory.params import Mixture
 
 TAU = tau_grid(1e-2, 1e5, 160)
 

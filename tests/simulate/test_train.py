@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from simulate._provider import draw_system
-from simulate.dynamics import eigenbasis, losses_at, semi_analytic_curves
-from simulate.train import (GDTrainer, TrainResult, TrainRun, checkpoint_steps, expected_gd,
+from classdyn.simulate._provider import draw_system
+from classdyn.simulate.dynamics import eigenbasis, losses_at, semi_analytic_curves
+from classdyn.simulate.train import (GDTrainer, TrainResult, TrainRun, checkpoint_steps, expected_gd,
                             gd_noise_excess, train_gd)
-from theory.params import Mixture, delta_t
+from classdyn.theory.params import Mixture, delta_t
 
 T = 0.1
 
@@ -183,12 +183,12 @@ def _mean_matches(draws, expect):
 def test_gd_step_from_nonzero_A_is_unbiased(act):
     # From a random A != 0 the mean of one fresh-noise step is the discrete GD step on the exact
     # loss, A - step (A U + sqrt(p/Delta) V^T), with U, V the exact Mehler/Stein matrices of the
-    # same W, X (simulate.features, checked against 2D integrals and Monte Carlo there). ReLU
+    # same W, X (classdyn.simulate.features, checked against 2D integrals and Monte Carlo there). ReLU
     # is not odd, so a sign error on the data part of the pre-activation changes the mean (for
     # tanh it would not). 3000 draws, judged by _mean_matches (measured ratio 0.87 against a
     # bound of 1.85 for ReLU, 0.93 against 1.56 for erf; the sign error gives 1250). p = 30,
     # d = 20.
-    from simulate.features import exact_UV
+    from classdyn.simulate.features import exact_UV
 
     rng = np.random.default_rng(3)
     d, p, n, t = 20, 30, 15, 0.4

@@ -1,14 +1,14 @@
 """Shared helpers of the spectrum/edges/timescales tests.
 
-``gep_eigenvalues`` (re-exported from :mod:`validation.checks_spectrum`, which uses the same
+``gep_eigenvalues`` (re-exported from :mod:`classdyn.validation.checks_spectrum`, which uses the same
 builder) draws the GEP matrix of THEORY.md §5 from the coefficient arrays of a
-:class:`theory.spectrum.SpectralParams` in plain NumPy, independently of the solver under test:
+:class:`classdyn.theory.spectrum.SpectralParams` in plain NumPy, independently of the solver under test:
 ``U = Σ_c (1/n) G_c G_cᵀ + b̄² K + s̄² I``, ``G_c = α_c W Z_c/√d + v_c Ω_c``.
 """
 
 import numpy as np
 
-from validation.checks_spectrum import gep_eigenvalues  # noqa: F401 (re-exported)
+from classdyn.validation.checks_spectrum import gep_eigenvalues  # noqa: F401 (re-exported)
 
 
 def two_sample_ks(a, b, s2: float = 0.0) -> float:

@@ -1,4 +1,4 @@
-"""The SymPy layer of THEORY.md §4 (theory.activations): closed forms and Gaussian integrals
+"""The SymPy layer of THEORY.md §4 (classdyn.theory.activations): closed forms and Gaussian integrals
 checked numerically against classical results and against the float64 coefficients.
 
 test_coefficients.py checks the erf/ReLU closed forms at one point each (40 digits) and the
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory import activations as A
-from theory.coefficients import coefficients
+from classdyn.theory import activations as A
+from classdyn.theory.coefficients import coefficients
 
 
 def _F(x) -> sp.Float:
@@ -61,9 +61,9 @@ def _numeric(expr, H: float = 0.1, L: float = 12.0) -> float:
 def test_tanh_expressions_evaluate_to_the_float64_coefficients(mm, s2, t):
     # The printed tanh coefficients (nested Gaussian integrals, e.g. J(c) = E_z[E_y tanh(m +
     # √c z + √(Γ² − c) y)]²) evaluated by an independent trapezoidal rule (above) against the
-    # compiled quadrature of theory.coefficients, including THEORY.md §4's hard case (Γ ≈ 2,
+    # compiled quadrature of classdyn.theory.coefficients, including THEORY.md §4's hard case (Γ ≈ 2,
     # where 200-node Gauss–Hermite misses by 2e-9) and a narrow data part (s = 0.14, the
-    # Gaussian-limited step of theory._quadrature). Measured ≤ 6.2e-15 absolute; tolerance 1e-13.
+    # Gaussian-limited step of classdyn.theory._quadrature). Measured ≤ 6.2e-15 absolute; tolerance 1e-13.
     co = A.symbolic_coefficients("tanh")
     c = coefficients("tanh", mm, s2, t)
     pt = {A.m: mm, A.sigma2: s2, A.t: t}

@@ -1,12 +1,12 @@
-"""Tests of theory.coefficients (THEORY.md §4): closed forms, quadrature, identities, errors."""
+"""Tests of classdyn.theory.coefficients (THEORY.md §4): closed forms, quadrature, identities, errors."""
 
 import math
 
 import numpy as np
 import pytest
 
-from theory.coefficients import class_coefficients, coefficients, coefficients_mp
-from theory.params import Mixture, delta_t
+from classdyn.theory.coefficients import class_coefficients, coefficients, coefficients_mp
+from classdyn.theory.params import Mixture, delta_t
 
 M = np.array([0.0, 0.3, -0.7, 1.5, -3.0])
 
@@ -107,7 +107,7 @@ def test_class_coefficients_bad_m_shape():
 def test_table_path_matches_direct():
     # Many m values go through the piecewise-Chebyshev table (TABLE_TOL = 2e-14 relative to
     # 1 + |value|, checked per panel); compare with direct evaluation on a subset: 1e-13.
-    from theory.coefficients import _evaluate
+    from classdyn.theory.coefficients import _evaluate
 
     m = np.random.default_rng(1).standard_normal(20000) * 1.3
     c = coefficients("tanh", m, 2.0, 0.2)
@@ -194,7 +194,7 @@ def test_monte_carlo_10_6_draws(act):
 def test_symbolic_linear_derivation_and_latex():
     import sympy as sp
 
-    from theory import activations as A
+    from classdyn.theory import activations as A
 
     co = A.symbolic_coefficients("linear")
     assert sp.simplify(co["mu0"] - A.m) == 0
@@ -213,7 +213,7 @@ def test_price_theorem_for_erf_closed_form():
     # SymPy J(c) (through Owen's T) and compare numerically at a point (1e-12: float evalf).
     import sympy as sp
 
-    from theory import activations as A
+    from classdyn.theory import activations as A
 
     J = A.J_expr("erf")
     dJ = sp.diff(J, A.c)

@@ -1,4 +1,4 @@
-"""Edge polynomials and high-precision edges (THEORY.md §5): theory.edges."""
+"""Edge polynomials and high-precision edges (THEORY.md §5): classdyn.theory.edges."""
 
 import math
 
@@ -6,10 +6,10 @@ import mpmath
 import numpy as np
 import pytest
 
-from theory.edges import (curve_polynomials, edge_polynomial, eliminated_polynomial,
+from classdyn.theory.edges import (curve_polynomials, edge_polynomial, eliminated_polynomial,
                           find_edges)
-from theory.params import Mixture, RandomFeatures
-from theory.spectrum import SpectralParams, density
+from classdyn.theory.params import Mixture, RandomFeatures
+from classdyn.theory.spectrum import SpectralParams, density
 
 
 def _model(variances, weights, psi_p, psi_n, t):

@@ -1,5 +1,5 @@
-"""Bulk of the extensive-centroid spectrum (theory.extensive, THEORY.md §6) against finite GEP
-matrices built by simulate.features (never against itself).
+"""Bulk of the extensive-centroid spectrum (classdyn.theory.extensive, THEORY.md §6) against finite GEP
+matrices built by classdyn.simulate.features (never against itself).
 
 Numbers measured when these tests were written are in the comments (tanh, variances 1 and 2,
 weights ½, ‖μ_c‖² = d, ψ_p = 2, ψ_n = 1).
@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from theory import extensive as ex
-from theory.params import Mixture, RandomFeatures
+from classdyn.theory import extensive as ex
+from classdyn.theory.params import Mixture, RandomFeatures
 
 RF = RandomFeatures(psi_p=2.0, psi_n=1.0)
 
@@ -28,8 +28,8 @@ def gep_case(mix: Mixture, t: float, d: int, seed: int, *, W=None, mu=None, data
 
     Returns ``(U, m, W, mu)``; ``W``/``mu`` can be passed back to redraw only the data.
     """
-    from simulate.data import make_centroids, sample_mixture
-    from simulate.features import U_gep, exact_U, gep_coefficients
+    from classdyn.simulate.data import make_centroids, sample_mixture
+    from classdyn.simulate.features import U_gep, exact_U, gep_coefficients
 
     rng = np.random.default_rng(seed)
     p, n = int(round(psi_p * d)), int(round(psi_n * d))
@@ -87,13 +87,13 @@ def test_bad_inputs_raise_value_error():
 # ------------------------------------------------------------------------------ centred limit
 @pytest.mark.parametrize("t", [0.1, 1.0])
 def test_centred_limit_matches_centred_solver(t):
-    """norms2 → 0 reproduces THEORY.md §5 (theory.spectrum, written independently) to 1e-10.
+    """norms2 → 0 reproduces THEORY.md §5 (classdyn.theory.spectrum, written independently) to 1e-10.
 
     Tolerance 1e-10: both solve their equations to ~1e-12; with norms2 = 1e-14 the
     coefficients differ from their m = 0 values by O(norms2 e^{-2t}) ~ 1e-14.
     """
-    spectrum = pytest.importorskip("theory.spectrum")
-    from theory.coefficients import class_coefficients
+    spectrum = pytest.importorskip("classdyn.theory.spectrum")
+    from classdyn.theory.coefficients import class_coefficients
 
     z = np.array([0.05 + 0.02j, 0.3 + 0.01j, 1.0 + 0.5j, 2.5 + 0.001j, 4.0 + 1e-4j])
     for norms2 in [(0.0, 0.0), (1e-14, 1e-14)]:
@@ -295,7 +295,7 @@ def test_bulk_moments_exact(cos, t):
         m2 = E_m D² + (ψ_p/ψ_n) Σ_c ρ_c (E v_c² + e2 σ_c² E a_c²)² + ψ_p Σ_cc' κ⁰_c κ⁰_c' (E a_c a_c')²
 
     (the centred case gives THEORY.md §5's moments, test_spectrum.py). ``Var σ(h_c(m))`` is
-    integrated here by scipy (not by theory.coefficients), so m1 also checks that the GEP
+    integrated here by scipy (not by classdyn.theory.coefficients), so m1 also checks that the GEP
     pieces add up to the feature variance per neuron. E_m over a 6×6 Gauss–Hermite rule (the
     identities hold for any set of nodes). Measured agreement: m1 to 1.3e-14, m2 to 1.8e-13
     relative (m2 carries R² = (2·scale)² times the solver's rounding); tolerance 2e-13 and
@@ -335,7 +335,7 @@ def test_kernel_jacobian_matches_finite_differences():
     ~1e-12, rounding ~1e-10): measured ≤ 7e-9 per entry, ≤ 3e-10 of the largest entry;
     tolerance 1e-7 of each entry plus 1e-7 of the largest. Newton with a wrong Jacobian still converges
     (slowly, or to a looser point), so nothing else would notice."""
-    from theory import _extensive_kernels as K
+    from classdyn.theory import _extensive_kernels as K
 
     nodes = ex.gaussian_nodes(mixture(0.5), RF, 0.5, order=5)
     pj, pl = K.pair_index(2)
@@ -371,14 +371,14 @@ def test_warm_and_cold_density_agree():
 
 def test_centred_limit_edges_match_the_edge_polynomial():
     """Centred classes (one node at m = 0): every edge of extensive_edges (fold of the real
-    branch of the §6 equations) against theory.edges (real roots of the discriminant of the §5
+    branch of the §6 equations) against classdyn.theory.edges (real roots of the discriminant of the §5
     polynomial, 30 digits) — two independent routes to the same edges. ψ_p = 3, ψ_n = 2.5
     (no delta), t = 0.05: two bulks. Measured ≤ 1.1e-10 relative (the fold's tol is 1e-10);
     tolerance 1e-9. Bulk masses (trapezoid on the refined grid) against the integrated §5
     weights: measured 4.9e-4; tolerance 2e-3 (what test_extensive_spectrum_summary_and_times
     allows for the sum)."""
-    from theory.edges import find_edges
-    from theory.spectrum import SpectralParams, spectrum
+    from classdyn.theory.edges import find_edges
+    from classdyn.theory.spectrum import SpectralParams, spectrum
 
     mix = Mixture(variances=(1.0, 4.0), weights=(0.5, 0.5))
     rf = RandomFeatures(3.0, 2.5)
@@ -397,11 +397,11 @@ def test_centred_limit_edges_match_the_edge_polynomial():
                    "last run's upper edge is replaced by the top edge, so gaps are merged "
                    "(theory/extensive.py; reported, not fixed here). Remove the mark once fixed.")
 def test_centred_limit_edges_with_a_delta_peak():
-    """As above with ψ_p = 4, ψ_n = 2 (delta of weight 1/4 at s̄²), t = 0.1: theory.edges gives
+    """As above with ψ_p = 4, ψ_n = 2 (delta of weight 1/4 at s̄²), t = 0.1: classdyn.theory.edges gives
     bulks [0.01685, 0.1374] and [0.2325, 6.194]; extensive_edges today returns
     [0.016630, 0.016639] (the delta) and [0.01685, 6.194] (gap lost, masses 0.25 and 0.23)."""
-    from theory.edges import find_edges
-    from theory.spectrum import SpectralParams
+    from classdyn.theory.edges import find_edges
+    from classdyn.theory.spectrum import SpectralParams
 
     mix = Mixture(variances=(1.0, 2.0), weights=(0.25, 0.75))
     rf = RandomFeatures(4.0, 2.0)

@@ -1,5 +1,5 @@
 """``classdyn spectrum|edges|times|speciation`` with extensive centroids (--norms2 > 0) answer
-from theory.extensive (THEORY.md §6), not from the centred equations of §5."""
+from classdyn.theory.extensive (THEORY.md §6), not from the centred equations of §5."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from theory.params import Mixture, RandomFeatures, check_time, delta_t
+from classdyn.theory.params import Mixture, RandomFeatures, check_time, delta_t
 
 
 def test_defaults_equal_weights_centred_orthogonal():
@@ -87,14 +87,14 @@ def test_overlap_matrix_checks():
     # matrix whose smallest eigenvalue rounds to −6e-14, which must be accepted
     cos = [round(math.cos(x), 12) for x in (0.7, 1.9, 1.2)]
     Mixture(variances=[1, 2, 3], norms2=[1, 1, 1], overlaps=cos)
-    # collinear centroids (cos = 1) are allowed: singular Gram (theory.extensive whitens it)
+    # collinear centroids (cos = 1) are allowed: singular Gram (classdyn.theory.extensive whitens it)
     assert Mixture(variances=[1, 2], norms2=[1, 1], overlaps=[1.0]).gram == \
         pytest.approx(np.ones((2, 2)), abs=1e-15)
 
 
 def test_overlaps_from_upper_triangle_row_by_row():
     # C(C−1)/2 entries fill the strict upper triangle row by row: (0,1), (0,2), (1,2)
-    from theory.params import overlaps_from_upper
+    from classdyn.theory.params import overlaps_from_upper
 
     mat = overlaps_from_upper([0.1, 0.2, 0.3], 3)
     assert mat.tolist() == [[1.0, 0.1, 0.2], [0.1, 1.0, 0.3], [0.2, 0.3, 1.0]]

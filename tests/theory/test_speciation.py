@@ -1,4 +1,4 @@
-"""Speciation times, THEORY.md §7 (theory.speciation): the leading-order formula, the power-law
+"""Speciation times, THEORY.md §7 (classdyn.theory.speciation): the leading-order formula, the power-law
 weights of strong imbalance and the slopes, against hand computations."""
 
 import math
@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from theory.params import Mixture, RandomFeatures
-from theory.speciation import (leading_times_power_law, power_law_weights, speciation_slopes,
+from classdyn.theory.params import Mixture, RandomFeatures
+from classdyn.theory.speciation import (leading_times_power_law, power_law_weights, speciation_slopes,
                                speciation_times)
 
 
@@ -52,9 +52,9 @@ def test_slopes_are_the_d_derivative_of_the_leading_times():
 
 def test_outlier_method_wraps_theory_extensive(monkeypatch):
     # method="outlier" hands (mixture, d, features, **kw) to the §6 threshold solver
-    # theory.extensive.outlier_speciation_times and returns its per-class times (the solver
+    # classdyn.theory.extensive.outlier_speciation_times and returns its per-class times (the solver
     # itself is checked in test_outliers.py and test_extensive_cli.py).
-    import theory.extensive as ex
+    import classdyn.theory.extensive as ex
 
     calls = []
 

@@ -1,12 +1,12 @@
-"""Spectral density of the centred-class GEP matrix (THEORY.md §5): theory.spectrum."""
+"""Spectral density of the centred-class GEP matrix (THEORY.md §5): classdyn.theory.spectrum."""
 
 import math
 
 import numpy as np
 import pytest
 
-from theory.params import Mixture, RandomFeatures
-from theory.spectrum import (NonConvergenceError, SpectralParams, delta_weight, density,
+from classdyn.theory.params import Mixture, RandomFeatures
+from classdyn.theory.spectrum import (NonConvergenceError, SpectralParams, delta_weight, density,
                              ks_distance, spectrum, stieltjes)
 from tests.theory._spectrum_helpers import gep_eigenvalues, two_sample_ks
 
@@ -204,7 +204,7 @@ def test_bad_points_raise():
 
 def test_non_convergence_is_reported_not_silent(monkeypatch):
     # Starve Newton (2 iterations): the solver must flag the points, and raise when strict.
-    import theory.spectrum as S
+    import classdyn.theory.spectrum as S
 
     monkeypatch.setattr(S, "NEWTON_MAXIT", 2)
     res = stieltjes(REF, [0.01, 1.0], strict=False)
@@ -249,11 +249,11 @@ def test_edges_match_extreme_eigenvalues_and_improve_with_d():
 
 def test_from_model_matches_the_shared_gep_builder():
     # The wiring of SpectralParams.from_model (α_c² = a_c² e^{-2t} σ_c², b̄², s̄² from
-    # class_coefficients) against the package's own GEP builder simulate.features.U_gep fed
-    # with GMM samples (simulate.data): KS ≤ 0.01 at d = 200, ψ_p = 4, ψ_n = 2 (theory vs one
+    # class_coefficients) against the package's own GEP builder classdyn.simulate.features.U_gep fed
+    # with GMM samples (classdyn.simulate.data): KS ≤ 0.01 at d = 200, ψ_p = 4, ψ_n = 2 (theory vs one
     # draw is ~0.003–0.005 at this size, see test_density_matches_gep_histogram_small).
-    from simulate.data import sample_mixture
-    from simulate.features import U_gep, gep_coefficients
+    from classdyn.simulate.data import sample_mixture
+    from classdyn.simulate.features import U_gep, gep_coefficients
 
     mix = Mixture(variances=(1.0, 2.0), weights=(0.25, 0.75))
     t, d = 0.05, 200
@@ -290,7 +290,7 @@ def test_delta_weight_is_the_null_space_of_a_gep_matrix(alpha2, v2, bbar2, psi_p
 # ------------------------------------------------------------------ identical classes merge
 def test_identical_classes_merge_into_one_with_summed_weight():
     # THEORY.md §5 depends on the classes only through Σ_c ρ_c f(α_c², v_c²): two identical
-    # classes are one class with the summed weight. SpectralParams.merged (used by theory.edges)
+    # classes are one class with the summed weight. SpectralParams.merged (used by classdyn.theory.edges)
     # must add the weights; the edges, bulk masses and delta of the split and of the single
     # class then coincide (same merged polynomial: to every digit; masses to 1e-12, the
     # accuracy of the adaptive integration being ~1e-13 on each).
@@ -322,7 +322,7 @@ def test_two_identical_of_three_classes_merge_and_keep_their_edges():
     m = three.merged()
     np.testing.assert_allclose(m.rho, [0.7, 0.3], rtol=0, atol=1e-15)
     assert list(m.alpha2) == [A[0], B[0]] and list(m.v2) == [A[1], B[1]]
-    from theory.edges import find_edges
+    from classdyn.theory.edges import find_edges
 
     e3, e2 = find_edges(three), find_edges(two)
     assert e3.edge_strings() == e2.edge_strings()
@@ -367,7 +367,7 @@ def test_moments_are_those_of_the_gep_matrix(case):
     p = SpectralParams.from_model(mix, RandomFeatures(psi_p, psi_n), t)
     from scipy.integrate import quad
 
-    # Σ_c ρ_c Var tanh(h_c), h_c ~ N(0, Γ_c²), by adaptive quadrature (not theory.coefficients)
+    # Σ_c ρ_c Var tanh(h_c), h_c ~ N(0, Γ_c²), by adaptive quadrature (not classdyn.theory.coefficients)
     def var_tanh(G2):
         f = lambda z, k: math.tanh(math.sqrt(G2) * z) ** k * math.exp(-z * z / 2)
         return quad(lambda z: f(z, 2), -12, 12, epsabs=1e-14, epsrel=1e-13,
@@ -399,7 +399,7 @@ def test_kernel_jacobian_matches_finite_differences():
     # truncation error ~h² ~ 1e-12 relative and rounding ~1e-10): measured ≤ 1e-9 per entry;
     # tolerance 1e-7 (the differences' accuracy, not the kernel's, sets it). A wrong
     # Jacobian still converges, slowly: nothing else would notice.
-    from theory._spectrum_kernels import residual_jacobian
+    from classdyn.theory._spectrum_kernels import residual_jacobian
 
     p = _model((1.0, 2.0), (0.3, 0.7), 4.0, 2.0, 0.1)
     args = (p.psi_p, p.k, np.ascontiguousarray(p.rho), np.ascontiguousarray(p.alpha2),

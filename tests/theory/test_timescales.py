@@ -1,11 +1,11 @@
-"""Timescales and windows from the edges (THEORY.md §5): theory.timescales."""
+"""Timescales and windows from the edges (THEORY.md §5): classdyn.theory.timescales."""
 
 import numpy as np
 import pytest
 
-from theory.params import Mixture, RandomFeatures
-from theory.spectrum import SpectralParams
-from theory.timescales import assign_roles, timescales, timescales_model, window_limits
+from classdyn.theory.params import Mixture, RandomFeatures
+from classdyn.theory.spectrum import SpectralParams
+from classdyn.theory.timescales import assign_roles, timescales, timescales_model, window_limits
 from tests.theory._spectrum_helpers import gep_eigenvalues
 
 
@@ -54,7 +54,7 @@ def test_merged_bulks_are_reported():
 
 
 def test_roles_by_weight():
-    from theory.spectrum import Bulk
+    from classdyn.theory.spectrum import Bulk
 
     bulks = [Bulk(0, 1, 0.25), Bulk(2, 3, 0.1), Bulk(4, 5, 0.15), Bulk(6, 7, 0.25)]
     roles, i_gen, i_mem, i_fin, gs, ms = assign_roles(bulks, 4.0, 2.0)
@@ -93,7 +93,7 @@ def test_bulk_counting_below_psi_n_one():
     # THEORY.md §5 leaves ψ_n < 1 open ("d − n, n, n from left to right: derive and check").
     # The theory's bulk weights at ψ_p = 4, ψ_n = 0.25 are n, d − n, n (left to right), and a
     # GEP matrix (d = 200) has exactly these counts between the theoretical gaps.
-    from theory.spectrum import spectrum
+    from classdyn.theory.spectrum import spectrum
 
     p = _params((1.0, 2.0), None, 4.0, 0.25, 0.01)
     s = spectrum(p)
@@ -117,7 +117,7 @@ def test_window_limits_extrapolate_in_inverse_sqrt_psi_p(monkeypatch):
     # ~c1/√N (here ~0.2).
     import types
 
-    import theory.timescales as T
+    import classdyn.theory.timescales as T
 
     laws = {"W_gen": (2.1, -1.3, 0.7), "W_mem": (330.0, -250.0, 900.0)}
     seen = []
@@ -163,7 +163,7 @@ def test_roles_need_the_weights_to_match():
     # from the right equals 1/ψ_p (to MASS_MATCH_TOL = 1e-6, the bulk masses being integrated
     # to ~1e-10). Here (ψ_p = 4, ψ_n = 2: 1/ψ_p = 0.25, ψ_n/ψ_p = 0.5) the rightmost bulk holds
     # 0.255: a gap inside the memorisation part, not the boundary, so λ_gen/λ_mem do not exist.
-    from theory.spectrum import Bulk
+    from classdyn.theory.spectrum import Bulk
 
     bulks = [Bulk(0, 1, 0.25), Bulk(2, 3, 0.245), Bulk(4, 5, 0.255)]
     roles, i_gen, i_mem, i_fin, gs, ms = assign_roles(bulks, 4.0, 2.0)

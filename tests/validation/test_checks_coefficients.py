@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from theory.coefficients import coefficients
-from theory.params import delta_t
-from validation import checks_coefficients as ck
+from classdyn.theory.coefficients import coefficients
+from classdyn.theory.params import delta_t
+from classdyn.validation import checks_coefficients as ck
 
 POINTS = [("tanh", 0.0, 1.0, 0.1), ("tanh", 0.8, 2.0, 0.3), ("relu", -0.5, 1.0, 0.1)]
 

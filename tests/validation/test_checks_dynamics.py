@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from simulate._provider import draw_system
-from simulate.dynamics import eigenbasis, semi_analytic_curves
-from simulate.train import gd_noise_excess, train_gd
-from theory.params import Mixture
-from validation.checks_dynamics import (compare_gd, judge_ablations, judge_slopes,
+from classdyn.simulate._provider import draw_system
+from classdyn.simulate.dynamics import eigenbasis, semi_analytic_curves
+from classdyn.simulate.train import gd_noise_excess, train_gd
+from classdyn.theory.params import Mixture
+from classdyn.validation.checks_dynamics import (compare_gd, judge_ablations, judge_slopes,
                                         judge_tradeoff)
-from validation.registry import discover
+from classdyn.validation.registry import discover
 
 T = 0.1
 

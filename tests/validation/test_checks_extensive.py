@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from theory import extensive as ex
-from theory.params import Mixture, RandomFeatures
-from validation import checks_extensive as ck
+from classdyn.theory import extensive as ex
+from classdyn.theory.params import Mixture, RandomFeatures
+from classdyn.validation import checks_extensive as ck
 
 RF = RandomFeatures(psi_p=2.0, psi_n=1.0)
 T = 1.0
@@ -65,7 +65,7 @@ def test_wrong_overlap_fails_the_outliers(draws):
 
 
 def test_check_is_registered():
-    from validation.registry import discover
+    from classdyn.validation.registry import discover
 
     reg = discover()
     assert "extensive-spectrum" in reg

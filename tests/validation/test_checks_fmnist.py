@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from validation.checks_fmnist import judge_ddpm, judge_rf, rf_memorisation_gap
+from classdyn.validation.checks_fmnist import judge_ddpm, judge_rf, rf_memorisation_gap
 
 # Variance ratios and RF gaps of the nine Sneaker pairs measured by the check at size small
 # (d = 80, two seeds, ten-class geometry); only their ordering matters to the judge.
@@ -34,15 +34,18 @@ def test_judge_rf_fails_on_shuffled_gaps():
 
 
 def test_judge_ddpm_signs():
-    rf = {(c, 0.5): g for c, g in zip([0, 1, 2, 3], [0.6, 0.03, 0.7, 0.4])}
+    partners = [0, 1, 2, 3, 4, 5]
+    rf = {(c, 0.5): g for c, g in zip(partners, [0.6, 0.03, 0.7, 0.4, 0.5, 0.2])}
     rows = [{"reference": "Sneaker", "partner": str(c), "partner_label": c,
              "proportion_reference": 0.5, "gap": gap}
-            for c, gap in zip([0, 1, 2, 3], [500, 100, 900, 300])]
+            for c, gap in zip(partners, [500, 100, 900, 300, 400, 200])]
     assert judge_ddpm(rf, rows)["passed"]
     for r in rows:
         r["gap"] = -r["gap"]
     bad = judge_ddpm(rf, rows)
-    assert not bad["passed"] and bad["sign_agreement"] == 0.0
+    assert not bad["passed"] and bad["sign_agreement"] == 0.0 and not bad["sign_ok"]
+    # Four pairs cannot give a significant rank correlation: waiting, never passed.
+    assert judge_ddpm(rf, rows[:4])["status"] == "waiting"
     assert judge_ddpm(rf, [])["n_pairs"] == 0
 
 

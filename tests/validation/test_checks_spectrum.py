@@ -4,9 +4,9 @@ inputs and fail on deliberately wrong ones."""
 import numpy as np
 import pytest
 
-from theory.params import Mixture, RandomFeatures
-from theory.spectrum import SpectralParams, spectrum
-from validation.checks_spectrum import compare_density, compare_windows, gep_eigenvalues
+from classdyn.theory.params import Mixture, RandomFeatures
+from classdyn.theory.spectrum import SpectralParams, spectrum
+from classdyn.validation.checks_spectrum import compare_density, compare_windows, gep_eigenvalues
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from validation import checks_coefficients as ck
+from classdyn.validation import checks_coefficients as ck
 
 COEF_FLAGS = ("closed_ok", "mc_ok", "b_identity_ok", "v2_nonneg_ok", "s2_nonneg_ok")
 SPEC_FLAGS = ("moments_ok", "w1_ok")

@@ -9,7 +9,7 @@ any slack of 0.1 % or more (e.g. "within 1 % of the lowest") is caught.
 import numpy as np
 import pytest
 
-from validation.checks_ddpm import judge_lowest_variance
+from classdyn.validation.checks_ddpm import judge_lowest_variance
 
 SNEAKER = 7
 # measured per-class mean pixel variances have this order of magnitude (pixels in [0, 1]);

@@ -11,7 +11,7 @@ that a slack loosened tenfold is caught.
 import numpy as np
 import pytest
 
-from validation import checks_dynamics as ck
+from classdyn.validation import checks_dynamics as ck
 
 
 def _only_false(flags: dict, bad, passed):

@@ -10,7 +10,7 @@ threshold and 10x it, so that a slack loosened tenfold is caught.
 import numpy as np
 import pytest
 
-from validation import checks_extensive as ck
+from classdyn.validation import checks_extensive as ck
 
 FLAGS = ("bulk_ok", "outlier_count_ok", "outlier_bias_ok", "density_ok")
 

@@ -9,7 +9,7 @@ and 10x it, so that a slack loosened tenfold is caught.
 
 import pytest
 
-from validation import checks_spectrum as ck
+from classdyn.validation import checks_spectrum as ck
 
 DENSITY_FLAGS = ("ks_ok", "edge_level_ok", "edge_trend_ok")
 WINDOW_FLAGS = ("W_gen_contracts_ok", "W_mem_expands_ok", "finite_ok")

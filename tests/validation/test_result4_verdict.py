@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-import validation.checks_fmnist as cf
-from validation.registry import discover
-from validation.report import results_verdicts, write_report
-from validation.runner import SerialExecutor, environment, run_checks
+import classdyn.validation.checks_fmnist as cf
+from classdyn.validation.registry import discover
+from classdyn.validation.report import results_verdicts, write_report
+from classdyn.validation.runner import SerialExecutor, environment, run_checks
 
 PARTNERS = [0, 1, 2, 3, 4, 5, 6, 8, 9]
 
@@ -82,7 +82,7 @@ def fast_check(monkeypatch, tmp_path):
     tables hidden, so only DDPM tables under the results folder count."""
     pytest.importorskip("scipy")
     try:
-        from ddpm.data import load_fashion_mnist
+        from classdyn.ddpm.data import load_fashion_mnist
 
         load_fashion_mnist()
     except Exception:  # noqa: BLE001
@@ -94,7 +94,7 @@ def fast_check(monkeypatch, tmp_path):
 
     monkeypatch.setattr(cf, "rf_memorisation_gap", fake_gap)
     # The code version is pinned so that the cache behaviour tested is that of the input files.
-    monkeypatch.setattr("validation.runner.code_version", lambda: "pinned")
+    monkeypatch.setattr("classdyn.validation.runner.code_version", lambda: "pinned")
     monkeypatch.setattr(cf, "REFERENCE_DIR", tmp_path / "no_reference")
     return discover()["fmnist-rf-gaps"]
 

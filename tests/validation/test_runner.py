@@ -2,9 +2,9 @@
 
 import json
 
-from validation.registry import Check, Outcome
-from validation.report import write_report
-from validation.runner import ProcessExecutor, SerialExecutor, environment, run_checks
+from classdyn.validation.registry import Check, Outcome
+from classdyn.validation.report import write_report
+from classdyn.validation.runner import ProcessExecutor, SerialExecutor, environment, run_checks
 
 CALLS = []
 
