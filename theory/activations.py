@@ -29,7 +29,7 @@ mpmath, and symbolically via Price's theorem ``∂J/∂c = E σ'(h1) σ'(h2)``):
   φ(α√(2/(1+ρ)))]``; ``μ0 = mΦ(α) + Γφ(α)``, ``a = Φ(α)``, ``E σ² = (m² + Γ²)Φ(α) + mΓφ(α)``.
   At ``m = 0``: ``J = Γ²(√(1−ρ²) + (π − arccos ρ) ρ)/(2π)`` (the arc-cosine kernel).
 * **tanh**: no closed form; Gaussian integrals (unevaluated ``sympy.Integral``), evaluated by
-  :mod:`classdyn.theory._quadrature` (float64) or :func:`classdyn.theory.coefficients.coefficients_mp`.
+  :mod:`classdyn.theory.quadrature` (float64) or :func:`classdyn.theory.coefficients.coefficients_mp`.
 
 ``T(h, a) = (1/2π) ∫_0^a e^{−h²(1+x²)/2}/(1+x²) dx`` is Owen's T function (:class:`OwensT`).
 """
@@ -40,7 +40,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from classdyn.theory.params import ACTIVATIONS
+from classdyn.theory.params import ACTIVATIONS, check_activation
 
 #: symbols of the coefficient expressions
 m = sp.Symbol("m", real=True)
@@ -121,11 +121,14 @@ def owens_t_mp(h, a):
 
 
 # ---------------------------------------------------------------- activations
+#: SymPy σ(x), keyed by the activation registry (:data:`classdyn.theory.params.ACTIVATIONS`).
+_SYMPY_SIGMA = {"tanh": sp.tanh(x), "erf": sp.erf(x), "relu": sp.Max(x, 0), "linear": x}
+assert tuple(_SYMPY_SIGMA) == ACTIVATIONS
+
+
 def activation_expr(name: str) -> sp.Expr:
     """``σ(x)`` as a SymPy expression of :data:`x`."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
-    return {"tanh": sp.tanh(x), "erf": sp.erf(x), "relu": sp.Max(x, 0), "linear": x}[name]
+    return _SYMPY_SIGMA[check_activation(name)]
 
 
 def activation_derivative(name: str, k: int = 1) -> sp.Expr:
@@ -178,7 +181,8 @@ def J_expr(name: str, cc=c) -> sp.Expr:
             x, m + sp.sqrt(cc) * z + sp.sqrt(GAMMA2 - cc) * y) * std_normal_pdf(y),
             (y, -sp.oo, sp.oo))
         return sp.Integral(inner ** 2 * std_normal_pdf(z), (z, -sp.oo, sp.oo))
-    raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+    check_activation(name)  # raises: a name of the registry without a J(c) here
+    raise AssertionError(f"J_expr has no case for registered activation {name!r}")
 
 
 def derive_linear() -> dict[str, sp.Expr]:
@@ -203,8 +207,7 @@ def symbolic_coefficients(name: str) -> dict[str, sp.Expr]:
     Closed forms for linear, erf, ReLU (module docstring); unevaluated Gaussian integrals for
     tanh. Print with ``sympy.latex(expr)``.
     """
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+    check_activation(name)
     if name == "linear":
         return derive_linear()
     if name == "erf":

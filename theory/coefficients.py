@@ -22,7 +22,7 @@ Public API
 
 Methods (``method=``): ``"closed"`` closed forms (linear, ReLU, erf; ``classdyn.theory.activations`` has
 their SymPy derivation), ``"quadrature"`` compiled nested trapezoidal quadrature (any activation,
-see :mod:`classdyn.theory._quadrature`), ``"auto"`` closed form where one exists, else quadrature.
+see :mod:`classdyn.theory.quadrature`), ``"auto"`` closed form where one exists, else quadrature.
 
 Accuracy (float64), over :data:`VERIFIED_RANGE` (σ² ∈ [0.01, 16], t ∈ [0.001, 10], |m| ≤ 10):
 absolute error ≤ 1e−12 × S, ``S = 1`` for bounded σ and ``(|m| + Γ)²`` for ReLU; where a value
@@ -35,7 +35,7 @@ differences and only the absolute bound holds. Outside the range results are sti
 
 Quadrature rule: truncated trapezoidal rule (exponentially convergent for integrands analytic
 in a strip), with the step set by the distance of tanh's poles and the growth of the Gaussian
-off the real axis (:func:`classdyn.theory._quadrature.trapezoid_step`); plain Gauss–Hermite with 200
+off the real axis (:func:`classdyn.theory.quadrature.trapezoid_step`); plain Gauss–Hermite with 200
 nodes misses by ~1e−9 at σ² = 4 (tests/theory/test_coeff_range.py).
 """
 
@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classdyn.theory.params import ACTIVATIONS, Mixture, check_time, delta_t
+from classdyn.theory.params import ACTIVATIONS, Mixture, check_activation, check_time, delta_t
 
 #: (low, high) of the parameters over which the float64 accuracy (≤ 1e-12) is tested.
 VERIFIED_RANGE = {"sigma2": (1e-2, 16.0), "t": (1e-3, 10.0), "abs_m": 10.0}
@@ -95,12 +95,6 @@ class Coefficients:
 
 
 # ------------------------------------------------------------------ input checks
-def check_activation(activation) -> str:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    return activation
-
-
 def _check_inputs(activation, m, sigma2, t, method):
     check_activation(activation)
     t = check_time(t)
@@ -131,7 +125,7 @@ def _check_inputs(activation, m, sigma2, t, method):
 
 # ------------------------------------------------------------------ evaluators
 def _eval_closed(activation, m, s2, D):
-    from classdyn.theory import _quadrature as q
+    from classdyn.theory import quadrature as q
 
     out = np.empty((m.size, 4))
     mm = m.ravel()
@@ -159,8 +153,8 @@ def _clusters(sorted_m: np.ndarray, gap: float):
 
 
 def _eval_quadrature(activation, m, s2, t):
-    """Nested trapezoidal quadrature on shared lattices (see :mod:`classdyn.theory._quadrature`)."""
-    from classdyn.theory import _quadrature as q
+    """Nested trapezoidal quadrature on shared lattices (see :mod:`classdyn.theory.quadrature`)."""
+    from classdyn.theory import quadrature as q
 
     code = q.CODES[activation]
     D = delta_t(t)
@@ -316,7 +310,7 @@ def _eval_table(evaluate, m: np.ndarray, scale: float):
     agree to :data:`TABLE_TOL` × (1 + |value|). Returns ``None`` if no width passes (the caller
     then evaluates directly).
     """
-    from classdyn.theory import _quadrature as q
+    from classdyn.theory import quadrature as q
 
     N = TABLE_DEGREE + 1
     xn, T = _cheb_matrix(N)
@@ -350,7 +344,7 @@ def coefficients_mp(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *, dps: 
     """The coefficients of :func:`coefficients` at ``dps`` significant digits (mpmath), scalars.
 
     ``method="quadrature"`` (default, any activation): the definitions of THEORY.md §4
-    integrated with the nested trapezoidal rule of :mod:`classdyn.theory._quadrature` in mpmath
+    integrated with the nested trapezoidal rule of :mod:`classdyn.theory.quadrature` in mpmath
     arithmetic, with the aliasing budget ``LOG_EPS = (dps + 5) ln 10`` and truncation
     ``L = √(2 LOG_EPS)``, so the rule error is below ``10^{−dps}``. The inner (noise) integrals of
     ReLU use the truncated-Gaussian moments ``E_y[(u + √Δy)^k; y > −u/√Δ]`` (exact), so the
@@ -393,7 +387,7 @@ def coefficients_mp(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *, dps: 
 def _mp_quadrature(activation, m, sigma2, t, dps):
     import mpmath as mp
 
-    from classdyn.theory import _quadrature as q
+    from classdyn.theory import quadrature as q
 
     code = q.CODES[activation]
     log_eps = (dps + 5) * math.log(10.0)

@@ -12,9 +12,14 @@ from typing import Sequence
 
 import numpy as np
 
-#: Activations known to the package (THEORY.md §1); their definitions live in
-#: ``classdyn.theory.activations``.
-ACTIVATIONS = ("tanh", "erf", "relu", "linear")
+#: The activation registry (THEORY.md §1): name → integer code of the compiled (Numba) kernels
+#: in :mod:`classdyn.theory.quadrature` (``act``/``dact`` branch on it). The NumPy functions are
+#: :func:`activation_function` / :func:`activation_derivative_function`, the SymPy expressions
+#: :func:`classdyn.theory.activations.activation_expr`; all three are keyed by these names.
+ACTIVATION_CODES = {"tanh": 0, "erf": 1, "relu": 2, "linear": 3}
+
+#: Activations known to the package, in registry order.
+ACTIVATIONS = tuple(ACTIVATION_CODES)
 
 #: Tolerance on ``sum(weights) == 1``: weights typed by hand with 3-4 digits (e.g. 1/3) must
 #: pass after normalisation is asked for explicitly, so the check is tight but not exact.
@@ -153,8 +158,7 @@ class RandomFeatures:
                     or v <= 0:
                 raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
             object.__setattr__(self, name, float(v))
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
+        check_activation(self.activation)
 
     def to_dict(self) -> dict:
         return {"psi_p": self.psi_p, "psi_n": self.psi_n, "activation": self.activation}
@@ -181,3 +185,70 @@ def check_time(t, name: str = "t") -> float:
 def delta_t(t: float) -> float:
     """``Δ_t = 1 − e^{−2t}`` (THEORY.md §1), computed as ``-expm1(-2t)`` (exact at small t)."""
     return -math.expm1(-2.0 * check_time(t))
+
+
+def check_activation(name, param: str = "activation") -> str:
+    """``name`` if it is one of :data:`ACTIVATIONS`, else ``ValueError`` naming the parameter,
+    the value and the allowed set (the one activation check of the package)."""
+    if not isinstance(name, str) or name not in ACTIVATION_CODES:
+        raise ValueError(f"{param} must be one of {ACTIVATIONS}, got {name!r}")
+    return name
+
+
+def activation_code(name) -> int:
+    """Integer code of activation ``name`` for the compiled kernels (:data:`ACTIVATION_CODES`)."""
+    return ACTIVATION_CODES[check_activation(name)]
+
+
+def _linear(h):
+    return h
+
+
+def _relu(h):
+    return np.maximum(h, 0.0)
+
+
+def _erf(h):
+    from scipy.special import erf
+
+    return erf(h)
+
+
+def _dtanh(h):
+    th = np.tanh(h)
+    return 1.0 - th * th
+
+
+def _derf(h):
+    return (2.0 / math.sqrt(math.pi)) * np.exp(-np.square(h))
+
+
+def _drelu(h):
+    # Heaviside step, ½ at 0 (as the compiled kernel ``quadrature.dact``)
+    return np.heaviside(h, 0.5)
+
+
+def _dlinear(h):
+    return np.ones_like(np.asarray(h, dtype=float))
+
+
+_NUMPY_SIGMA = {"tanh": np.tanh, "erf": _erf, "relu": _relu, "linear": _linear}
+_NUMPY_DSIGMA = {"tanh": _dtanh, "erf": _derf, "relu": _drelu, "linear": _dlinear}
+
+
+def activation_function(name: str):
+    """NumPy (elementwise) ``σ``: ``tanh``, ``erf(x)``, ``relu = max(x, 0)``, ``linear = x``."""
+    return _NUMPY_SIGMA[check_activation(name)]
+
+
+def activation_derivative_function(name: str):
+    """NumPy (elementwise) ``σ'``: ``1 − tanh²x``, ``(2/√π) e^{−x²}``, Heaviside (½ at 0), 1."""
+    return _NUMPY_DSIGMA[check_activation(name)]
+
+
+def check_positive_int(value, name: str, meaning: str = "") -> int:
+    """``value`` as an int if it is an integer > 0, else ``ValueError`` naming ``name``."""
+    label = f"{name} ({meaning})" if meaning else name
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{label} must be an integer > 0, got {value!r}")
+    return int(value)

@@ -63,7 +63,7 @@ def test_tanh_expressions_evaluate_to_the_float64_coefficients(mm, s2, t):
     # √c z + √(Γ² − c) y)]²) evaluated by an independent trapezoidal rule (above) against the
     # compiled quadrature of classdyn.theory.coefficients, including THEORY.md §4's hard case (Γ ≈ 2,
     # where 200-node Gauss–Hermite misses by 2e-9) and a narrow data part (s = 0.14, the
-    # Gaussian-limited step of classdyn.theory._quadrature). Measured ≤ 6.2e-15 absolute; tolerance 1e-13.
+    # Gaussian-limited step of classdyn.theory.quadrature). Measured ≤ 6.2e-15 absolute; tolerance 1e-13.
     co = A.symbolic_coefficients("tanh")
     c = coefficients("tanh", mm, s2, t)
     pt = {A.m: mm, A.sigma2: s2, A.t: t}

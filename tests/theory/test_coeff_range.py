@@ -1,7 +1,7 @@
 """Accuracy of the float64 coefficients over the whole VERIFIED_RANGE (corners and tails).
 
 THEORY.md §4: plain Gauss–Hermite with 200 nodes reaches only ~2e-9 at σ² = 4 for tanh (poles
-of tanh near the real axis); the truncated trapezoidal rule of classdyn.theory._quadrature must reach
+of tanh near the real axis); the truncated trapezoidal rule of classdyn.theory.quadrature must reach
 1e-12 everywhere in the range. Reference: the mpmath path at 20 digits (nested trapezoidal rule
 with aliasing/truncation error < 1e-25, far finer steps than the float64 rule).
 """

@@ -121,3 +121,49 @@ def test_non_finite_numbers_are_rejected():
     assert check_time(2) == 2.0 and isinstance(check_time(2), float)
     # Δ_t = 1 − e^{−2t} at a large t (no cancellation issue there): exact to rounding
     assert delta_t(0.7) == pytest.approx(1 - math.exp(-1.4), rel=1e-15)
+
+
+# ------------------------------------------------------------------ activation registry
+def test_check_activation_names_parameter_value_and_allowed_set():
+    from classdyn.theory.params import ACTIVATIONS, check_activation
+
+    for name in ACTIVATIONS:
+        assert check_activation(name) == name
+    with pytest.raises(ValueError, match=r"activation must be one of .*tanh.*got 'sigmoid'"):
+        check_activation("sigmoid")
+    with pytest.raises(ValueError, match=r"act must be one of"):
+        check_activation(None, "act")
+
+
+def test_numpy_activations_match_the_compiled_kernels():
+    # The NumPy σ, σ' of the registry and the Numba act/dact are two codings of one definition:
+    # same float64 operations up to libm vs NumPy rounding, so agreement to 4 ulp-ish (1e-15).
+    from classdyn.theory import quadrature as q
+    from classdyn.theory.params import (ACTIVATIONS, activation_code,
+                                        activation_derivative_function, activation_function)
+
+    xs = np.array([-3.0, -0.7, 0.0, 0.4, 2.5])
+    for name in ACTIVATIONS:
+        code = activation_code(name)
+        f, df = activation_function(name), activation_derivative_function(name)
+        np.testing.assert_allclose(f(xs), [q.act(code, v) for v in xs], rtol=1e-15, atol=1e-15)
+        np.testing.assert_allclose(df(xs), [q.dact(code, v) for v in xs], rtol=1e-15, atol=1e-15)
+
+
+def test_public_quadrature_names_for_simulate():
+    from classdyn.theory import quadrature as q
+
+    x, w = q.gauss_legendre(48)
+    np.testing.assert_array_equal(x, q._GLX)  # same rule, public name
+    np.testing.assert_array_equal(w, q._GLW)
+    # Owen's T(h, a) for h = 0 is arctan(a)/(2π) exactly; the 48-point rule is exact to rounding
+    assert abs(q.owens_t_segment(0.0, 0.0, 1.0, x, w) - math.atan(1.0) / (2 * math.pi)) < 1e-15
+
+
+def test_check_positive_int():
+    from classdyn.theory.params import check_positive_int
+
+    assert check_positive_int(3, "n") == 3
+    for bad in (0, -1, 2.5, True, "3"):
+        with pytest.raises(ValueError, match="n must be an integer > 0"):
+            check_positive_int(bad, "n")
