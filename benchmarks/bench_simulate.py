@@ -13,7 +13,7 @@ import numpy as np
 
 
 def run(bench) -> None:
-    from classdyn.simulate._provider import build_features
+    from classdyn.simulate.systems import build_features
     from classdyn.simulate.data import sample_mixture
     from classdyn.simulate.dynamics import semi_analytic_curves, tau_grid
     from classdyn.simulate.train import GDTrainer

@@ -130,7 +130,7 @@ def _features_unit(run, args, mix, d, p, n):
     """Data, W and the feature matrices, checkpointed as one unit."""
     import numpy as np
 
-    from classdyn.simulate._provider import build_features
+    from classdyn.simulate.systems import build_features
     from classdyn.simulate.data import as_generator, sample_mixture
 
     def compute():

@@ -249,8 +249,8 @@ def score_error_mc(A: np.ndarray, W: np.ndarray, mixture, centroids: np.ndarray,
     """
     from scipy.special import logsumexp
 
-    from classdyn.simulate._provider import activation_function
     from classdyn.simulate.data import as_generator
+    from classdyn.theory.params import activation_function
 
     rng = as_generator(seed)
     sig = activation_function(activation)

@@ -1,5 +1,11 @@
 """Exact and Gaussian-equivalent feature matrices of the random-features score model.
 
+The single builders of ``U``, ``V``, ``U_c``, ``V_c``; :mod:`classdyn.simulate.systems` draws a
+system, routes to them (or to the closed forms of the linear activation) and returns a
+:class:`classdyn.simulate.systems.FeatureSet`. Activations: the registry of
+:mod:`classdyn.theory.params` (``check_activation``); Gaussian quadrature (Owen's T,
+Gauss–Legendre): :mod:`classdyn.theory.quadrature`.
+
 Conventions: ``W`` is p×d (i.i.d. N(0,1) rows ``w_i``), samples ``X`` are n×d rows (as
 :func:`classdyn.simulate.data.sample_mixture` returns them), ``t > 0`` the diffusion time,
 ``K = W Wᵀ/d``, ``u_i^ν = e^{−t} w_i·x^ν/√d`` the data part of the pre-activation and
@@ -60,8 +66,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from classdyn.theory._quadrature import owens_t_segment
-from classdyn.theory.params import ACTIVATIONS, Mixture, check_positive, check_time, delta_t
+from classdyn.theory.params import Mixture, check_activation, check_positive, check_time, delta_t
+from classdyn.theory.quadrature import gauss_legendre, owens_t_segment
 
 #: default bound on the truncation error of the Mehler series (absolute, on entries of U)
 MEHLER_TOL = 1e-12
@@ -70,11 +76,6 @@ MEMORY_MB = 512
 
 
 # ====================================================================== helpers
-def _check_activation(activation):
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-
-
 def _check_W(W) -> np.ndarray:
     W = np.asarray(W, dtype=float)
     if W.ndim != 2 or W.shape[0] < 1 or W.shape[1] < 1:
@@ -260,10 +261,9 @@ def smoothed_derivatives(activation: str, u: np.ndarray, gamma: np.ndarray, k0: 
             else:
                 F[kk] = gauss * beta ** (-k / 2.0) * (-1.0) ** (k - 1) * H[k - 1]
         if want_e2:
-            from classdyn.theory._quadrature import _GLW, _GLX
-
+            glx, glw = gauss_legendre(48)
             E2 = np.empty((p, n))
-            _erf_E2_kernel(u, gam, _GLX, _GLW, E2)
+            _erf_E2_kernel(u, gam, glx, glw, E2)
         return F, E2
     if activation == "relu":
         y = u / G
@@ -397,7 +397,7 @@ def exact_UV(W, X, activation: str, t: float, *, tol: float = MEHLER_TOL,
     blocks); e.g. p = 4000, n = 2000: 256 MB output + 320 MB + the budget.
     Cost: ``(k_max + 1)`` products of p×n by n×p matrices.
     """
-    _check_activation(activation)
+    check_activation(activation)
     t = check_time(t)
     W, X = _check_WX(W, X)
     if not (tol > 0):
@@ -430,7 +430,7 @@ def exact_V(W, X, activation: str, t: float) -> np.ndarray:
 
     ``V = √Δ · diag((1/n) Σ_ν F_1^{(i)}(u_i^ν)) · W/√d``, ``F_1^{(i)}(u) = E_z σ'(u + √(ΔK_ii) z)``.
     """
-    _check_activation(activation)
+    check_activation(activation)
     t = check_time(t)
     W, X = _check_WX(W, X)
     D = delta_t(t)
@@ -459,7 +459,7 @@ def exact_U_c(W, centroid, variance: float, activation: str, t: float, *,
     ``G_k^{(i)} = E_z σ^{(k)}(m_i + Γ √K_ii z)``, diagonal ``E σ(h_i)²`` (THEORY.md §3–4).
     ``centroid=None`` means ``μ_c = 0``.
     """
-    _check_activation(activation)
+    check_activation(activation)
     t = check_time(t)
     W, mu, var = _check_class(W, centroid, variance)
     d = W.shape[1]
@@ -473,7 +473,7 @@ def exact_U_c(W, centroid, variance: float, activation: str, t: float, *,
 def exact_V_c(W, centroid, variance: float, activation: str, t: float) -> np.ndarray:
     """Population ``V_c = E_{x~c, ξ}[φ(x_t) ξᵀ] = √Δ diag(E σ'(h_i)) W/√d``, ``h_i ~ N(m_i, Γ²K_ii)``
     (Stein's lemma; THEORY.md §3–4)."""
-    _check_activation(activation)
+    check_activation(activation)
     t = check_time(t)
     W, mu, var = _check_class(W, centroid, variance)
     d = W.shape[1]
@@ -589,81 +589,3 @@ def V_c_gep(W, coeffs, c: int) -> np.ndarray:
     if not (0 <= int(c) < C):
         raise ValueError(f"class index c must lie in 0..{C - 1}, got {c!r}")
     return co["b"][c][:, None] * W / math.sqrt(d)
-
-
-# ====================================================================== for the dynamics
-@dataclass
-class FeatureMatrices:
-    """``U`` (p×p), ``V`` (p×d), population ``Uc`` (C×p×p), ``Vc`` (C×p×d) at diffusion time t;
-    ``kind`` "exact" or "gep"; ``info`` the Mehler truncation of ``U`` (exact only)."""
-
-    U: np.ndarray
-    V: np.ndarray
-    Uc: np.ndarray
-    Vc: np.ndarray
-    t: float
-    kind: str
-    activation: str
-    info: dict | None = None
-
-    def to_dict(self) -> dict:
-        return {"t": self.t, "kind": self.kind, "activation": self.activation,
-                "p": int(self.U.shape[0]), "d": int(self.V.shape[1]),
-                "n_classes": int(self.Uc.shape[0]), "mehler": self.info}
-
-
-def build_for_dynamics(W, X, labels, mixture: Mixture, centroids, t: float, *,
-                       activation: str = "tanh", kind: str = "exact", seed=0, n_pop=None,
-                       tol: float = MEHLER_TOL, memory_mb: float = MEMORY_MB
-                       ) -> FeatureMatrices:
-    """``U, V`` of the training set and the population ``U_c, V_c`` of every class.
-
-    ``kind="exact"``: Mehler/Stein (:func:`exact_UV`, :func:`exact_U_c`, :func:`exact_V_c`; the
-    population matrices are exact expectations over the class Gaussian, so ``n_pop`` is unused).
-    ``kind="gep"``: :func:`U_gep`, :func:`V_gep`, :func:`U_c_gep`, :func:`V_c_gep` with scalar
-    coefficients when the mixture is centred, per-neuron ones at the projected ``centroids``
-    otherwise; ``seed`` draws the GEP's Gaussian ``Ω``.
-    """
-    _check_activation(activation)
-    t = check_time(t)
-    if kind not in ("exact", "gep"):
-        raise ValueError(f"kind must be 'exact' or 'gep', got {kind!r}")
-    W, X = _check_WX(W, X)
-    C = mixture.n_classes
-    mu = None if centroids is None else np.asarray(centroids, dtype=float)
-    if mu is not None and mu.shape != (C, W.shape[1]):
-        raise ValueError(f"centroids must have shape ({C}, {W.shape[1]}), got {mu.shape}")
-    var = mixture.variances
-    if kind == "exact":
-        U, V, info = exact_UV(W, X, activation, t, tol=tol, memory_mb=memory_mb)
-        Uc = np.stack([exact_U_c(W, None if mu is None else mu[c], var[c], activation, t,
-                                 tol=tol, memory_mb=memory_mb) for c in range(C)])
-        Vc = np.stack([exact_V_c(W, None if mu is None else mu[c], var[c], activation, t)
-                       for c in range(C)])
-        return FeatureMatrices(U, V, Uc, Vc, t, kind, activation, info.to_dict())
-    extensive = mu is not None and not mixture.centred
-    co = gep_coefficients(W, mixture, activation, t, centroids=mu if extensive else None)
-    U = U_gep(W, X, labels, co, centroids=mu if extensive else None, seed=seed)
-    V = V_gep(W, labels, co)
-    Uc = np.stack([U_c_gep(W, co, c, var[c]) for c in range(C)])
-    Vc = np.stack([V_c_gep(W, co, c) for c in range(C)])
-    return FeatureMatrices(U, V, Uc, Vc, t, kind, activation, None)
-
-
-def build_U_for_dynamics(W, X, t: float, *, activation: str = "tanh", kind: str = "exact",
-                         data=None, mixture: Mixture | None = None, centred: bool = False,
-                         seed=0, tol: float = MEHLER_TOL, memory_mb: float = MEMORY_MB
-                         ) -> np.ndarray:
-    """``U`` alone. ``kind="gep"`` needs ``data`` (a :class:`classdyn.simulate.data.GMMSample`: labels,
-    centroids) and ``mixture``; ``centred=True`` treats the classes as centred (scalar
-    coefficients, ``m_c = 0``), as for samples whose centroids were removed."""
-    if kind == "exact":
-        return exact_U(W, X, activation, t, tol=tol, memory_mb=memory_mb)
-    if kind != "gep":
-        raise ValueError(f"kind must be 'exact' or 'gep', got {kind!r}")
-    if data is None or mixture is None:
-        raise ValueError("kind='gep' needs data (GMMSample with labels, centroids) and mixture")
-    extensive = not centred and not mixture.centred
-    mu = np.asarray(data.centroids, dtype=float) if extensive else None
-    co = gep_coefficients(W, mixture, activation, t, centroids=mu)
-    return U_gep(W, X, data.labels, co, centroids=mu, seed=seed)

@@ -99,7 +99,7 @@ def _top_eigh(U: np.ndarray, k: int):
 def _u_builder(W, X, X0, t_list, activation, kind, data, mixture):
     """Yield ``(U(t), U₀(t))``; for the linear activation ``U(t) = e^{−2t} S + Δ_t K`` with
     ``S = (1/n) Σ_ν (W x^ν/√d)(W x^ν/√d)ᵀ`` computed once (THEORY.md §4 with ``σ = id``)."""
-    from classdyn.simulate._provider import build_U
+    from classdyn.simulate.systems import build_U
     from classdyn.theory.params import delta_t
 
     if activation == "linear":

@@ -29,10 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classdyn.simulate._provider import activation_function
 from classdyn.simulate.data import as_generator
 from classdyn.simulate.dynamics import losses_at
-from classdyn.theory.params import check_time, delta_t
+from classdyn.theory.params import activation_function, check_time, delta_t
 
 
 @dataclass

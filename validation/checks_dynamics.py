@@ -88,7 +88,7 @@ def _edge_times(fs, mix, psi_p, psi_n, t, d):
                         "variances": [1.0, 2.0], "seeds": 8, "step_frac": 0.5, "seed": 0}},
        order=50)
 def loss_curves(params: dict, ctx: CheckContext) -> Outcome:
-    from classdyn.simulate._provider import draw_system
+    from classdyn.simulate.systems import draw_system
     from classdyn.simulate.dynamics import eigenbasis, semi_analytic_curves, tau_grid
     from classdyn.simulate.train import gd_noise_excess, train_gd
 
@@ -179,7 +179,7 @@ def judge_ablations(times: dict) -> dict:
                         "seed": 0}},
        order=51)
 def ablations(params: dict, ctx: CheckContext) -> Outcome:
-    from classdyn.simulate._provider import draw_system
+    from classdyn.simulate.systems import draw_system
     from classdyn.simulate.dynamics import semi_analytic_curves, tau_grid
     from classdyn.simulate.times import class_times
     from classdyn.theory.params import Mixture
@@ -255,7 +255,7 @@ def judge_tradeoff(rhos, gen_gaps, mem_gaps, min_slope: float = MIN_GAP_SLOPE) -
                         "rhos": [0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.95], "seed": 0}},
        order=52)
 def gaps_vs_weight(params: dict, ctx: CheckContext) -> Outcome:
-    from classdyn.simulate._provider import draw_system
+    from classdyn.simulate.systems import draw_system
     from classdyn.simulate.dynamics import semi_analytic_curves, tau_grid
     from classdyn.simulate.times import class_times, gaps
     from classdyn.theory.params import Mixture

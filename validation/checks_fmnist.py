@@ -60,7 +60,7 @@ def rf_memorisation_gap(variances, weights, norms2, cosine, *, d: int, psi_p: fl
     :func:`classdyn.simulate.times.class_times` (threshold 1, paper's (15)). Returns the mean and the
     seed-to-seed standard error of the log10 gap, and the per-seed times.
     """
-    from classdyn.simulate._provider import draw_system
+    from classdyn.simulate.systems import draw_system
     from classdyn.simulate.dynamics import semi_analytic_curves, tau_grid
     from classdyn.simulate.times import class_times
     from classdyn.theory.params import Mixture

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from classdyn.simulate._provider import draw_system
 from classdyn.simulate.dynamics import (eigenbasis, losses_at, relax_factors, score_error_mc,
                                semi_analytic_curves, tau_grid, weights_at)
+from classdyn.simulate.systems import draw_system
 from classdyn.simulate.times import class_times
 from classdyn.theory.params import Mixture, delta_t
 

@@ -229,8 +229,6 @@ def test_gep_spectrum_matches_exact_d500():
     (lambda W, X: F.exact_U(W, X * np.nan, "tanh", 0.1), "X must be finite"),
     (lambda W, X: F.gep_coefficients(W, Mixture((1.0, 2.0), norms2=(1.0, 1.0)), "tanh", 0.1,
                                      centroids=np.ones((2, 3))), "centroids"),
-    (lambda W, X: F.build_for_dynamics(W, X, np.zeros(3, int), Mixture((1.0,)), None, 0.1,
-                                       kind="nope"), "kind"),
 ])
 def test_bad_inputs_raise(call, word):
     W, X = _small()
@@ -242,29 +240,6 @@ def test_parallel_rows_rejected():
     W = np.ones((3, 4))
     with pytest.raises(ValueError, match="parallel"):
         F.exact_U(W, np.ones((2, 4)), "tanh", 0.1)
-
-
-def test_build_for_dynamics_shapes_and_linear_consistency():
-    # Entry point of the dynamics (classdyn.simulate._provider): shapes; with σ linear the exact and GEP
-    # feature sets coincide (GEP exact for linear σ), to round-off 1e-12.
-    rng = np.random.default_rng(9)
-    d, p, n, t = 30, 50, 24, 0.2
-    mix = Mixture(variances=(1.0, 2.0), norms2=(1.0, 1.0))
-    s = sample_mixture(mix, d, n, seed=3)
-    W = rng.standard_normal((p, d))
-    ex = F.build_for_dynamics(W, s.X, s.labels, mix, s.centroids, t, activation="linear")
-    ge = F.build_for_dynamics(W, s.X, s.labels, mix, s.centroids, t, activation="linear",
-                              kind="gep")
-    assert ex.U.shape == (p, p) and ex.V.shape == (p, d)
-    assert ex.Uc.shape == (2, p, p) and ex.Vc.shape == (2, p, d)
-    for name in ("U", "V", "Uc", "Vc"):
-        np.testing.assert_allclose(getattr(ge, name), getattr(ex, name), rtol=0, atol=1e-12)
-    assert ex.to_dict()["mehler"]["bound"] <= 1e-12
-    th = F.build_for_dynamics(W, s.X, s.labels, mix, s.centroids, t, activation="tanh",
-                              kind="gep")
-    assert np.all(np.isfinite(th.U)) and np.allclose(th.U, th.U.T)
-    U2 = F.build_U_for_dynamics(W, s.X, t, activation="tanh", kind="gep", data=s, mixture=mix)
-    np.testing.assert_allclose(U2, th.U, rtol=0, atol=1e-14)  # same seed, same Ω
 
 
 @functools.lru_cache(maxsize=1)

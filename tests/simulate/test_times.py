@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from classdyn.simulate._provider import draw_system
 from classdyn.simulate.dynamics import semi_analytic_curves, tau_grid
+from classdyn.simulate.systems import draw_system
 from classdyn.simulate.times import class_times, first_class, gaps
 from classdyn.theory.params import Mixture
 

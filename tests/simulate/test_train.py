@@ -4,12 +4,13 @@ import math
 
 import numpy as np
 import pytest
+from scipy.special import erf
 
-from classdyn.simulate._provider import draw_system
 from classdyn.simulate.dynamics import eigenbasis, losses_at, semi_analytic_curves
-from classdyn.simulate.train import (GDTrainer, TrainResult, TrainRun, checkpoint_steps, expected_gd,
-                            gd_noise_excess, train_gd)
-from classdyn.theory.params import Mixture, delta_t
+from classdyn.simulate.systems import draw_system
+from classdyn.simulate.train import (GDTrainer, TrainResult, TrainRun, checkpoint_steps,
+                                     expected_gd, gd_noise_excess, train_gd)
+from classdyn.theory.params import Mixture, activation_function, delta_t
 
 T = 0.1
 
@@ -226,3 +227,14 @@ def test_gd_noise_excess_equals_the_ar1_sum():
            for i, K in enumerate(steps)]
     assert got[0] == 0.0
     assert np.allclose(got, ref, rtol=1e-13, atol=0)
+
+
+def test_activation_functions():
+    # the registry's NumPy sigma, which GDTrainer and the Monte Carlo score error use
+    h = np.array([-2.0, -0.5, 0.0, 0.3, 4.0])
+    assert np.array_equal(activation_function("tanh")(h), np.tanh(h))
+    assert np.array_equal(activation_function("linear")(h), h)
+    assert activation_function("relu")(h).tolist() == [0.0, 0.0, 0.0, 0.3, 4.0]
+    assert np.array_equal(activation_function("erf")(h), erf(h))
+    with pytest.raises(ValueError, match="activation"):
+        activation_function("sigmoid")

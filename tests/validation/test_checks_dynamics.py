@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from classdyn.simulate._provider import draw_system
 from classdyn.simulate.dynamics import eigenbasis, semi_analytic_curves
+from classdyn.simulate.systems import draw_system
 from classdyn.simulate.train import gd_noise_excess, train_gd
 from classdyn.theory.params import Mixture
 from classdyn.validation.checks_dynamics import (compare_gd, judge_ablations, judge_slopes,
