@@ -37,6 +37,19 @@ def test_no_source_imports_an_old_top_level_name():
     assert not bad, "old top-level import names (use classdyn.*):\n" + "\n".join(bad)
 
 
+def test_no_module_imports_another_packages_private_names():
+    """``classdyn.<pkg>._private`` may be imported only from inside ``<pkg>`` (and its tests)."""
+    bad = []
+    for folder, pkg in FOLDERS.items():
+        for p in sorted((ROOT / folder).rglob("*.py")):
+            for name, line in _imports(p):
+                parts = name.split(".")
+                if len(parts) >= 3 and parts[0] == "classdyn" and parts[2].startswith("_") \
+                        and f"classdyn.{parts[1]}" != pkg:
+                    bad.append(f"{p.relative_to(ROOT)}:{line}: {name}")
+    assert not bad, "imports of another package's private modules:\n" + "\n".join(bad)
+
+
 @pytest.mark.slow
 def test_wheel_installs_only_classdyn(tmp_path):
     """A built wheel holds the import package ``classdyn`` (with theory, simulate, ddpm and
