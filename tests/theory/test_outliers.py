@@ -318,8 +318,8 @@ def test_outliers_of_the_linear_model_in_closed_form(weights, norms2, d, psi_p, 
     ``ℓ_c = 1 + ρ_c n2_c d`` per class). This exercises the whole outlier matrix — the
     ``(1 + δ_c)/ρ_c`` block (the class-mean noise, ``γσ²`` above), the centroid block
     ``d diag(1/κ)`` with ``κ_c = ρ_c (e2 σ_c²/(1+δ_c) + Δ)``, the coupling, the whitening —
-    and the bulk solution it needs. Measured agreement 4e-16 – 2e-11 relative (the root is
-    found to 1e-10 (1 + λ)); tolerance 1e-9. Each outlier is assigned to its own class.
+    and the bulk solution it needs. Measured agreement 4e-16 – 2e-11 relative; tolerance 1e-9,
+    ten times the root finder's 1e-10 (1 + λ). Each outlier is assigned to its own class.
     """
     C = len(weights)
     mix = Mixture(variances=(1.0,) * C, weights=weights, norms2=norms2)
