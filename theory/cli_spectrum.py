@@ -6,8 +6,9 @@ Examples::
     classdyn edges --variances 1 2 --psi-p 4 --psi-n 2 --t 0.01 --dps 50 --show-polynomials
     classdyn times --variances 1 2 --weights 0.25 0.75 --t 0.01 0.1 --json
 
-With some ``--norms2 > 0`` (extensive centroids) each command hands over to
-:mod:`classdyn.theory._extensive_cli` (THEORY.md §6, issue 8).
+Every command asks the one door :func:`classdyn.theory.model.model` for the model of the
+mixture: centred classes (THEORY.md §5) or, with some ``--norms2 > 0``, extensive centroids
+(THEORY.md §6); only the report differs between the two kinds.
 
 Units: eigenvalues of the feature covariance U (dimensionless); training time tau such that a
 mode of eigenvalue lambda relaxes as exp(-lambda tau); diffusion time t of the OU process.
@@ -97,18 +98,12 @@ def _model(args):
     return mix, RandomFeatures(args.psi_p, args.psi_n, args.activation)
 
 
-def _params(args, t):
-    from classdyn.theory.spectrum import SpectralParams
+def _door(args, t):
+    """``(mix, rf, model)`` at diffusion time ``t`` (:func:`classdyn.theory.model.model`)."""
+    from classdyn.theory.model import model
 
     mix, rf = _model(args)
-    return mix, rf, SpectralParams.from_model(mix, rf, t)
-
-
-def _extensive(args):
-    """``(mix, rf)`` when some centroid is extensive (norms2 > 0): the commands then hand over
-    to :mod:`classdyn.theory._extensive_cli` (THEORY.md §6); ``None`` for centred classes."""
-    mix, rf = _model(args)
-    return None if mix.centred else (mix, rf)
+    return mix, rf, model(mix, rf, t)
 
 
 def run_spectrum(args: argparse.Namespace) -> CommandResult:
@@ -116,24 +111,21 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
 
     from classdyn.io import atomic_save_npz, atomic_write_json
     from classdyn.theory.params import check_time
-    from classdyn.theory.spectrum import density, spectrum
 
     t = check_time(args.t)
-    ext = _extensive(args)
-    if ext is not None:
-        from classdyn.theory import _extensive_cli
-
-        return _extensive_cli.run_spectrum(args, *ext, t)
-    mix, rf, params = _params(args, t)
+    mix, rf, mod = _door(args, t)
+    if mod.kind == "extensive":
+        return _spectrum_extensive(args, mod)
+    params = mod.params
     if args.points < 2:
         raise ValueError(f"--points must be >= 2, got {args.points}")
-    spec = spectrum(params, dps=args.dps)
+    spec = mod.spectrum(dps=args.dps)
     top = max(b.upper for b in spec.bulks)
     hi = args.lam_max if args.lam_max is not None else 1.05 * top
     if not hi > params.sbar2:
         raise ValueError(f"--lam-max must be > s^2 = {params.sbar2:.6g}, got {hi}")
     lam = np.linspace(0.0, hi, args.points)
-    dens = density(params, lam)
+    dens = mod.density(lam)
     data = {"params": params.to_dict(), "mixture": mix.to_dict(), "model": rf.to_dict(),
             "t": t, "spectrum": spec.to_dict(), "lam": lam, "density": dens.density}
     out = args.out
@@ -146,42 +138,86 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
              f"{'bulk':>4} {'lower':>16} {'upper':>16} {'weight':>12}"]
     for i, b in enumerate(spec.bulks):
         lines.append(f"{i:4d} {b.lower:16.10g} {b.upper:16.10g} {b.weight:12.8f}")
-    step = max(1, args.points // 20)
-    lines.append(f"{'lambda':>14} {'rho(lambda)':>14}   (every {step}th of {args.points} "
-                 f"points; all in spectrum.npz)")
-    for x, r in zip(lam[::step], dens.density[::step]):
-        lines.append(f"{x:14.6g} {r:14.6g}")
+    _density_table(lines, lam, dens.density)
     if args.plot:
-        fig_path = _plot_spectrum(params, spec, out / "spectrum.png", t)
+        fig_path = _plot_spectrum(mod, spec, out / "spectrum.png", t)
         data["figure"] = str(fig_path)
         lines.append(f"figure: {fig_path}")
     lines.append(f"(written to {out / 'spectrum.json'}, {out / 'spectrum.npz'})")
     return CommandResult(data=data, text="\n".join(lines))
 
 
-def _plot_spectrum(params, spec, path, t):
+def _density_table(lines, lam, dens):
+    step = max(1, lam.size // 20)
+    lines.append(f"{'lambda':>14} {'rho(lambda)':>14}   (every {step}th of {lam.size} "
+                 f"points; all in spectrum.npz)")
+    for x, r in zip(lam[::step], dens[::step]):
+        lines.append(f"{x:14.6g} {r:14.6g}")
+
+
+def _spectrum_extensive(args, mod) -> CommandResult:
+    """The report of ``classdyn spectrum`` for extensive centroids (THEORY.md §6)."""
+    import numpy as np
+
+    from classdyn.io import atomic_save_npz, atomic_write_json
+
+    mix, rf, t = mod.mixture, mod.rf, mod.t
+    spec = mod.spectrum(d=getattr(args, "d", None), n_grid=args.points)
+    lam, dens = spec.lam, spec.density
+    if getattr(args, "lam_max", None) is not None:
+        lam = np.linspace(0.0, float(args.lam_max), args.points)
+        res = mod.density(lam)
+        if res.n_failed:
+            raise RuntimeError(f"bulk equations did not converge at {res.n_failed} points")
+        dens = res.density
+    data = {"theory": "THEORY.md §6 (extensive centroids)", "mixture": mix.to_dict(),
+            "model": rf.to_dict(), "t": t, "spectrum": spec.to_dict(), "lam": lam,
+            "density": dens}
+    out = args.out
+    atomic_write_json(out / "spectrum.json", data)
+    atomic_save_npz(out / "spectrum.npz", lam=lam, density=dens)
+    lines = [f"Spectral density of U for extensive centroids (THEORY.md §6), t = {t:g}, "
+             f"psi_p = {rf.psi_p:g}, psi_n = {rf.psi_n:g}, activation {rf.activation}",
+             spec.summary()]
+    _density_table(lines, lam, dens)
+    if getattr(args, "plot", False):
+        fig_path = _plot_spectrum(mod, spec, out / "spectrum.png", t, lam=lam, dens=dens)
+        data["figure"] = str(fig_path)
+        lines.append(f"figure: {fig_path}")
+    lines.append(f"(written to {out / 'spectrum.json'}, {out / 'spectrum.npz'})")
+    return CommandResult(data=data, text="\n".join(lines))
+
+
+def _plot_spectrum(mod, spec, path, t, lam=None, dens=None):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from classdyn.theory.spectrum import density
-
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    for b in spec.bulks:
-        th = np.linspace(0, np.pi, 400)
-        lam = b.lower + (b.upper - b.lower) * (1 - np.cos(th)) / 2
-        ax.plot(lam, density(params, lam).density, color="C0")
-    if spec.delta_weight > 0:
-        ax.axvline(params.sbar2, color="C3", ls=":",
-                   label=f"delta at s^2, weight {spec.delta_weight:.3g}")
-        ax.legend()
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("eigenvalue lambda of U")
-    ax.set_ylabel("density rho(lambda)")
-    ax.set_title(f"GEP spectrum, t = {t:g}, psi_p = {params.psi_p:g}, psi_n = {params.psi_n:g}")
+    if mod.kind == "extensive":
+        ax.plot(lam, dens, "k-", lw=1)
+        ax.set_yscale("log")
+        ax.set_xlabel("eigenvalue λ")
+        ax.set_ylabel("density")
+        ax.set_title(f"extensive centroids (THEORY.md §6), t = {t:g}", fontsize=9)
+    else:
+        params = mod.params
+        for b in spec.bulks:
+            th = np.linspace(0, np.pi, 400)
+            x = b.lower + (b.upper - b.lower) * (1 - np.cos(th)) / 2
+            ax.plot(x, mod.density(x).density, color="C0")
+        if spec.delta_weight > 0:
+            ax.axvline(params.sbar2, color="C3", ls=":",
+                       label=f"delta at s^2, weight {spec.delta_weight:.3g}")
+            ax.legend()
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("eigenvalue lambda of U")
+        ax.set_ylabel("density rho(lambda)")
+        ax.set_title(f"GEP spectrum, t = {t:g}, psi_p = {params.psi_p:g}, "
+                     f"psi_n = {params.psi_n:g}")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
@@ -191,17 +227,15 @@ def _plot_spectrum(params, spec, path, t):
 
 def run_edges(args: argparse.Namespace) -> CommandResult:
     from classdyn.io import atomic_write_json
-    from classdyn.theory.edges import edge_polynomial, eliminated_polynomial, find_edges
+    from classdyn.theory.edges import edge_polynomial, eliminated_polynomial
     from classdyn.theory.params import check_time
 
     t = check_time(args.t)
-    ext = _extensive(args)
-    if ext is not None:
-        from classdyn.theory import _extensive_cli
-
-        return _extensive_cli.run_edges(args, *ext, t)
-    mix, rf, params = _params(args, t)
-    res = find_edges(params, dps=args.dps)
+    mix, rf, mod = _door(args, t)
+    if mod.kind == "extensive":
+        return _edges_extensive(args, mod)
+    params = mod.params
+    res = mod.edges(dps=args.dps)
     data = {"params": params.to_dict(), "t": t, **res.to_dict()}
     lines = [f"Edges of the spectral density (THEORY.md §5), {args.dps} digits; t = {t:g}, "
              f"psi_p = {rf.psi_p:g}, psi_n = {rf.psi_n:g}",
@@ -232,17 +266,36 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
     return CommandResult(data=data, text="\n".join(lines))
 
 
+def _edges_extensive(args, mod) -> CommandResult:
+    """The report of ``classdyn edges`` for extensive centroids (THEORY.md §6)."""
+    from classdyn.io import atomic_write_json
+
+    mix, rf, t = mod.mixture, mod.rf, mod.t
+    e = mod.edges()
+    data = {"theory": "THEORY.md §6 (extensive centroids)", "t": t, "mixture": mix.to_dict(),
+            "model": rf.to_dict(), **e.to_dict()}
+    lines = [f"Bulk edges for extensive centroids (THEORY.md §6), t = {t:g}, psi_p = "
+             f"{rf.psi_p:g}, psi_n = {rf.psi_n:g}: critical values of the inverse map along the "
+             f"real branch ('fold', ~1e-10) or grid threshold crossings ('grid')",
+             f"{'bulk':>4} {'lower':>16} {'upper':>16} {'mass':>10}  method"]
+    for i, ((a, b), m, meth) in enumerate(zip(e.intervals, e.masses, e.methods)):
+        lines.append(f"{i:4d} {a:16.10g} {b:16.10g} {m:10.6f}  {meth[0]}/{meth[1]}")
+    if getattr(args, "dps", None) and args.dps > 16:
+        lines.append(f"(--dps {args.dps} ignored: the extensive-centroid edges are float64)")
+    atomic_write_json(args.out / "edges.json", data)
+    lines.append(f"(written to {args.out / 'edges.json'})")
+    return CommandResult(data=data, text="\n".join(lines))
+
+
 def run_times(args: argparse.Namespace) -> CommandResult:
     from classdyn.io import atomic_write_json
     from classdyn.progress import progress
     from classdyn.theory.params import check_time
-    from classdyn.theory.timescales import timescales, window_limits
+    from classdyn.theory.timescales import window_limits
 
-    ext = _extensive(args)
-    if ext is not None:
-        from classdyn.theory import _extensive_cli
-
-        return _extensive_cli.run_times(args, *ext, [check_time(t) for t in args.t])
+    mix, rf = _model(args)
+    if not mix.centred:
+        return _times_extensive(args, [check_time(t) for t in args.t])
     rows = []
     lines = ["Timescales from the spectral edges (THEORY.md §5); training time tau: a mode of "
              "eigenvalue lambda relaxes as exp(-lambda tau)",
@@ -253,8 +306,8 @@ def run_times(args: argparse.Namespace) -> CommandResult:
         return f"{'-':>{w}}" if x is None else f"{x:{w}.5g}"
 
     for t in progress([check_time(t) for t in args.t], desc="times"):
-        mix, rf, params = _params(args, t)
-        ts = timescales(params, dps=args.dps)
+        mix, rf, mod = _door(args, t)
+        ts = mod.timescales(dps=args.dps)
         row = {"t": t, **ts.to_dict()}
         if args.limit:
             lim = window_limits(mix, rf.psi_n, t, activation=rf.activation,
@@ -272,3 +325,29 @@ def run_times(args: argparse.Namespace) -> CommandResult:
     lines.append("('-': the edge does not exist because bulks merged; see 'bulks')")
     lines.append(f"(written to {args.out / 'times.json'})")
     return CommandResult(data=data, text="\n".join(lines))
+
+
+def _times_extensive(args, ts) -> CommandResult:
+    """The report of ``classdyn times`` for extensive centroids (THEORY.md §6)."""
+    from classdyn.io import atomic_write_json
+    from classdyn.progress import progress
+
+    rows = []
+    lines = ["Timescales from the bulk edges, extensive centroids (THEORY.md §6); training time "
+             "tau: a mode of eigenvalue lambda relaxes as exp(-lambda tau)",
+             f"{'t':>8} {'tau_gen':>12} {'tau_mem':>12} {'tau_fin':>12}  bulks"]
+    for t in progress(list(ts), desc="times"):
+        _, _, mod = _door(args, t)
+        e = mod.edges()
+        times = mod.timescales(edges=e)
+        rows.append({"t": t, **times, "intervals": e.intervals, "masses": e.masses})
+
+        def f(k):
+            return f"{times[k]:12.5g}" if k in times else f"{'-':>12}"
+
+        lines.append(f"{t:8.4g} {f('tau_gen')} {f('tau_mem')} {f('tau_fin')}  "
+                     f"{len(e.masses)} bulk(s)")
+    atomic_write_json(args.out / "times.json", {"theory": "THEORY.md §6", "rows": rows})
+    lines.append("('-': no separated memorisation bulk, see classdyn.theory.extensive.edge_times)")
+    lines.append(f"(written to {args.out / 'times.json'})")
+    return CommandResult(data={"rows": rows}, text="\n".join(lines))

@@ -1,0 +1,94 @@
+"""The one door ``classdyn.theory.model.model`` (THEORY.md §5–§7): same methods for both kinds,
+regression pins of its numbers, clear errors where a method does not apply.
+
+The pinned numbers came from the pre-refactor implementation at commit 37554a9 (the old
+functions ``spectrum.density``, ``edges.find_edges``, ``timescales.timescales``,
+``extensive.extensive_density``, ``extensive.extensive_edges``, ``extensive.edge_times``,
+``extensive.outliers`` called directly). They are regression pins, not independent checks (those
+are in test_spectrum, test_edges, test_timescales, test_extensive, test_outliers); the door runs
+the same code path, so the comparison is exact (``==`` on float64) unless noted.
+"""
+
+import numpy as np
+import pytest
+
+from classdyn.theory.model import (CentredModel, ExtensiveModel, NotApplicableError, model)
+from classdyn.theory.params import Mixture, RandomFeatures
+
+METHODS = ("stieltjes", "density", "spectrum", "edges", "outliers", "timescales", "speciation")
+
+CENTRED = (Mixture((1.0, 2.0)), RandomFeatures(4.0, 2.0, "tanh"), 0.01)
+EXTENSIVE = (Mixture((1.0, 1.0), norms2=(1.0, 2.0)), RandomFeatures(2.0, 1.0, "tanh"), 0.3)
+LAM = np.array([0.5, 1.0, 2.0])
+
+
+def test_kind_follows_from_norms2_and_both_kinds_have_the_same_methods():
+    c, e = model(*CENTRED), model(*EXTENSIVE)
+    assert isinstance(c, CentredModel) and c.kind == "centred"
+    assert isinstance(e, ExtensiveModel) and e.kind == "extensive"
+    for name in METHODS:
+        assert callable(getattr(c, name)) and callable(getattr(e, name)), name
+    assert not hasattr(c, "equations") and not hasattr(e, "equations")
+
+
+def test_centred_pins():
+    c = model(*CENTRED)
+    assert [float(x) for x in c.edges(dps=30).edges] == [
+        0.002126091656004194, 0.006904955522539583, 0.011764377741966855,
+        0.1587561562356412, 0.17665569525939526, 6.358036531516866]
+    ts = c.timescales(dps=30)
+    assert (ts.tau_gen, ts.tau_mem, ts.tau_fin) == (5.660728902805165, 6.298968327979064,
+                                                    470.3466086120735)
+    assert c.density(LAM).density.tolist() == [0.13539664885101232, 0.082480900899308,
+                                               0.04493032202172088]
+    assert complex(np.ravel(c.stieltjes(np.array([1.0 + 0.5j])).q)[0]) == \
+        -0.6104728920361231 + 0.5127046522335742j
+    spec = c.spectrum(dps=30)
+    assert spec.bulks and 0.0 <= spec.delta_weight < 1.0
+
+
+def test_extensive_pins():
+    e = model(*EXTENSIVE, order=30)
+    assert e.density(LAM).density.tolist() == [0.35179707150299355, 0.15362078198544926,
+                                               0.03343085806987678]
+    ed = e.edges()
+    assert np.ravel(ed.intervals).tolist() == [0.025827668816897284, 2.212275477004518]
+    assert e.timescales(edges=ed) == {"tau_gen": 38.718167213982866,
+                                      "tau_fin": 38.718167213982866}
+    assert e.outliers(500).locations.tolist() == [126.30266955806363, 77.6419879539347]
+    assert e.stieltjes(np.array([1.0 + 0.5j])).converged.all()
+
+
+def test_extensive_default_order_follows_the_node_budget():
+    assert model(*EXTENSIVE).order == 30
+    m3 = Mixture((1.0, 1.0, 1.0), norms2=(1.0, 1.0, 1.0))
+    # three extensive classes: round(30000^(1/3)) = 31 > 30, so the cap 30 applies
+    assert model(m3, EXTENSIVE[1], 0.3).order == 30
+    m4 = Mixture((1.0,) * 4, norms2=(1.0,) * 4)
+    assert model(m4, EXTENSIVE[1], 0.3).order == 13  # round(30000^(1/4)) = round(13.16)
+
+
+def test_methods_that_do_not_apply_say_why():
+    c = model(*CENTRED)
+    with pytest.raises(NotApplicableError, match="no low-rank part"):
+        c.outliers(500)
+    with pytest.raises(NotApplicableError, match="speciation needs extensive centroids"):
+        c.speciation(500)
+    with pytest.raises(ValueError, match="d .input dimension. must be an integer > 0"):
+        model(*EXTENSIVE).outliers(0)
+
+
+def test_extensive_speciation_leading_order():
+    # ½ log(ρ_c n2_c d): ρ = ½, n2 = (1, 2), d = 1000 (closed form, exact to rounding)
+    r = model(*EXTENSIVE).speciation(1000, method="leading")
+    np.testing.assert_allclose(r.t_s, 0.5 * np.log(0.5 * np.array([1.0, 2.0]) * 1000),
+                               rtol=0, atol=1e-15)
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="mixture must be"):
+        model((1.0,), CENTRED[1], 0.1)
+    with pytest.raises(TypeError, match="rf must be"):
+        model(CENTRED[0], None, 0.1)
+    with pytest.raises(ValueError, match="diffusion time"):
+        model(CENTRED[0], CENTRED[1], -1.0)

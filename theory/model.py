@@ -1,0 +1,207 @@
+"""The one door to the spectral theory: ``model(mixture, rf, t)`` (THEORY.md §5–§7).
+
+``model`` returns a :class:`CentredModel` when every centroid is subextensive
+(``mixture.norms2 = 0``: THEORY.md §5, the centred chain ``spectrum`` → ``edges`` →
+``timescales``) and an :class:`ExtensiveModel` otherwise (THEORY.md §6–§7, ``E_m`` over the
+Gaussian law of the projected centroids, :mod:`classdyn.theory.extensive`). Both have the same
+methods:
+
+``stieltjes(z)``, ``density(lam)``, ``spectrum()`` (bulks, masses, delta peak), ``edges(dps=...)``,
+``outliers(d)``, ``timescales()``, ``speciation(d, ...)``.
+
+A method that does not apply to a kind raises :class:`NotApplicableError` (a ``ValueError``)
+saying why. The CLI commands ``classdyn spectrum|edges|times|speciation`` call only this door.
+
+Units: eigenvalues of the feature covariance ``U`` (dimensionless); training time ``τ`` such that
+a mode of eigenvalue ``λ`` relaxes as ``exp(−λ τ)``; diffusion time ``t`` of the OU process.
+"""
+
+from __future__ import annotations
+
+from classdyn.theory.params import Mixture, RandomFeatures, check_positive_int, check_time
+
+#: Quadrature order per axis of the Gaussian law of ``m`` (extensive centroids) for the density
+#: and outliers; the edges use twice as many composite Gauss–Legendre points
+#: (:meth:`ExtensiveModel.edge_nodes`).
+EXTENSIVE_ORDER = 30
+
+#: Budget of tensor-rule nodes for ``E_m`` (the order per axis shrinks with the rank).
+EXTENSIVE_NODE_BUDGET = 30000
+
+
+class NotApplicableError(ValueError):
+    """A method of the model does not apply to its kind (e.g. speciation of centred classes)."""
+
+
+def extensive_order(mixture: Mixture) -> int:
+    """Order per axis of the tensor rule for ``E_m``: ``EXTENSIVE_ORDER``, reduced so that
+    ``order^r ≤ EXTENSIVE_NODE_BUDGET`` for ``r`` extensive classes (at least 6)."""
+    r = max(1, sum(1 for x in mixture.norms2 if x > 0))
+    return max(6, min(EXTENSIVE_ORDER, int(round(EXTENSIVE_NODE_BUDGET ** (1.0 / r)))))
+
+
+def model(mixture: Mixture, rf: RandomFeatures, t: float, **kw):
+    """The spectral model of ``U`` for ``mixture``, random features ``rf`` at diffusion time
+    ``t``: :class:`CentredModel` when ``mixture.centred`` (all ``norms2 = 0``), else
+    :class:`ExtensiveModel`. ``kw`` go to the class (``m`` for centred, ``order`` for
+    extensive)."""
+    if not isinstance(mixture, Mixture):
+        raise TypeError(f"mixture must be a classdyn.theory.params.Mixture, got "
+                        f"{type(mixture).__name__}")
+    if not isinstance(rf, RandomFeatures):
+        raise TypeError(f"rf must be a classdyn.theory.params.RandomFeatures, got "
+                        f"{type(rf).__name__}")
+    cls = CentredModel if mixture.centred else ExtensiveModel
+    return cls(mixture, rf, t, **kw)
+
+
+class _Model:
+    kind = ""
+
+    def __init__(self, mixture: Mixture, rf: RandomFeatures, t: float):
+        self.mixture, self.rf, self.t = mixture, rf, check_time(t)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(t={self.t:g}, psi_p={self.rf.psi_p:g}, "
+                f"psi_n={self.rf.psi_n:g}, activation={self.rf.activation!r}, "
+                f"C={self.mixture.n_classes})")
+
+
+class CentredModel(_Model):
+    """Centred classes (THEORY.md §5): the spectral parameters of :class:`SpectralParams`
+    (``m`` the projected means, default 0) through the Stieltjes solver, the edge polynomial and
+    the bulk counting of :mod:`classdyn.theory.timescales`."""
+
+    kind = "centred"
+
+    def __init__(self, mixture, rf, t, *, m=None):
+        super().__init__(mixture, rf, t)
+        from classdyn.theory.spectrum import SpectralParams
+
+        self.params = SpectralParams.from_model(mixture, rf, self.t, m=m)
+
+    def stieltjes(self, z, **kw):
+        """``q(z)``, ``r(z)`` (:func:`classdyn.theory.spectrum.stieltjes`)."""
+        from classdyn.theory.spectrum import stieltjes
+
+        return stieltjes(self.params, z, **kw)
+
+    def density(self, lam, **kw):
+        """``ρ(λ) = Im q(λ + i0⁺)/π`` (:func:`classdyn.theory.spectrum.density`)."""
+        from classdyn.theory.spectrum import density
+
+        return density(self.params, lam, **kw)
+
+    def spectrum(self, *, dps: int = 30, nodes: int = 120):
+        """Bulks (support, weights) and the delta peak at ``s̄²``
+        (:func:`classdyn.theory.spectrum.spectrum`)."""
+        from classdyn.theory.spectrum import spectrum
+
+        return spectrum(self.params, dps=dps, nodes=nodes)
+
+    def edges(self, *, dps: int = 30):
+        """Real roots of the edge polynomial, classified (:func:`classdyn.theory.edges.find_edges`)."""
+        from classdyn.theory.edges import find_edges
+
+        return find_edges(self.params, dps=dps)
+
+    def timescales(self, *, dps: int = 30):
+        """``τ_gen, τ_mem, τ_fin`` and the windows (:func:`classdyn.theory.timescales.timescales`)."""
+        from classdyn.theory.timescales import timescales
+
+        return timescales(self.params, dps=dps)
+
+    def outliers(self, d: int):
+        check_positive_int(d, "d", "input dimension")
+        raise NotApplicableError(
+            "outliers: centred classes (norms2 = 0) give U no low-rank part in THEORY.md §5, so "
+            "there are no outliers to locate; give some class norms2 > 0 (THEORY.md §6)")
+
+    def speciation(self, d: int, **kw):
+        raise NotApplicableError(
+            "speciation needs extensive centroids (some norms2 > 0, THEORY.md §7): centred "
+            "classes never speciate")
+
+
+class ExtensiveModel(_Model):
+    """Extensive centroids (THEORY.md §6–§7): ``E_m`` over the Gaussian law of the projected
+    centroids, ``order`` nodes per axis (default :func:`extensive_order`)."""
+
+    kind = "extensive"
+
+    def __init__(self, mixture, rf, t, *, order: int | None = None):
+        super().__init__(mixture, rf, t)
+        self.order = (extensive_order(mixture) if order is None
+                      else check_positive_int(order, "order", "quadrature nodes per axis"))
+        self._nodes = None
+        self._edge_nodes = None
+
+    @property
+    def nodes(self):
+        """Gauss–Hermite nodes of ``E_m`` (:func:`classdyn.theory.extensive.gaussian_nodes`)."""
+        if self._nodes is None:
+            from classdyn.theory.extensive import gaussian_nodes
+
+            self._nodes = gaussian_nodes(self.mixture, self.rf, self.t, order=self.order)
+        return self._nodes
+
+    @property
+    def edge_nodes(self):
+        """Composite Gauss–Legendre nodes, ``max(16, 2 order)`` per axis: fewer spurious
+        quadrature bands in gaps than Gauss–Hermite at the same cost
+        (:func:`classdyn.theory.extensive.extensive_edges`)."""
+        if self._edge_nodes is None:
+            from classdyn.theory.extensive import gaussian_nodes
+
+            self._edge_nodes = gaussian_nodes(self.mixture, self.rf, self.t,
+                                              order=max(16, 2 * self.order), rule="legendre")
+        return self._edge_nodes
+
+    def stieltjes(self, z, **kw):
+        """Bulk solution ``R(m; z)`` at complex ``z`` (:func:`classdyn.theory.extensive.solve_bulk`)."""
+        from classdyn.theory.extensive import solve_bulk
+
+        return solve_bulk(z, self.nodes, **kw)
+
+    def density(self, lam, **kw):
+        """Bulk density on the real grid ``lam`` (:func:`classdyn.theory.extensive.extensive_density`)."""
+        from classdyn.theory.extensive import extensive_density
+
+        return extensive_density(lam, self.nodes, **kw)
+
+    def spectrum(self, *, d: int | None = None, n_grid: int = 400):
+        """Density on a grid, bulks, masses, named edge times and (given ``d``) outliers
+        (:func:`classdyn.theory.extensive.extensive_spectrum`)."""
+        from classdyn.theory.extensive import extensive_spectrum
+
+        return extensive_spectrum(self.mixture, self.rf, self.t, d=d, order=self.order,
+                                  n_grid=n_grid)
+
+    def edges(self, *, dps: int | None = None):
+        """Bulk intervals and masses (:func:`classdyn.theory.extensive.extensive_edges`); float64
+        (``dps`` above 16 is not available for this kind and is ignored)."""
+        from classdyn.theory.extensive import extensive_edges
+
+        return extensive_edges(self.edge_nodes)
+
+    def timescales(self, *, edges=None) -> dict:
+        """``τ = 1/λ`` of the named edges (:func:`classdyn.theory.extensive.edge_times`)."""
+        from classdyn.theory.extensive import edge_times
+
+        e = self.edges() if edges is None else edges
+        return edge_times(e.intervals)
+
+    def outliers(self, d: int, **kw):
+        """Outliers of ``U`` above the bulk for input dimension ``d``
+        (:func:`classdyn.theory.extensive.outliers`)."""
+        from classdyn.theory.extensive import outliers
+
+        return outliers(self.nodes, check_positive_int(d, "d", "input dimension"), **kw)
+
+    def speciation(self, d: int, *, method: str = "outlier", **kw):
+        """Speciation time of each class (:func:`classdyn.theory.speciation.speciation_times`:
+        ``"leading"`` ``½ log(ρ_c n2_c d)``, or ``"outlier"`` the order-one threshold). Depends
+        on the mixture and ``rf``, not on this model's ``t``."""
+        from classdyn.theory.speciation import speciation_times
+
+        return speciation_times(self.mixture, d, self.rf, method=method, **kw)
