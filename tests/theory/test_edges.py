@@ -119,3 +119,15 @@ def test_bad_inputs():
         find_edges({"psi_p": 2})
     with pytest.raises(ValueError, match="n_classes"):
         curve_polynomials(0)
+
+
+def test_lowest_edge_is_regular_away_from_psi_p_equal_one_plus_psi_n():
+    # With a delta at s̄² (ψ_p = 4 > 1 + ψ_n = 3) the density starts at a square-root edge
+    # above s̄², not at s̄² itself: singular_lower_edge is False and every edge is > s̄²; the
+    # candidates below s̄² are discarded (counted in negative_roots), those kept are ≥ s̄².
+    e = find_edges(TWO)
+    assert not e.singular_lower_edge
+    assert float(e.edges[0]) > TWO.sbar2 * (1 + 1e-6)
+    assert all(float(c) >= TWO.sbar2 * (1 - 1e-12) for c in e.candidates)
+    assert e.negative_roots >= 1 and e.degree == edge_polynomial(TWO).degree()
+    assert e.kind.count("lower") == e.kind.count("upper") == len(e.edges) // 2

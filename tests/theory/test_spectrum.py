@@ -446,3 +446,28 @@ def test_ks_distance_exact_on_marchenko_pastur():
     # eigenvalues within 1e-9 of s̄² = 0 count as the delta (rounding of a null space)
     sample = np.concatenate([np.full(p // 2, 1e-12), np.full(p // 2, q(0.5))])
     assert ks_distance(spec, sample) == pytest.approx(0.25, abs=1e-4)
+
+
+def test_weights_must_sum_to_one_within_1e_9():
+    # Same rule as theory.params.WEIGHT_SUM_TOL: 5e-10 off passes, 2e-9 off does not.
+    kw = dict(psi_p=2.0, psi_n=1.0, alpha2=[0.3, 0.4], v2=[0.1, 0.1])
+    SpectralParams(rho=[0.5, 0.5 + 5e-10], **kw)
+    with pytest.raises(ValueError, match="rho must sum to 1"):
+        SpectralParams(rho=[0.5, 0.5 + 2e-9], **kw)
+
+
+@pytest.mark.parametrize("case", [((1.0, 2.0), (0.5, 0.5), 2.0, 1.0, 0.01),
+                                  ((1.0, 2.0), (0.25, 0.75), 4.0, 2.0, 0.1)])
+def test_scale_bounds_the_spectrum(case):  # cases whose edges other tests compute (cached)
+    # SpectralParams.scale (sum of the largest eigenvalues of the terms of U, Marchenko–Pastur
+    # edges) is an upper bound of the support: it starts the continuation (q ~ −1/z there) and
+    # ends default_grid. Checked against the top edge of theory.edges and the largest eigenvalue
+    # of a GEP matrix (d = 200); the grid ends at scale and starts at or below s̄².
+    from classdyn.theory.edges import find_edges
+    from classdyn.theory.spectrum import default_grid
+
+    p = _model(*case)
+    assert float(find_edges(p).edges[-1]) < p.scale
+    assert gep_eigenvalues(p, 200, seed=0).max() < p.scale
+    g = default_grid(p, 50)
+    assert g[-1] == p.scale and g[0] <= p.sbar2 and g.size == 50
