@@ -145,6 +145,10 @@ def speciation_sweep(mixture: Mixture, d: int, psi_p: float, psi_n: float, ts,
         raise ValueError(f"margin must be > 0, got {margin}")
     d = int(d)
     p, n = max(1, round(psi_p * d)), max(1, round(psi_n * d))
+    if p < mixture.n_classes + 1:
+        raise ValueError(f"d, psi_p: p = round(psi_p*d) = {p} features cannot hold the "
+                         f"{mixture.n_classes} class outliers and a bulk edge; need p >= "
+                         f"{mixture.n_classes + 1} (raise d or psi_p)")
     rng = as_generator(seed)
     W = rng.standard_normal((p, d))
     data = sample_mixture(mixture, d, n, seed=rng)
@@ -153,7 +157,7 @@ def speciation_sweep(mixture: Mixture, d: int, psi_p: float, psi_n: float, ts,
     nrm = np.linalg.norm(Y, axis=0)
     Y = Y / np.where(nrm > 0, nrm, 1.0)
     C = mixture.n_classes
-    k = C + extra
+    k = min(C + extra, p)  # leading eigenpairs followed (at most p of them)
     T = ts.size
     edge = np.empty(T)
     top = np.empty((T, k))

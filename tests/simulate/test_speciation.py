@@ -288,3 +288,13 @@ def test_sweep_argument_bounds():
         speciation_sweep(mix, 10, 2.0, 1.0, [0.0, 1.0], "linear")
     with pytest.raises(TypeError, match="Mixture"):
         speciation_sweep({"variances": (1.0, 1.0)}, 10, 2.0, 1.0, ts, "linear")
+
+
+def test_sweep_with_few_features_is_refused_or_capped():
+    """p smaller than C + extra: the number of followed eigenpairs is capped at p (it used to
+    fail with a broadcasting error); p < C + 1 is refused naming d and psi_p."""
+    mix = Mixture(variances=[1, 1], norms2=[1, 1], overlaps=[0.0])
+    sw = speciation_sweep(mix, 2, 2.0, 2.0, [0.5, 1.0], extra=3, seed=0)
+    assert sw.top.shape == (2, 4)  # p = 4 < C + extra = 5
+    with pytest.raises(ValueError, match="psi_p"):
+        speciation_sweep(mix, 2, 1.0, 2.0, [0.5, 1.0], seed=0)
