@@ -54,6 +54,18 @@ def _device_flags(p, amp=True):
                        help="bfloat16 autocast (mixed precision; for CUDA)")
 
 
+def _table_flags(p):
+    """Flags of the gap table (``ddpm gaps`` and ``ddpm run``)."""
+    p.add_argument("--scale-label", default=None, metavar="TEXT",
+                   help="label written into gaps.json saying at what scale the runs were made "
+                        "(e.g. CPU-scale); default 'user run'")
+    p.add_argument("--statistic", choices=["log_gap", "lead"], default="log_gap",
+                   help="per-run gap that comparisons use: log_gap (log10 tau_Sneaker - log10 "
+                        "tau_partner at the threshold crossings, decades of steps) or lead (mean "
+                        "over log10 step of f_partner - f_Sneaker; defined when a class never "
+                        "crosses)")
+
+
 def _model_flags(p):
     g = p.add_argument_group("pair and model (THEORY.md §9; paper App. J.1)")
     g.add_argument("--size", choices=list(SIZES), default="tiny",
@@ -378,14 +390,7 @@ def register(sub) -> None:
                    help="run folders (default: every run folder directly under --out)")
     p.add_argument("--threshold", type=unit_interval_open, default=0.5,
                    help="memorised-fraction threshold theta in (0, 1) for tau_c")
-    p.add_argument("--scale-label", default=None, metavar="TEXT",
-                   help="label written into gaps.json saying at what scale the runs were made "
-                        "(e.g. CPU-scale); default 'user run'")
-    p.add_argument("--statistic", choices=["log_gap", "lead"], default="log_gap",
-                   help="per-run gap that comparisons use: log_gap (log10 tau_Sneaker - log10 "
-                        "tau_partner at the threshold crossings, decades of steps) or lead (mean "
-                        "over log10 step of f_partner - f_Sneaker; defined when a class never "
-                        "crosses)")
+    _table_flags(p)
     add_output(p, default="results/ddpm")
     p.set_defaults(handler=_gaps)
 
@@ -411,14 +416,7 @@ def register(sub) -> None:
                    help="assign classes by nearest training image instead of ResNet-18")
     p.add_argument("--max-seconds", type=nonnegative_float, default=None,
                    help="training-time budget per run in seconds (state saved; rerun resumes)")
-    p.add_argument("--scale-label", default=None, metavar="TEXT",
-                   help="label written into gaps.json saying at what scale the runs were made "
-                        "(e.g. CPU-scale); default 'user run'")
-    p.add_argument("--statistic", choices=["log_gap", "lead"], default="log_gap",
-                   help="per-run gap that comparisons use: log_gap (log10 tau_Sneaker - log10 "
-                        "tau_partner at the threshold crossings, decades of steps) or lead (mean "
-                        "over log10 step of f_partner - f_Sneaker; defined when a class never "
-                        "crosses)")
+    _table_flags(p)
     p.add_argument("--yes", action="store_true",
                    help="start without asking even when the estimated run time (printed "
                         "before starting) exceeds 30 min")
