@@ -204,7 +204,7 @@ def test_bad_points_raise():
 
 def test_non_convergence_is_reported_not_silent(monkeypatch):
     # Starve Newton (2 iterations): the solver must flag the points, and raise when strict.
-    import classdyn.theory.spectrum as S
+    import classdyn.theory.stieltjes as S  # the solver module of the centred chain
 
     monkeypatch.setattr(S, "NEWTON_MAXIT", 2)
     res = stieltjes(REF, [0.01, 1.0], strict=False)

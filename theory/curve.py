@@ -1,0 +1,286 @@
+"""The algebraic curve of the centred spectral equations (THEORY.md §5): ``F(q, r)``, ``Z(q, r, z)``,
+the eliminated polynomial ``P(q, z)`` and the edge polynomial ``E(z)``; float curve for the
+``polynomial`` density method. Second link of the chain ``spectral_params`` → ``curve`` →
+``stieltjes`` → ``edges`` → ``spectrum``.
+
+The spectral equations of :mod:`classdyn.theory.spectrum` (unknowns ``q, r``; ``k = ψ_p/ψ_n``;
+``D_c = 1 + δ_c = 1 + k (α_c² r + v_c² q)``; ``Π = Π_c D_c``) become two polynomials once the
+denominators are cleared (THEORY.md §5, "A useful elimination"):
+
+* the ``z``-free curve
+  ``F(q, r) = ψ_p q [ b̄² r Π + r Σ_c ρ_c α_c² Π/D_c − Π ] + (r − (1 − ψ_p) q) Π = 0``
+  (``A r + (r − (1−ψ_p) q)/(ψ_p q) − 1 = 0`` times ``ψ_p q Π``);
+* the explicit map
+  ``Z(q, r, z) = ψ_p q² Π (z − s̄²) − ψ_p q² Σ_c ρ_c v_c² Π/D_c + (r − (1 − ψ_p) q) Π = 0``
+  (``z = s̄² + Σ ρ_c v_c²/D_c − (r − (1−ψ_p) q)/(ψ_p q²)`` times ``ψ_p q² Π``).
+
+Eliminating ``r`` with the resultant ``Res_r(F, Z)`` and dividing out the factors free of ``z``
+(powers of ``q``: spurious branches) gives ``P(q, z)`` (for ``C = 2``: degree 9 in ``q`` and 3 in
+``z``). Edges are real ``z`` at which two roots ``q`` of ``P(·, z)`` merge: roots of the
+*edge polynomial* ``E(z)``, the square-free part of the discriminant ``Disc_q P(q, z)`` (degree
+38 for ``C = 2`` before, 29 after removing repeated factors). Its roots are computed with
+
+converted exactly), so the digits reported are those of the given parameters. The discriminant
+is computed by evaluation at integer ``z`` and exact interpolation (much faster than a symbolic
+subresultant chain with ``z`` symbolic). Results are cached per parameter set
+(:func:`functools.lru_cache`).
+
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from classdyn.theory.spectral_params import SpectralParams
+
+__all__ = ["curve_polynomials", "eliminated_polynomial", "edge_polynomial", "numeric_curve",
+           "NumericCurve", "MAX_CLASSES"]
+
+#: Largest number of classes handled symbolically (C = 3 takes a few seconds; beyond, the
+#: elimination grows quickly).
+MAX_CLASSES = 3
+
+
+def _check_params(params):
+    """Validate and return the params with identical classes merged (exact; see
+    :meth:`classdyn.theory.spectrum.SpectralParams.merged`)."""
+    if not isinstance(params, SpectralParams):
+        raise TypeError(f"params must be a classdyn.theory.spectrum.SpectralParams, got {type(params)}")
+    params = params.merged()
+    if params.n_classes > MAX_CLASSES:
+        raise ValueError(f"edge polynomials are implemented for 1..{MAX_CLASSES} distinct "
+                         f"classes, got C = {params.n_classes}")
+    return params
+
+
+# ------------------------------------------------------------------ symbolic curve
+@lru_cache(maxsize=None)
+def curve_polynomials(n_classes: int):
+    """Symbolic ``F(q, r)`` and ``Z(q, r, z)`` (module docstring) with symbolic parameters.
+
+    Returns ``(F, Z, symbols)``, ``symbols`` a dict with keys ``q, r, z, psi_p, psi_n, bbar2,
+    sbar2, rho, alpha2, v2`` (the last three tuples of length ``n_classes``). Print them to see
+    the equations: ``F`` is THEORY.md §5's ``F(q, r) = 0`` cleared of denominators, ``Z`` its
+    explicit ``z``.
+    """
+    import sympy as sp
+
+    if not isinstance(n_classes, int) or n_classes < 1:
+        raise ValueError(f"n_classes must be an integer >= 1, got {n_classes!r}")
+    C = n_classes
+    q, r, z = sp.symbols("q r z")
+    pp, pn, bb, ss = sp.symbols("psi_p psi_n bbar2 sbar2", positive=True)
+    rho = sp.symbols(f"rho1:{C + 1}", positive=True)
+    a2 = sp.symbols(f"alpha2_1:{C + 1}", nonnegative=True)
+    v2 = sp.symbols(f"v2_1:{C + 1}", nonnegative=True)
+    D = [1 + pp / pn * (a2[c] * r + v2[c] * q) for c in range(C)]
+
+    def others(c):
+        return sp.Mul(*[D[j] for j in range(C) if j != c])
+
+    Pi = sp.Mul(*D)
+    F = pp * q * (bb * r * Pi + r * sum(rho[c] * a2[c] * others(c) for c in range(C)) - Pi) \
+        + (r - (1 - pp) * q) * Pi
+    Z = pp * q ** 2 * Pi * (z - ss) - pp * q ** 2 * sum(rho[c] * v2[c] * others(c)
+                                                        for c in range(C)) \
+        + (r - (1 - pp) * q) * Pi
+    syms = {"q": q, "r": r, "z": z, "psi_p": pp, "psi_n": pn, "bbar2": bb, "sbar2": ss,
+            "rho": rho, "alpha2": a2, "v2": v2}
+    return sp.expand(F), sp.expand(Z), syms
+
+
+def _subs_dict(params):
+    import sympy as sp
+
+    _, _, s = curve_polynomials(params.n_classes)
+    R = lambda x: sp.Rational(float(x))  # exact binary fraction of the float64  # noqa: E731
+    sub = {s["psi_p"]: R(params.psi_p), s["psi_n"]: R(params.psi_n),
+           s["bbar2"]: R(params.bbar2), s["sbar2"]: R(params.sbar2)}
+    for c in range(params.n_classes):
+        sub[s["rho"][c]] = R(params.rho[c])
+        sub[s["alpha2"][c]] = R(params.alpha2[c])
+        sub[s["v2"][c]] = R(params.v2[c])
+    return sub
+
+
+@lru_cache(maxsize=64)
+def _eliminated_cached(key, n_classes):
+    import sympy as sp
+    params = SpectralParams(psi_p=key[0], psi_n=key[1], rho=key[2], alpha2=key[3], v2=key[4],
+                            bbar2=key[5], sbar2=key[6])
+    F, Z, s = curve_polynomials(n_classes)
+    q, r, z = s["q"], s["r"], s["z"]
+    sub = _subs_dict(params)
+    Fp = sp.Poly(F.xreplace(sub), r, q, z, domain="QQ")
+    Zp = sp.Poly(Z.xreplace(sub), r, q, z, domain="QQ")
+    # integer coefficients: the resultant over ZZ is several times faster than over QQ
+    Fi = Fp.clear_denoms(convert=True)[1]
+    Zi = Zp.clear_denoms(convert=True)[1]
+    res = sp.resultant(Fi, Zi, r)
+    P = sp.Poly(res, q, z, domain="QQ")
+    if P.is_zero:
+        raise ValueError("the resultant vanished: degenerate parameters (e.g. alpha2 = v2 = 0)")
+    # strip factors free of z: gcd (in q) of the coefficients of z^j
+    Pz = sp.Poly(P.as_expr(), z)
+    g = None
+    for coeff in Pz.all_coeffs():
+        cq = sp.Poly(coeff, q, domain="QQ")
+        if cq.is_zero:
+            continue
+        g = cq if g is None else sp.gcd(g, cq)
+    if g is not None and g.degree() > 0:
+        P = sp.Poly(sp.quo(P, sp.Poly(g.as_expr(), q, z, domain="QQ")), q, z, domain="QQ")
+    # integer coefficients, primitive
+    _, Pint = P.clear_denoms(convert=True)
+    Pint = Pint.primitive()[1]
+    if Pint.LC() < 0:
+        Pint = -Pint
+    stripped = None if g is None else g.monic()
+    return Pint, stripped, Fp, Zp
+
+
+def eliminated_polynomial(params):
+    """``P(q, z)`` (THEORY.md §5): ``Res_r(F, Z)`` with the ``z``-free factors removed.
+
+    A :class:`sympy.Poly` in ``(q, z)`` with integer coefficients (exact for the float64 inputs).
+    Its roots ``q`` at a given ``z`` contain the Stieltjes transform ``q(z)``.
+    """
+    params = _check_params(params)
+    return _eliminated_cached(params.key(), params.n_classes)[0]
+
+
+def _int_coeffs_qz(P):
+    """``c[j][k]``: integer coefficient of ``q^j z^k`` of ``P``."""
+    nq, nz = P.degree(0), P.degree(1)
+    c = [[0] * (nz + 1) for _ in range(nq + 1)]
+    for (j, k), v in P.terms():
+        c[j][k] = int(v)
+    return c
+
+
+def _discriminant_int(a):
+    """Discriminant of the integer polynomial ``Σ a[j] x^j`` (``a[-1] ≠ 0``), exactly."""
+    from sympy.polys.domains import ZZ
+    from sympy.polys.euclidtools import dup_discriminant
+
+    f = [ZZ(int(x)) for x in reversed(a)]
+    return int(dup_discriminant(f, ZZ))
+
+
+def _interpolate_exact(xs, ys):
+    """Monomial coefficients (low to high, Fractions) of the polynomial through ``(xs, ys)``."""
+    n = len(xs)
+    coef = [Fraction(y) for y in ys]
+    for j in range(1, n):
+        for i in range(n - 1, j - 1, -1):
+            coef[i] = (coef[i] - coef[i - 1]) / (xs[i] - xs[i - j])
+    # Newton form -> monomial
+    poly = [Fraction(0)] * n
+    for i in range(n - 1, -1, -1):
+        # poly = poly * (x - xs[i]) + coef[i]
+        new = [Fraction(0)] * n
+        for k in range(n - 1):
+            new[k + 1] += poly[k]
+            new[k] -= poly[k] * xs[i]
+        new[0] += coef[i]
+        poly = new
+    return poly
+
+
+@lru_cache(maxsize=64)
+def _edge_poly_cached(key, n_classes):
+    import sympy as sp
+
+    Pint = _eliminated_cached(key, n_classes)[0]
+    c = _int_coeffs_qz(Pint)
+    nq = len(c) - 1
+    nz = max(len(row) for row in c) - 1
+    N = (2 * nq - 2) * nz + 1  # degree bound of Disc_q in z, plus one
+    xs, ys = [], []
+    zi = 0
+    while len(xs) < N:
+        a = [sum(ck * zi ** k for k, ck in enumerate(row)) for row in c]
+        if a[-1] != 0:
+            xs.append(zi)
+            ys.append(_discriminant_int(a))
+        zi = -zi if zi > 0 else 1 - zi  # 0, 1, -1, 2, -2, ...
+    coeffs = _interpolate_exact(xs, ys)
+    while coeffs and coeffs[-1] == 0:
+        coeffs.pop()
+    z = sp.Symbol("z")
+    disc = sp.Poly(list(reversed([sp.Rational(x.numerator, x.denominator) for x in coeffs])),
+                   z, domain="QQ")
+    sqf = sp.Poly(sp.sqf_part(disc), z, domain="QQ")
+    _, sqf = sqf.clear_denoms(convert=True)
+    return disc, sqf.primitive()[1]
+
+
+def edge_polynomial(params, squarefree: bool = True):
+    """The edge polynomial ``E(z)``: ``Disc_q P(q, z)`` (THEORY.md §5), a :class:`sympy.Poly`.
+
+    ``squarefree=True`` (default) returns its square-free part (integer coefficients), whose
+    real roots contain every edge of the density.
+    """
+    params = _check_params(params)
+    disc, sqf = _edge_poly_cached(params.key(), params.n_classes)
+    return sqf if squarefree else disc
+
+
+# ------------------------------------------------------------------ numeric curve
+@dataclass
+class NumericCurve:
+    """Float coefficients of ``P(q, z)`` and ``F(q, r)`` for the polynomial density method."""
+
+    P: np.ndarray  # P[j, k]: coefficient of q^j z^k (scaled)
+    F: np.ndarray  # F[j, i]: coefficient of q^j r^i
+    params: Any
+
+    def z_of(self, q, r):
+        """``z = s̄² + Σ ρ_c v_c²/D_c − (r − (1 − ψ_p) q)/(ψ_p q²)`` (THEORY.md §5)."""
+        p = self.params
+        D = 1.0 + p.k * (p.alpha2 * r + p.v2 * q)
+        return p.sbar2 + np.sum(p.rho * p.v2 / D) - (r - (1 - p.psi_p) * q) / (p.psi_p * q * q)
+
+    def solutions(self, x: float):
+        """All ``(q, r, residual)`` on the curve with ``z(q, r) = x`` (``q ≠ 0``)."""
+        zc = x ** np.arange(self.P.shape[1])
+        cq = self.P @ zc
+        qs = np.roots(cq[::-1])
+        out = []
+        for qv in qs:
+            if qv == 0:
+                continue
+            cr = (qv ** np.arange(self.F.shape[0])) @ self.F
+            nz = np.flatnonzero(np.abs(cr) > 0)
+            if nz.size == 0:
+                continue
+            rs = np.roots(cr[: nz[-1] + 1][::-1])
+            if rs.size == 0:
+                continue
+            zs = np.array([self.z_of(qv, rv) for rv in rs])
+            i = int(np.argmin(np.abs(zs - x)))
+            res = abs(zs[i] - x) / max(abs(x), 1e-300)
+            out.append((complex(qv), complex(rs[i]), float(res)))
+        return out
+
+
+def numeric_curve(params) -> NumericCurve:
+    """:class:`NumericCurve` of ``params`` (float64 coefficients of ``P`` and ``F``)."""
+    import sympy as sp
+
+    params = _check_params(params)
+    Pint, _, Fp, _ = _eliminated_cached(params.key(), params.n_classes)
+    c = _int_coeffs_qz(Pint)
+    m = max(abs(v) for row in c for v in row)
+    P = np.array([[float(Fraction(v, m)) for v in row] for row in c])
+    _, _, s = curve_polynomials(params.n_classes)
+    Fq = sp.Poly(Fp.as_expr(), s["q"], s["r"], domain="QQ")
+    F = np.zeros((Fq.degree(0) + 1, Fq.degree(1) + 1))
+    for (j, i), v in Fq.terms():
+        F[j, i] = float(v)
+    return NumericCurve(P=P, F=F, params=params)
