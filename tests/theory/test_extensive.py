@@ -87,10 +87,11 @@ def test_bad_inputs_raise_value_error():
 # ------------------------------------------------------------------------------ centred limit
 @pytest.mark.parametrize("t", [0.1, 1.0])
 def test_centred_limit_matches_centred_solver(t):
-    """norms2 → 0 reproduces THEORY.md §5 (classdyn.theory.spectrum, written independently) to 1e-10.
+    """norms2 → 0 reproduces THEORY.md §5 (classdyn.theory.spectrum, written independently).
 
-    Tolerance 1e-10: both solve their equations to ~1e-12; with norms2 = 1e-14 the
-    coefficients differ from their m = 0 values by O(norms2 e^{-2t}) ~ 1e-14.
+    Both solve their equations to ~1e-12 (Newton tolerances); with norms2 = 1e-14 the
+    coefficients differ from their m = 0 values by O(norms2 e^{-2t}) ~ 1e-14. Measured
+    ≤ 2.3e-13 relative; tolerance 3e-12 (was 1e-10).
     """
     spectrum = pytest.importorskip("classdyn.theory.spectrum")
     from classdyn.theory.coefficients import class_coefficients
@@ -109,7 +110,7 @@ def test_centred_limit_matches_centred_solver(t):
         nodes = ex.gaussian_nodes(mix, RF, t, order=4)
         sol = ex.solve_bulk(z, nodes)
         assert sol.converged.all()
-        np.testing.assert_allclose(sol.q, q_ref, rtol=1e-10, atol=0)
+        np.testing.assert_allclose(sol.q, q_ref, rtol=3e-12, atol=0)
 
 
 # ------------------------------------------------------------------------------ q vs matrix
@@ -249,23 +250,25 @@ def test_edges_and_gap_against_gep():
 def test_quadrature_rules_agree_away_from_the_axis():
     """Two independent quadrature rules for E_m over the Gaussian law (tensor Gauss–Hermite and
     composite Gauss–Legendre panels) give the same q(z) where R(m) is smooth (Im z = 0.3): a
-    check of the quadrature, not of the theory. Tolerance 1e-8: both rules converge
-    exponentially for integrands analytic in a strip; measured 1e-13 – 6e-13 at these orders.
+    check of the quadrature, not of the theory. Both rules converge exponentially for
+    integrands analytic in a strip; measured ≤ 6.1e-13 at these orders; tolerance 1e-11 (was
+    1e-8).
     """
     mix = mixture(0.5)
     z = np.array([0.2 + 0.3j, 1.0 + 0.3j, 2.5 + 0.3j])
     qh = ex.solve_bulk(z, ex.gaussian_nodes(mix, RF, 0.3, order=40, rule="hermite")).q
     ql = ex.solve_bulk(z, ex.gaussian_nodes(mix, RF, 0.3, order=96, rule="legendre")).q
-    np.testing.assert_allclose(ql, qh, rtol=1e-8)
+    np.testing.assert_allclose(ql, qh, rtol=1e-11)
 
 
 def test_extensive_spectrum_summary_and_times():
-    """The CLI-facing summary: bulks ordered, masses summing to 1 within 2e-3 (trapezoid on the
-    fold-refined grid), τ = 1/edge, and outliers above the top edge; ψ_n = 1 gives two bulks
-    (no separated memorisation bulk, so no tau_mem), as the GEP spectrum shows (test above)."""
+    """The CLI-facing summary: bulks ordered, masses summing to 1 (trapezoid on the refined
+    grid: measured 1.07e-5 off; tolerance 2e-4, was 2e-3), τ = 1/edge, and outliers above the
+    top edge; ψ_n = 1 gives two bulks (no separated memorisation bulk, so no tau_mem), as the
+    GEP spectrum shows (test above)."""
     s = ex.extensive_spectrum(mixture(), RF, 0.5, d=300, order=20, n_grid=50)
     assert s.intervals.shape == (2, 2) and np.all(np.diff(s.intervals.ravel()) > 0)
-    assert abs(s.masses.sum() - 1) < 2e-3
+    assert abs(s.masses.sum() - 1) < 2e-4
     assert set(s.times) == {"tau_gen", "tau_fin"}
     assert s.times["tau_gen"] == pytest.approx(1 / s.intervals[-1, 0])
     assert s.outliers.size == 2 and np.all(s.outliers > s.intervals[-1, 1])
@@ -375,8 +378,8 @@ def test_centred_limit_edges_match_the_edge_polynomial():
     polynomial, 30 digits) — two independent routes to the same edges. ψ_p = 3, ψ_n = 2.5
     (no delta), t = 0.05: two bulks. Measured ≤ 1.1e-10 relative (the fold's tol is 1e-10);
     tolerance 1e-9. Bulk masses (trapezoid on the refined grid) against the integrated §5
-    weights: measured 4.9e-4; tolerance 2e-3 (what test_extensive_spectrum_summary_and_times
-    allows for the sum)."""
+    weights: measured 4.9e-4 (the trapezoid on the grid near the lower edge, whose density is
+    steep); tolerance 2e-3 (4×)."""
     from classdyn.theory.edges import find_edges
     from classdyn.theory.spectrum import SpectralParams, spectrum
 
