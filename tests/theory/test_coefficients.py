@@ -223,3 +223,15 @@ def test_price_theorem_for_erf_closed_form():
         -2 * A.m ** 2 / (Aexpr + 2 * A.c))
     pt = {A.m: 0.3, A.sigma2: 1.5, A.t: 0.2, A.c: 0.4}
     assert abs(float(dJ.evalf(20, subs=pt)) - float(ref.evalf(20, subs=pt))) < 1e-12
+
+
+def test_class_coefficients_one_centroid_per_class():
+    # m of shape (C,): class c evaluated at its own m_c with its own σ_c² (one neuron's view);
+    # must equal coefficients() called class by class, exactly (same code path per value).
+    mix = Mixture(variances=(0.5, 3.0))
+    m = np.array([0.4, -1.1])
+    c = class_coefficients(mix, "tanh", 0.3, m=m)
+    for k in range(2):
+        ref = coefficients("tanh", m[k], mix.variances[k], 0.3)
+        for name in ("mu0", "a", "b", "v2", "s2"):
+            assert getattr(c, name)[k] == float(getattr(ref, name)), (k, name)
