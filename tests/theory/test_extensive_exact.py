@@ -94,3 +94,48 @@ def test_identical_classes_pool_into_one_outlier(weights):
     np.testing.assert_allclose(out.class_weights[0], r2 / r2.sum(), atol=1e-9)
     expect = -1 if r2.max() / r2.sum() < 0.5 else int(np.argmax(r2))
     assert out.classes[0] == expect
+
+
+def _bai_yao_psi(lS: float, sig2: float, psi_p: float, psi_n: float, t: float) -> float:
+    """``ψ_p ψ(ℓ_S)`` of test_outliers._linear_outlier as a function of the S-level spike
+    ``ℓ_S``: ``ψ(ℓ) = ℓ + (1/ψ_p) ℓ ∫ t dH(t)/(ℓ − t)``, ``H`` = law of ``e^{−2t} MP_γ(σ²) + Δ``."""
+    e2 = math.exp(-2 * t)
+    D, g = 1 - e2, 1 / psi_n
+    z = (lS - D) / e2
+    m_mp = (sig2 * (1 - g) - z + math.sqrt((z - sig2 * (1 + g)) ** 2 - 4 * g * sig2 ** 2)) / (
+        2 * g * sig2 * z)
+    return psi_p * (lS + lS * (-1 - lS * m_mp / e2) / psi_p)
+
+
+@pytest.mark.parametrize("sig2,n2,weights,d,psi_p,psi_n", [
+    (1.0, 1.0, (1.0,), 500, 2.0, 1.0),
+    (1.0, 1.0, (0.3, 0.7), 500, 2.0, 1.0),
+    (2.0, 0.5, (1.0,), 2000, 3.0, 0.5),
+])
+def test_speciation_time_of_the_linear_model_in_closed_form(sig2, n2, weights, d, psi_p, psi_n):
+    """The order-one speciation threshold (THEORY.md §7 from §6's outlier equation) against a
+    closed form: for σ(x) = x the outlier of ``U = W S Wᵀ/d`` exists while the Bai–Yao map is
+    increasing at the S-level spike, ``ψ'(ℓ_S) > 0`` (Bai & Yao 2008), and the S-level spike
+    ``ℓ_S(t) = e^{−2t} λ_x + Δ`` (test_outliers._linear_outlier) exists for all these ``t``
+    (``ρ_c n2 d ≫ σ²(1 + √γ)``). So ``t_s^c`` solves ``ψ'(ℓ_S(t)) = 0`` (brentq on a central
+    difference of ψ, step 1e-6 ℓ: error ~1e-12). Measured |Δt| ≤ 2.9e-6, a bias from
+    evaluating 𝓜 at the edge found to 1e-11 (the bulk solution has a square-root fold there:
+    √1e-11 ~ 3e-6); tolerance 2e-5 in t (against t_s ≈ 2.7–3.7 and Result 1's O(1) constant).
+    """
+    from scipy.optimize import brentq
+
+    C = len(weights)
+    mix = Mixture(variances=(sig2,) * C, weights=weights, norms2=(n2,) * C)
+    sp = ex.speciation_time(mix, RandomFeatures(psi_p, psi_n, "linear"), d, order=6, tol=1e-10)
+
+    def dpsi(t, spike):
+        e2 = math.exp(-2 * t)
+        lam_x = spike * (1 + sig2 / psi_n / (spike - sig2))
+        lS = e2 * lam_x + 1 - e2
+        h = 1e-6 * lS
+        return (_bai_yao_psi(lS + h, sig2, psi_p, psi_n, t)
+                - _bai_yao_psi(lS - h, sig2, psi_p, psi_n, t)) / (2 * h)
+
+    ref = [brentq(dpsi, 0.5, 10.0, args=(sig2 + weights[c] * n2 * d,), xtol=1e-13)
+           for c in range(C)]
+    np.testing.assert_allclose(sp.class_times, ref, rtol=0, atol=2e-5)
