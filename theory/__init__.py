@@ -4,6 +4,53 @@ Symbolic derivations (SymPy) of the Hermite/Gaussian-equivalence coefficients an
 polynomials, compiled into fast (Numba) and high-precision (mpmath) solvers for the spectral
 density, its edges, the class timescales and the speciation times. See THEORY.md.
 
-This package must stay light to import: it never imports torch or matplotlib, and submodules are
-imported on demand.
+One door: :func:`model` (``classdyn.theory.model.model(mixture, rf, t)``) returns the spectral
+model of the mixture, centred (THEORY.md §5) or with extensive centroids (§6–§7), with the same
+methods for both kinds. Layout:
+
+* parameters and validators: :mod:`~classdyn.theory.params` (``Mixture``, ``RandomFeatures``,
+  the activation registry, ``check_*``);
+* coefficients (THEORY.md §4): :mod:`~classdyn.theory.activations` (SymPy),
+  :mod:`~classdyn.theory.coefficients`, :mod:`~classdyn.theory.quadrature` (Numba);
+* centred chain (§5), one way: :mod:`~classdyn.theory.spectral_params` →
+  :mod:`~classdyn.theory.curve` → :mod:`~classdyn.theory.stieltjes` →
+  :mod:`~classdyn.theory.edges` → :mod:`~classdyn.theory.spectrum` (bulks) →
+  :mod:`~classdyn.theory.timescales`;
+* extensive centroids (§6–§7): :mod:`~classdyn.theory.extensive` (façade) over
+  ``extensive_nodes``, ``extensive_bulk``, ``extensive_edges``, ``extensive_outliers``,
+  ``extensive_speciation``; :mod:`~classdyn.theory.speciation` (leading order);
+* the one door: :mod:`~classdyn.theory.model`; CLI: ``cli_spectrum``, ``cli_speciation``,
+  ``cli_coefficients``.
+
+This package must stay light to import: it never imports torch or matplotlib, and the names
+below are loaded on first use (PEP 562), so ``import classdyn.theory`` loads neither NumPy's
+heavy friends nor Numba or SymPy.
 """
+
+import importlib
+
+#: public name → module that defines it
+_EXPORTS = {
+    "model": "model", "CentredModel": "model", "ExtensiveModel": "model",
+    "NotApplicableError": "model",
+    "Mixture": "params", "RandomFeatures": "params", "ACTIVATIONS": "params",
+    "check_activation": "params", "check_positive": "params", "check_time": "params",
+    "delta_t": "params",
+    "SpectralParams": "spectral_params",
+    "coefficients": "coefficients", "class_coefficients": "coefficients",
+    "timescales": "timescales", "speciation_times": "speciation",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

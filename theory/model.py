@@ -205,3 +205,14 @@ class ExtensiveModel(_Model):
         from classdyn.theory.speciation import speciation_times
 
         return speciation_times(self.mixture, d, self.rf, method=method, **kw)
+
+
+# ``classdyn.theory.model`` names both this module and the function :func:`model`; once the module
+# is imported, the package attribute is the module (the import system sets it), so the module is
+# made callable: ``classdyn.theory.model(mixture, rf, t)`` is :func:`model` either way.
+class _CallableModule(__import__("types").ModuleType):
+    def __call__(self, mixture, rf, t, **kw):
+        return model(mixture, rf, t, **kw)
+
+
+__import__("sys").modules[__name__].__class__ = _CallableModule
