@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classdyn.theory.params import Mixture, RandomFeatures, check_positive, check_time
+from classdyn.theory.params import Mixture, RandomFeatures, check_int, check_positive, check_time
 
 
 STATUS_NAMES = {0: "ok", 1: "no-convergence", 2: "singular", 3: "unphysical-branch"}
@@ -33,11 +33,7 @@ def _check_features(features):
 
 
 def _check_positive_int(name, value, lo=1, hi=None):
-    if isinstance(value, bool) or int(value) != value or value < lo or (hi is not None
-                                                                          and value > hi):
-        rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
-        raise ValueError(f"{name} must be an integer {rng}, got {value!r}")
-    return int(value)
+    return check_int(value, name, lo, hi)
 
 
 def _check_nodes(nodes):

@@ -252,3 +252,13 @@ def check_positive_int(value, name: str, meaning: str = "") -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(f"{label} must be an integer > 0, got {value!r}")
     return int(value)
+
+
+def check_int(value, name: str, lo: int = 1, hi: int | None = None) -> int:
+    """``value`` as an int if it is an integer in ``[lo, hi]`` (``hi=None``: no upper bound),
+    else ``ValueError`` naming ``name``, the value and the allowed range."""
+    if isinstance(value, bool) or int(value) != value or value < lo or (hi is not None
+                                                                          and value > hi):
+        rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
+        raise ValueError(f"{name} must be an integer {rng}, got {value!r}")
+    return int(value)

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
 
-from classdyn.theory.params import Mixture, RandomFeatures
+from classdyn.theory.params import Mixture, RandomFeatures, check_int
 
 METHODS = ("leading", "outlier")
 
@@ -47,9 +47,7 @@ class SpeciationTimes:
 
 
 def _check_d(d) -> int:
-    if isinstance(d, bool) or int(d) != d or d < 2:
-        raise ValueError(f"d must be an integer >= 2, got {d!r}")
-    return int(d)
+    return check_int(d, "d", 2)
 
 
 def power_law_weights(gammas, d: int, prefactors=None) -> np.ndarray:
