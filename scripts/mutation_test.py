@@ -174,7 +174,7 @@ MUTANTS: list[Mutant] = [
        "projected centroids split into more lattice clusters",
        equivalent="lattices are anchored at multiples of the step, so every m meets the same "
                   "lattice nodes whichever cluster it falls in; only the work changes"),
-    # ------------------------------------------------------------------ theory/_quadrature.py
+    # ------------------------------------------------------------------ theory/quadrature.py
     _M("quad-log-eps", "theory/*.py",
        "LOG_EPS = 38.0", "LOG_EPS = 18.0",
        "trapezoid aliasing budget e^-18 instead of e^-38 (steps too coarse)"),
