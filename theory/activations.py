@@ -93,8 +93,10 @@ class OwensT(sp.Function):
         h, a = (arg._to_mpmath(prec) for arg in (self.args[0].evalf(prec),
                                                   self.args[1].evalf(prec)))
         with mpmath.workprec(prec):
-            val = owens_t_mp(h, a)
-        return sp.Float._new(mpmath.mpf(val)._mpf_, prec)
+            # Converted inside the working precision: mpf() outside it would round to the
+            # global precision (53 bits by default).
+            val = mpmath.mpf(owens_t_mp(h, a))._mpf_
+        return sp.Float._new(val, prec)
 
     def fdiff(self, argindex=2):
         h, a = self.args
