@@ -243,7 +243,7 @@ def load_classifier(out: str | os.PathLike, device: str = "cpu"):
     if not path.is_file():
         raise ValueError(f"out: no classifier in {out}; run `classdyn ddpm classify --out "
                          f"{out}` first")
-    st = torch.load(path, map_location=device, weights_only=False)
+    st = torch.load(path, map_location=device, weights_only=True)
     net = resnet18(st["config"]["base_width"]).to(device)
     net.load_state_dict(st["model"])
     net.eval()

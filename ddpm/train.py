@@ -234,7 +234,7 @@ def train(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray, labels: 
     step, losses = 0, []
     state_path = out / "state.pt"
     if state_path.is_file():
-        st = torch.load(state_path, map_location=device, weights_only=False)
+        st = torch.load(state_path, map_location=device, weights_only=True)
         if st.get("identity_hash") != cfg.identity_hash():
             raise ValueError(f"checkpoint: {state_path} belongs to another configuration")
         model.load_state_dict(st["model"])
@@ -308,7 +308,7 @@ def load_checkpoint_model(out: str | os.PathLike, step: int, cfg: TrainConfig,
     from .unet import UNet
 
     path = checkpoint_path(Path(out), step)
-    st = torch.load(path, map_location=device, weights_only=False)
+    st = torch.load(path, map_location=device, weights_only=True)
     if st.get("identity_hash") != cfg.identity_hash():
         raise ValueError(f"checkpoint: {path} was made with another configuration (hash "
                          f"{st.get('identity_hash')} != {cfg.identity_hash()})")

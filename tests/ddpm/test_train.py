@@ -30,7 +30,7 @@ def _weights(out, step=None):
     from classdyn.ddpm.train import checkpoint_path
 
     path = checkpoint_path(out, step) if step else out / "state.pt"
-    return torch.load(path, weights_only=False)["model"]
+    return torch.load(path, weights_only=True)["model"]
 
 
 def _assert_same(a, b):
@@ -55,7 +55,7 @@ def test_resume_after_hard_kill_gives_the_same_weights(tmp_path):
     with pytest.raises(HardKill):
         train(cfg, tmp_path / "b", x, y, progress=False, callback=kill_at_7)
     # The last saved state is the checkpoint of step 5: steps 6-7 are redone, nothing else.
-    assert torch.load(tmp_path / "b" / "state.pt", weights_only=False)["step"] == 5
+    assert torch.load(tmp_path / "b" / "state.pt", weights_only=True)["step"] == 5
     res = train(cfg, tmp_path / "b", x, y, progress=False)
     assert res.finished and res.step == 12
     _assert_same(_weights(tmp_path / "a"), _weights(tmp_path / "b"))
@@ -77,7 +77,7 @@ def test_ctrl_c_saves_state_and_resume_continues(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         train(cfg, tmp_path / "b", x, y, progress=False, callback=interrupt_at_8)
-    assert torch.load(tmp_path / "b" / "state.pt", weights_only=False)["step"] == 8
+    assert torch.load(tmp_path / "b" / "state.pt", weights_only=True)["step"] == 8
     train(cfg, tmp_path / "b", x, y, progress=False)
     _assert_same(_weights(tmp_path / "a"), _weights(tmp_path / "b"))
 
@@ -116,5 +116,35 @@ def test_atomic_torch_save_leaves_no_partial_file(tmp_path):
     atomic_torch_save({"a": 1}, tmp_path / "x.pt")
     with pytest.raises(RuntimeError):
         atomic_torch_save({"a": Boom()}, tmp_path / "x.pt")
-    assert torch.load(tmp_path / "x.pt", weights_only=False) == {"a": 1}
+    assert torch.load(tmp_path / "x.pt", weights_only=True) == {"a": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.pt"]
+
+
+class _Payload:
+    """Pickles to a call that would create a file: a planted checkpoint's code."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_planted_checkpoint_code_is_not_run(tmp_path):
+    """Run folders are data: loading a state or checkpoint never unpickles arbitrary objects
+    (torch.load(weights_only=True)), so a planted payload raises instead of running."""
+    import pickle
+
+    from ddpm.train import load_checkpoint_model
+
+    marker = tmp_path / "payload_ran"
+    cfg = TrainConfig(n=4, unet=UNetConfig(image_size=14, pad_to=16, widths=(8,),
+                                           enc_blocks=1, dec_blocks=2, attn_levels=(),
+                                           heads=2), diffusion=DiffusionConfig(T=25),
+                      batch_size=2, steps=2, n_checkpoints=1)
+    (tmp_path / "checkpoints").mkdir()
+    torch.save({"model": _Payload(marker), "identity_hash": cfg.identity_hash()},
+               tmp_path / "checkpoints" / "step_000000002.pt")
+    with pytest.raises(pickle.UnpicklingError):
+        load_checkpoint_model(tmp_path, 2, cfg)
+    assert not marker.exists()
