@@ -135,7 +135,7 @@ def test_planted_checkpoint_code_is_not_run(tmp_path):
     (torch.load(weights_only=True)), so a planted payload raises instead of running."""
     import pickle
 
-    from ddpm.train import load_checkpoint_model
+    from classdyn.ddpm.train import load_checkpoint_model
 
     marker = tmp_path / "payload_ran"
     cfg = TrainConfig(n=4, unet=UNetConfig(image_size=14, pad_to=16, widths=(8,),
