@@ -117,13 +117,6 @@ def ddpm_tables(results_dir: Path) -> list[Path]:
     return found + ref
 
 
-def find_ddpm_rows(results_dir: Path) -> list[dict]:
-    """Rows of every ``gaps.json`` (``classdyn ddpm gaps``) below ``results_dir``."""
-    return [r for _, rows in load_ddpm_sources([p for p in ddpm_tables(results_dir)
-                                                if REFERENCE_DIR not in p.parents])
-            for r in rows]
-
-
 def load_ddpm_sources(paths) -> list[tuple[dict, list[dict]]]:
     """``(info, rows)`` per readable table; ``info`` has the path, its scale label and provenance
     (``scale``, ``command``, ``code_version``, ``seeds`` when the table records them)."""
