@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from classdyn.simulate.data import as_generator, sample_mixture
-from classdyn.theory.params import Mixture, check_time
+from classdyn.theory.params import Mixture, check_instance, check_time
 
 #: up to this many features, linear algebra runs on one BLAS thread (classdyn.simulate._blas)
 SMALL_P = 1000
@@ -127,8 +127,7 @@ def speciation_sweep(mixture: Mixture, d: int, psi_p: float, psi_n: float, ts,
     ``seed``. ``kind``: ``"exact"`` feature matrices (Mehler/Stein, or closed form for the linear
     activation) or ``"gep"``.
     """
-    if not isinstance(mixture, Mixture):
-        raise TypeError(f"mixture must be a classdyn.theory.params.Mixture, got {type(mixture).__name__}")
+    check_instance(mixture, Mixture, "mixture")
     if mixture.centred:
         raise ValueError("speciation needs extensive centroids: norms2 must be > 0 for some "
                          f"class, got {list(mixture.norms2)}")

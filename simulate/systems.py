@@ -25,7 +25,7 @@ import numpy as np
 from classdyn.simulate.features import (MEHLER_TOL, MEMORY_MB, U_c_gep, U_gep, V_c_gep, V_gep,
                                         _check_WX, exact_U, exact_U_c, exact_UV, exact_V_c,
                                         gep_coefficients)
-from classdyn.theory.params import Mixture, check_activation, check_time, delta_t
+from classdyn.theory.params import Mixture, check_activation, check_choice, check_time, delta_t
 
 KINDS = ("exact", "gep")
 
@@ -52,9 +52,7 @@ class FeatureSet:
 
 
 def _check_kind(kind):
-    if kind not in KINDS:
-        raise ValueError(f"kind must be 'exact' or 'gep', got {kind!r}")
-    return kind
+    return check_choice(kind, "kind", KINDS)
 
 
 def _linear_exact(W, X, t):

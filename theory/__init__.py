@@ -16,9 +16,10 @@ methods for both kinds. Layout:
   :mod:`~classdyn.theory.curve` → :mod:`~classdyn.theory.stieltjes` →
   :mod:`~classdyn.theory.edges` → :mod:`~classdyn.theory.spectrum` (bulks) →
   :mod:`~classdyn.theory.timescales`;
-* extensive centroids (§6–§7): :mod:`~classdyn.theory.extensive` (façade) over
-  ``extensive_nodes``, ``extensive_bulk``, ``extensive_edges``, ``extensive_outliers``,
-  ``extensive_speciation``; :mod:`~classdyn.theory.speciation` (leading order);
+* bulks and the one rule naming their edges for both kinds: :mod:`~classdyn.theory.bulks`;
+* extensive centroids (§6): :mod:`~classdyn.theory.extensive` (façade) over
+  ``extensive_nodes``, ``extensive_bulk``, ``extensive_edges``, ``extensive_outliers``;
+* speciation (§7), leading order and outlier threshold: :mod:`~classdyn.theory.speciation`;
 * the one door: :mod:`~classdyn.theory.model`; CLI: ``cli_spectrum``, ``cli_speciation``,
   ``cli_coefficients``.
 
@@ -39,6 +40,9 @@ _EXPORTS = {
     "SpectralParams": "spectral_params",
     "coefficients": "coefficients", "class_coefficients": "coefficients",
     "timescales": "timescales", "speciation_times": "speciation",
+    "SpeciationTimes": "speciation", "Timescales": "bulks", "Bulk": "bulks",
+    "check_choice": "params", "check_instance": "params", "check_int": "params",
+    "check_positive_int": "params",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -4,7 +4,8 @@ Leading order ``t_s^c = ½ log(ρ_c ‖μ_c‖²) = ½ log(ρ_c n2_c d)`` for ea
 ``--gammas`` the weights follow ``ρ_c ∝ d^{−γ_c}`` and the slopes ``½(1 − γ_c)`` against
 ``log d`` are printed too. ``--method outlier`` (the default) adds the order-one threshold: the
 diffusion time at which the class's outlier of the outlier equation of THEORY.md §6 leaves the
-upper bulk edge (classdyn.theory.extensive).
+upper bulk edge. Answered by the one door, ``classdyn.theory.model(mixture, rf).speciation(d)``
+(speciation does not depend on the diffusion time t).
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ def _handler(args) -> CommandResult:
     import numpy as np
 
     from classdyn.io import atomic_write_json
+    from classdyn.theory.model import model
     from classdyn.theory.params import Mixture, RandomFeatures
-    from classdyn.theory.speciation import power_law_weights, speciation_slopes, speciation_times
+    from classdyn.theory.speciation import power_law_weights, speciation_slopes
 
     C = len(args.variances)
     norms2 = tuple(args.norms2) if args.norms2 is not None else (1.0,) * C
@@ -52,7 +54,7 @@ def _handler(args) -> CommandResult:
         mix = Mixture(tuple(args.variances), weights=None if w is None else tuple(w),
                       norms2=norms2,
                       overlaps=None if args.overlaps is None else tuple(args.overlaps))
-        r = speciation_times(mix, d, rf, method=args.method)
+        r = model(mix, rf).speciation(d, method=args.method)
         rows.append({"d": d, "weights": list(mix.weights), "t_s": r.t_s})
     data = {"method": args.method, "rows": rows,
             "t_unit": "diffusion time t of the OU forward process (dimensionless)",

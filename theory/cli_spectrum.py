@@ -288,16 +288,23 @@ def _edges_extensive(args, mod) -> CommandResult:
 
 
 def run_times(args: argparse.Namespace) -> CommandResult:
+    """``classdyn times``: the door's :meth:`timescales` for each ``--t``, one table for both
+    kinds of model (their bulks are named by one rule, :mod:`classdyn.theory.bulks`)."""
     from classdyn.io import atomic_write_json
     from classdyn.progress import progress
     from classdyn.theory.params import check_time
     from classdyn.theory.timescales import window_limits
 
+    from classdyn.theory.bulks import check_bulk_counting
+
     mix, rf = _model(args)
-    if not mix.centred:
-        return _times_extensive(args, [check_time(t) for t in args.t])
+    check_bulk_counting(rf.psi_p, rf.psi_n)  # before any work
+    if args.limit and not mix.centred:
+        raise ValueError("--limit (the large-psi_p limit of the windows) is available for centred "
+                         "classes only (all --norms2 0)")
     rows = []
-    lines = ["Timescales from the spectral edges (THEORY.md §5); training time tau: a mode of "
+    kind = "centred classes, THEORY.md §5" if mix.centred else "extensive centroids, THEORY.md §6"
+    lines = [f"Timescales from the spectral edges ({kind}); training time tau: a mode of "
              "eigenvalue lambda relaxes as exp(-lambda tau)",
              f"{'t':>8} {'tau_gen':>12} {'tau_mem':>12} {'tau_fin':>12} {'W_gen':>10} "
              f"{'W_mem':>10}  bulks"]
@@ -308,7 +315,7 @@ def run_times(args: argparse.Namespace) -> CommandResult:
     for t in progress([check_time(t) for t in args.t], desc="times"):
         mix, rf, mod = _door(args, t)
         ts = mod.timescales(dps=args.dps)
-        row = {"t": t, **ts.to_dict()}
+        row = {"t": t, "kind": mod.kind, **ts.to_dict()}
         if args.limit:
             lim = window_limits(mix, rf.psi_n, t, activation=rf.activation,
                                 psi_p0=max(args.limit_psi_p0, 1 + rf.psi_n), dps=args.dps)
@@ -325,29 +332,3 @@ def run_times(args: argparse.Namespace) -> CommandResult:
     lines.append("('-': the edge does not exist because bulks merged; see 'bulks')")
     lines.append(f"(written to {args.out / 'times.json'})")
     return CommandResult(data=data, text="\n".join(lines))
-
-
-def _times_extensive(args, ts) -> CommandResult:
-    """The report of ``classdyn times`` for extensive centroids (THEORY.md §6)."""
-    from classdyn.io import atomic_write_json
-    from classdyn.progress import progress
-
-    rows = []
-    lines = ["Timescales from the bulk edges, extensive centroids (THEORY.md §6); training time "
-             "tau: a mode of eigenvalue lambda relaxes as exp(-lambda tau)",
-             f"{'t':>8} {'tau_gen':>12} {'tau_mem':>12} {'tau_fin':>12}  bulks"]
-    for t in progress(list(ts), desc="times"):
-        _, _, mod = _door(args, t)
-        e = mod.edges()
-        times = mod.timescales(edges=e)
-        rows.append({"t": t, **times, "intervals": e.intervals, "masses": e.masses})
-
-        def f(k):
-            return f"{times[k]:12.5g}" if k in times else f"{'-':>12}"
-
-        lines.append(f"{t:8.4g} {f('tau_gen')} {f('tau_mem')} {f('tau_fin')}  "
-                     f"{len(e.masses)} bulk(s)")
-    atomic_write_json(args.out / "times.json", {"theory": "THEORY.md §6", "rows": rows})
-    lines.append("('-': no separated memorisation bulk, see classdyn.theory.extensive.edge_times)")
-    lines.append(f"(written to {args.out / 'times.json'})")
-    return CommandResult(data={"rows": rows}, text="\n".join(lines))

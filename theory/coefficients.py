@@ -46,7 +46,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classdyn.theory.params import ACTIVATIONS, Mixture, check_activation, check_time, delta_t
+from classdyn.theory.params import (ACTIVATIONS, Mixture, check_activation, check_choice,
+                                    check_instance, check_time, delta_t)
 
 #: (low, high) of the parameters over which the float64 accuracy (≤ 1e-12) is tested.
 VERIFIED_RANGE = {"sigma2": (1e-2, 16.0), "t": (1e-3, 10.0), "abs_m": 10.0}
@@ -98,8 +99,7 @@ class Coefficients:
 def _check_inputs(activation, m, sigma2, t, method):
     check_activation(activation)
     t = check_time(t)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    check_choice(method, "method", METHODS)
     if method == "closed" and activation not in CLOSED_FORMS:
         raise ValueError(f"method='closed': activation {activation!r} has no closed form "
                          f"(closed forms exist for {CLOSED_FORMS}); use 'quadrature' or 'auto'")
@@ -269,8 +269,7 @@ def class_coefficients(mixture: Mixture, activation: str, t: float, m=None, *,
     ``m`` of shape ``(C, p)``: per-neuron projected centroids ``m_{c,i} = e^{−t} w_i·μ_c/√d``
     (extensive centroids); arrays of shape ``(C, p)``, class ``c`` evaluated with ``σ_c²``.
     """
-    if not isinstance(mixture, Mixture):
-        raise ValueError(f"mixture must be a classdyn.theory.params.Mixture, got {type(mixture).__name__}")
+    check_instance(mixture, Mixture, "mixture")
     C = mixture.n_classes
     var = np.asarray(mixture.variances, dtype=float)
     if m is None:

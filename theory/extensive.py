@@ -58,13 +58,14 @@ Layout (one module per topic, this one the façade that re-exports them):
 :mod:`classdyn.theory.extensive_bulk` (bulk solver, density),
 :mod:`classdyn.theory.extensive_edges` (upper edge, all bulks),
 :mod:`classdyn.theory.extensive_outliers` (outlier matrix, outliers),
-:mod:`classdyn.theory.extensive_speciation` (speciation times); here: the summary
-:func:`extensive_spectrum` and :func:`edge_times`.
+:mod:`classdyn.theory.speciation` (speciation times, both methods); here: the summary
+:func:`extensive_spectrum` and :func:`extensive_timescales`.
 
 Public API: :func:`gaussian_nodes`, :func:`neuron_nodes`, :func:`solve_bulk`,
 :func:`extensive_density`, :func:`adaptive_density`, :func:`extensive_edges`,
-:func:`upper_edge`, :func:`outlier_matrix`, :func:`outliers`, :func:`speciation_time`,
-:func:`outlier_speciation_times` (the form of the ``classdyn.theory.speciation`` "outlier" hook).
+:func:`upper_edge`, :func:`outlier_matrix`, :func:`outliers`, :func:`extensive_timescales`,
+:func:`extensive_spectrum`; :func:`speciation_time` is re-exported from
+:mod:`classdyn.theory.speciation`.
 """
 
 
@@ -75,17 +76,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classdyn.theory.params import Mixture, RandomFeatures, check_positive, check_time
-from classdyn.theory.extensive_nodes import (ExtensiveNodes, RULES, STATUS_NAMES, _check_features,
-                                             _check_mixture, _check_nodes, _check_pos_float,
-                                             _check_positive_int, gaussian_nodes, neuron_nodes,
+from classdyn.theory.bulks import Bulk, Timescales, named_timescales
+from classdyn.theory.params import Mixture, RandomFeatures, check_int, check_positive, check_time
+from classdyn.theory.extensive_nodes import (ExtensiveNodes, RULES, STATUS_NAMES, _check_nodes,
+                                             gaussian_nodes, neuron_nodes,
                                              whitening)
 from classdyn.theory.extensive_bulk import (BulkSolution, ExtensiveDensity, adaptive_density,
                                             extensive_density, solve_bulk)
 from classdyn.theory.extensive_edges import ExtensiveEdges, UpperEdge, extensive_edges, upper_edge
 from classdyn.theory.extensive_outliers import Outliers, _check_d, outlier_matrix, outliers
-from classdyn.theory.extensive_speciation import (SpeciationTimes, outlier_speciation_times,
-                                                  speciation_time)
+from classdyn.theory.speciation import SpeciationTimes, speciation_time
 
 
 # --------------------------------------------------------------------------- CLI-facing summary
@@ -95,8 +95,9 @@ class ExtensiveSpectrum:
 
     ``lam``/``density``: the bulk density on a grid; ``intervals``/``masses``/``methods``: the
     bulks (:class:`ExtensiveEdges`); ``outliers``: their locations (``d`` given) or empty;
-    ``times``: ``τ = 1/λ`` of the named edges (:func:`edge_times`), training-time units (a mode
-    of eigenvalue λ relaxes as ``exp(−λ τ)``).
+    ``times``: ``τ = 1/λ`` of the named edges (:func:`extensive_timescales`; empty where the
+    bulk counting does not apply), training-time units (a mode of eigenvalue λ relaxes as
+    ``exp(−λ τ)``).
     """
 
     t: float
@@ -125,27 +126,43 @@ class ExtensiveSpectrum:
                 f"{x:.6g} (class {c})" for x, c in zip(self.outliers, self.outlier_classes)))
         for k, v in self.times.items():
             lines.append(f"  {k} = {v:.6g}")
+        if not self.times:
+            lines.append("  timescales: not defined here (the bulk counting needs psi_n > 1 and "
+                         "psi_p >= 1 + psi_n, THEORY.md §5)")
         return "\n".join(lines)
 
 
-def edge_times(intervals) -> dict:
-    """``τ = 1/λ`` of the named edges (THEORY.md §5 naming, applied to the bulks of §6).
+#: Mass tolerance when naming the bulks of extensive centroids (:func:`extensive_timescales`).
+#: Their masses are integrated from the float64 density on a refined grid: measured 2e-6 to
+#: 2e-5 off ``1/ψ_p`` and ``1/ψ_p + ...`` in the tested cases; 1e-3 is 50× that and equals the
+#: smallest bulk kept by :func:`extensive_edges` (``min_mass``), far below any physical weight.
+EXTENSIVE_MASS_MATCH_TOL = 1e-3
 
-    ``tau_gen``: lower edge of the rightmost bulk; ``tau_fin``: the lowest edge; ``tau_mem``:
-    upper edge of the bulk left of the rightmost one, only when there are at least three bulks
-    (with two bulks, e.g. ``ψ_n ≤ 1`` or ``ψ_p = 1 + ψ_n``, the lower one is the leftmost
-    ``s̄²`` bulk and no memorisation bulk is separated: the name would be wrong). Training-time
-    units: a mode of eigenvalue ``λ`` relaxes as ``exp(−λ τ)``.
+
+def extensive_timescales(edges: ExtensiveEdges, psi_p: float, psi_n: float) -> Timescales:
+    """``τ_gen, τ_mem, τ_fin`` and the windows of extensive centroids: the bulks of
+    :func:`extensive_edges` named by the one rule of both kinds,
+    :func:`classdyn.theory.bulks.named_timescales` (THEORY.md §5 naming applied to the bulks of
+    §6; masses matched to :data:`EXTENSIVE_MASS_MATCH_TOL`). The ``s̄²(m)`` modes, a delta peak
+    for centred classes, spread into a band here: bulks beyond cumulative mass
+    ``(1 + ψ_n)/ψ_p`` from the right carry the role ``"band"``. Training-time units: a mode of
+    eigenvalue ``λ`` relaxes as ``exp(−λ τ)``. Needs ``ψ_n > 1``, ``ψ_p ≥ 1 + ψ_n``.
     """
-    iv = np.asarray(intervals, float).reshape(-1, 2)
-    out = {}
-    if iv.shape[0] == 0:
-        return out
-    out["tau_gen"] = 1.0 / iv[-1, 0]
-    if iv.shape[0] >= 3:
-        out["tau_mem"] = 1.0 / iv[-2, 1]
-    out["tau_fin"] = 1.0 / iv[0, 0]
-    return out
+    bulks = [Bulk(float(a), float(b), float(m)) for (a, b), m in zip(edges.intervals,
+                                                                       edges.masses)]
+    return named_timescales(bulks, psi_p, psi_n, tol=EXTENSIVE_MASS_MATCH_TOL,
+                            edges=list(np.ravel(edges.intervals)))
+
+
+def _named_times(edges, features) -> dict:
+    """The ``τ`` of :func:`extensive_timescales` that exist, or ``{}`` where the bulk counting
+    does not apply (``ψ_n ≤ 1`` or ``ψ_p < 1 + ψ_n``)."""
+    try:
+        ts = extensive_timescales(edges, features.psi_p, features.psi_n)
+    except ValueError:
+        return {}
+    return {k: v for k, v in (("tau_gen", ts.tau_gen), ("tau_mem", ts.tau_mem),
+                              ("tau_fin", ts.tau_fin)) if v is not None}
 
 
 def extensive_spectrum(mixture: Mixture, features: RandomFeatures, t: float, *,
@@ -158,7 +175,7 @@ def extensive_spectrum(mixture: Mixture, features: RandomFeatures, t: float, *,
     the upper edge (for CDFs use :func:`adaptive_density`).
     """
     nodes = gaussian_nodes(mixture, features, t, order=order, rule=rule)
-    n_grid = _check_positive_int("n_grid", n_grid, 2)
+    n_grid = check_int(n_grid, "n_grid", 2)
     e = extensive_edges(nodes)
     hi = float(e.intervals[-1, 1]) if e.intervals.size else upper_edge(nodes).edge
     lam = np.linspace(0.5 * float(nodes.s2bar.min()), 1.05 * hi, n_grid)
@@ -173,5 +190,5 @@ def extensive_spectrum(mixture: Mixture, features: RandomFeatures, t: float, *,
         locs, cls = np.zeros(0), np.zeros(0, int)
     return ExtensiveSpectrum(t=nodes.t, lam=lam, density=dens.density, intervals=e.intervals,
                              masses=e.masses, methods=e.methods, outliers=locs,
-                             outlier_classes=cls, times=edge_times(e.intervals),
+                             outlier_classes=cls, times=_named_times(e, features),
                              d=None if d is None else int(d))

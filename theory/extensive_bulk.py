@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classdyn.theory.extensive_nodes import (ExtensiveNodes, _check_nodes, _check_pos_float,
-                                             _check_positive_int)
+from classdyn.theory.extensive_nodes import ExtensiveNodes, _check_nodes
+from classdyn.theory.params import check_int, check_positive
 
 
 # --------------------------------------------------------------------------- bulk solver
@@ -86,8 +86,8 @@ def solve_bulk(z, nodes: ExtensiveNodes, *, tol: float = 1e-12, maxit: int = 60)
     if np.any(z.imag <= 0):
         raise ValueError(f"z must have Im z > 0 (got min Im z = {z.imag.min():g}); real points "
                          f"outside the bulk: see upper_edge/outlier_matrix")
-    tol = _check_pos_float("tol", tol)
-    maxit = _check_positive_int("maxit", maxit)
+    tol = check_positive(tol, "tol")
+    maxit = check_int(maxit, "maxit")
     C = nodes.n_classes
     X, Q, RES, ITS, ST = _solve_points(z, nodes, tol, maxit)
     delta, T = _unpack_many(X, C)
@@ -167,9 +167,9 @@ def extensive_density(lam, nodes: ExtensiveNodes, *, eta: float = 1e-7, tol: flo
     lam = np.atleast_1d(np.asarray(lam, dtype=float))
     if lam.ndim != 1 or lam.size == 0 or not np.all(np.isfinite(lam)):
         raise ValueError("lam must be a non-empty finite 1-D array")
-    eta = _check_pos_float("eta", eta)
-    tol = _check_pos_float("tol", tol)
-    maxit = _check_positive_int("maxit", maxit)
+    eta = check_positive(eta, "eta")
+    tol = check_positive(tol, "tol")
+    maxit = check_int(maxit, "maxit")
     K = _K()
     pj, pl = K.pair_index(nodes.n_classes)
     fn = K.density_grid_warm if warm else K.density_grid
@@ -192,8 +192,8 @@ def adaptive_density(nodes: ExtensiveNodes, lo: float, hi: float, *, n0: int = 4
     lo, hi = float(lo), float(hi)
     if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
         raise ValueError(f"need finite lo < hi, got lo={lo}, hi={hi}")
-    n0 = _check_positive_int("n0", n0, 3)
-    rtol = _check_pos_float("rtol", rtol)
+    n0 = check_int(n0, "n0", 3)
+    rtol = check_positive(rtol, "rtol")
     lam = np.linspace(lo, hi, n0)
     dens = extensive_density(lam, nodes, eta=eta)
     pts = {float(l_): (float(dv), complex(qv), float(rv), int(sv)) for l_, dv, qv, rv, sv in

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classdyn.theory.extensive_nodes import ExtensiveNodes, _check_nodes, _check_pos_float
+from classdyn.theory.extensive_nodes import ExtensiveNodes, _check_nodes
+from classdyn.theory.params import check_positive
 from classdyn.theory.extensive_bulk import ExtensiveDensity, _K, adaptive_density, solve_bulk
 
 
@@ -152,7 +153,7 @@ def upper_edge(nodes: ExtensiveNodes, *, tol: float = 1e-11) -> UpperEdge:
     continuation from far above with step halving (:func:`_fold`), to ``tol (1 + λ)``.
     """
     _check_nodes(nodes)
-    tol = _check_pos_float("tol", tol)
+    tol = check_positive(tol, "tol")
     far = _far_above(nodes)
     pt, est = _fold(nodes, far, -1, tol, True)
     return UpperEdge(edge=min(est, pt.lam), x=pt.x, q=pt.q, tol=tol, lam_solved=pt.lam)
@@ -222,7 +223,7 @@ def extensive_edges(nodes: ExtensiveNodes, *, eta: float = 1e-8, min_mass: float
        lands within two grid spacings of the grid estimate; otherwise the grid estimate is kept
        and flagged ``"grid"``.
     """
-    eta = _check_pos_float("eta", eta)
+    eta = check_positive(eta, "eta")
     ue = upper_edge(nodes, tol=tol)
     lo = 0.5 * float(nodes.s2bar.min())
     hi = ue.edge

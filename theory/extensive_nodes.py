@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classdyn.theory.params import Mixture, RandomFeatures, check_int, check_positive, check_time
+from classdyn.theory.params import (Mixture, RandomFeatures, check_choice, check_instance, check_int,
+                                    check_time)
 
 
 STATUS_NAMES = {0: "ok", 1: "no-convergence", 2: "singular", 3: "unphysical-branch"}
@@ -21,30 +22,11 @@ RULES = ("hermite", "legendre")
 
 
 # --------------------------------------------------------------------------- input checks
-def _check_mixture(mixture):
-    if not isinstance(mixture, Mixture):
-        raise TypeError(f"mixture must be a classdyn.theory.params.Mixture, got {type(mixture).__name__}")
-
-
-def _check_features(features):
-    if not isinstance(features, RandomFeatures):
-        raise TypeError(f"features must be a classdyn.theory.params.RandomFeatures, got "
-                        f"{type(features).__name__}")
-
-
-def _check_positive_int(name, value, lo=1, hi=None):
-    return check_int(value, name, lo, hi)
-
-
 def _check_nodes(nodes):
     if not isinstance(nodes, ExtensiveNodes):
         raise TypeError(f"nodes must be an ExtensiveNodes (from gaussian_nodes or neuron_nodes), "
                         f"got {type(nodes).__name__}")
     return nodes
-
-
-def _check_pos_float(name, value):
-    return check_positive(value, name)
 
 
 # --------------------------------------------------------------------------- nodes
@@ -181,12 +163,11 @@ def gaussian_nodes(mixture: Mixture, features: RandomFeatures, t: float, order: 
     peaks of ``R(m)`` near its real poles at small ``t`` better than Hermite nodes, which thin
     out in the tails). Centred mixtures (``norms2 = 0``) give one node at ``m = 0``.
     """
-    _check_mixture(mixture)
-    _check_features(features)
+    check_instance(mixture, Mixture, "mixture")
+    check_instance(features, RandomFeatures, "features")
     t = check_time(t)
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    order = _check_positive_int("order", order, 2, 400)
+    check_choice(rule, "rule", RULES)
+    order = check_int(order, "order", 2, 400)
     L = whitening(mixture)
     r = L.shape[1]
     if r == 0:
@@ -210,8 +191,8 @@ def neuron_nodes(mixture: Mixture, features: RandomFeatures, t: float,
     ``m`` (p, C): the neurons' projected centroids ``m_{c,i} = e^{−t} w_i·μ_c/√d``. Their
     whitened coordinates (for the outlier ``ℓ`` block) are ``g_i = e^{t} L⁺ m_i``.
     """
-    _check_mixture(mixture)
-    _check_features(features)
+    check_instance(mixture, Mixture, "mixture")
+    check_instance(features, RandomFeatures, "features")
     t = check_time(t)
     m = np.asarray(m, dtype=float)
     C = mixture.n_classes

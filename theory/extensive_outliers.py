@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classdyn.theory.extensive_nodes import (ExtensiveNodes, _check_nodes, _check_pos_float,
-                                             _check_positive_int)
+from classdyn.theory.extensive_nodes import ExtensiveNodes, _check_nodes
+from classdyn.theory.params import check_int, check_positive
 from classdyn.theory.extensive_edges import UpperEdge, _RealPoint, _node_R, _real_solve, upper_edge
 
 
 # --------------------------------------------------------------------------- outliers
 def _check_d(d):
-    return _check_positive_int("d", d, 1)
+    return check_int(d, "d", 1)
 
 
 def _outlier_features(nodes):
@@ -136,7 +136,7 @@ def outliers(nodes: ExtensiveNodes, d: int, *, tol: float = 1e-10,
 
     _check_nodes(nodes)
     d = _check_d(d)
-    tol = _check_pos_float("tol", tol)
+    tol = check_positive(tol, "tol")
     C, r = nodes.n_classes, nodes.rank
     if edge is None:
         edge = upper_edge(nodes, tol=tol)

@@ -18,7 +18,8 @@ a mode of eigenvalue ``λ`` relaxes as ``exp(−λ τ)``; diffusion time ``t`` o
 
 from __future__ import annotations
 
-from classdyn.theory.params import Mixture, RandomFeatures, check_positive_int, check_time
+from classdyn.theory.params import (Mixture, RandomFeatures, check_instance, check_positive_int,
+                                    check_time)
 
 #: Quadrature order per axis of the Gaussian law of ``m`` (extensive centroids) for the density
 #: and outliers; the edges use twice as many composite Gauss–Legendre points
@@ -40,17 +41,14 @@ def extensive_order(mixture: Mixture) -> int:
     return max(6, min(EXTENSIVE_ORDER, int(round(EXTENSIVE_NODE_BUDGET ** (1.0 / r)))))
 
 
-def model(mixture: Mixture, rf: RandomFeatures, t: float, **kw):
+def model(mixture: Mixture, rf: RandomFeatures, t: float | None = None, **kw):
     """The spectral model of ``U`` for ``mixture``, random features ``rf`` at diffusion time
     ``t``: :class:`CentredModel` when ``mixture.centred`` (all ``norms2 = 0``), else
     :class:`ExtensiveModel`. ``kw`` go to the class (``m`` for centred, ``order`` for
-    extensive)."""
-    if not isinstance(mixture, Mixture):
-        raise TypeError(f"mixture must be a classdyn.theory.params.Mixture, got "
-                        f"{type(mixture).__name__}")
-    if not isinstance(rf, RandomFeatures):
-        raise TypeError(f"rf must be a classdyn.theory.params.RandomFeatures, got "
-                        f"{type(rf).__name__}")
+    extensive). ``t`` may be left out for what does not depend on it (``speciation``); the
+    other methods then raise ``ValueError`` asking for it."""
+    check_instance(mixture, Mixture, "mixture")
+    check_instance(rf, RandomFeatures, "rf")
     cls = CentredModel if mixture.centred else ExtensiveModel
     return cls(mixture, rf, t, **kw)
 
@@ -58,11 +56,21 @@ def model(mixture: Mixture, rf: RandomFeatures, t: float, **kw):
 class _Model:
     kind = ""
 
-    def __init__(self, mixture: Mixture, rf: RandomFeatures, t: float):
-        self.mixture, self.rf, self.t = mixture, rf, check_time(t)
+    def __init__(self, mixture: Mixture, rf: RandomFeatures, t: float | None):
+        self.mixture, self.rf = mixture, rf
+        self._t = None if t is None else check_time(t)
+
+    @property
+    def t(self) -> float:
+        """Diffusion time of the OU process (dimensionless); ``ValueError`` if not given."""
+        if self._t is None:
+            raise ValueError(f"t (diffusion time) is needed here: model(mixture, rf, t) with "
+                             f"t > 0 ({type(self).__name__} was made without t)")
+        return self._t
 
     def __repr__(self):
-        return (f"{type(self).__name__}(t={self.t:g}, psi_p={self.rf.psi_p:g}, "
+        t = "None" if self._t is None else f"{self._t:g}"
+        return (f"{type(self).__name__}(t={t}, psi_p={self.rf.psi_p:g}, "
                 f"psi_n={self.rf.psi_n:g}, activation={self.rf.activation!r}, "
                 f"C={self.mixture.n_classes})")
 
@@ -74,11 +82,21 @@ class CentredModel(_Model):
 
     kind = "centred"
 
-    def __init__(self, mixture, rf, t, *, m=None):
+    def __init__(self, mixture, rf, t=None, *, m=None):
         super().__init__(mixture, rf, t)
-        from classdyn.theory.spectrum import SpectralParams
+        self._m = m
+        self._params = None
+        if t is not None:
+            self._params = self.params  # invalid parameters fail here, not at first use
 
-        self.params = SpectralParams.from_model(mixture, rf, self.t, m=m)
+    @property
+    def params(self):
+        """:class:`~classdyn.theory.spectral_params.SpectralParams` at this model's ``t``."""
+        if self._params is None:
+            from classdyn.theory.spectrum import SpectralParams
+
+            self._params = SpectralParams.from_model(self.mixture, self.rf, self.t, m=self._m)
+        return self._params
 
     def stieltjes(self, z, **kw):
         """``q(z)``, ``r(z)`` (:func:`classdyn.theory.spectrum.stieltjes`)."""
@@ -106,7 +124,8 @@ class CentredModel(_Model):
         return find_edges(self.params, dps=dps)
 
     def timescales(self, *, dps: int = 30):
-        """``τ_gen, τ_mem, τ_fin`` and the windows (:func:`classdyn.theory.timescales.timescales`)."""
+        """``τ_gen, τ_mem, τ_fin`` and the windows (:func:`classdyn.theory.timescales.timescales`,
+        a :class:`~classdyn.theory.bulks.Timescales`)."""
         from classdyn.theory.timescales import timescales
 
         return timescales(self.params, dps=dps)
@@ -129,7 +148,7 @@ class ExtensiveModel(_Model):
 
     kind = "extensive"
 
-    def __init__(self, mixture, rf, t, *, order: int | None = None):
+    def __init__(self, mixture, rf, t=None, *, order: int | None = None):
         super().__init__(mixture, rf, t)
         self.order = (extensive_order(mixture) if order is None
                       else check_positive_int(order, "order", "quadrature nodes per axis"))
@@ -184,12 +203,15 @@ class ExtensiveModel(_Model):
 
         return extensive_edges(self.edge_nodes)
 
-    def timescales(self, *, edges=None) -> dict:
-        """``τ = 1/λ`` of the named edges (:func:`classdyn.theory.extensive.edge_times`)."""
-        from classdyn.theory.extensive import edge_times
+    def timescales(self, *, dps: int | None = None, edges=None):
+        """``τ_gen, τ_mem, τ_fin`` and the windows, the bulks named by the same rule as for
+        centred classes (:func:`classdyn.theory.extensive.extensive_timescales`, a
+        :class:`~classdyn.theory.bulks.Timescales`); ``edges`` reuses an earlier
+        :meth:`edges` result, ``dps`` is ignored as in :meth:`edges`."""
+        from classdyn.theory.extensive import extensive_timescales
 
         e = self.edges() if edges is None else edges
-        return edge_times(e.intervals)
+        return extensive_timescales(e, self.rf.psi_p, self.rf.psi_n)
 
     def outliers(self, d: int, **kw):
         """Outliers of ``U`` above the bulk for input dimension ``d``
@@ -199,9 +221,11 @@ class ExtensiveModel(_Model):
         return outliers(self.nodes, check_positive_int(d, "d", "input dimension"), **kw)
 
     def speciation(self, d: int, *, method: str = "outlier", **kw):
-        """Speciation time of each class (:func:`classdyn.theory.speciation.speciation_times`:
-        ``"leading"`` ``½ log(ρ_c n2_c d)``, or ``"outlier"`` the order-one threshold). Depends
-        on the mixture and ``rf``, not on this model's ``t``."""
+        """Speciation time of each class, a
+        :class:`~classdyn.theory.speciation.SpeciationTimes`
+        (:func:`classdyn.theory.speciation.speciation_times`: ``"leading"``
+        ``½ log(ρ_c n2_c d)``, or ``"outlier"`` the order-one threshold). Depends on the mixture
+        and ``rf``, not on ``t`` (a model made without ``t`` can answer it)."""
         from classdyn.theory.speciation import speciation_times
 
         return speciation_times(self.mixture, d, self.rf, method=method, **kw)
@@ -211,7 +235,7 @@ class ExtensiveModel(_Model):
 # is imported, the package attribute is the module (the import system sets it), so the module is
 # made callable: ``classdyn.theory.model(mixture, rf, t)`` is :func:`model` either way.
 class _CallableModule(__import__("types").ModuleType):
-    def __call__(self, mixture, rf, t, **kw):
+    def __call__(self, mixture, rf, t=None, **kw):
         return model(mixture, rf, t, **kw)
 
 

@@ -187,12 +187,27 @@ def delta_t(t: float) -> float:
     return -math.expm1(-2.0 * check_time(t))
 
 
+def check_choice(value, name: str, choices) -> str:
+    """``value`` if it is one of ``choices`` (strings: a method, a quadrature rule, ...), else
+    ``ValueError`` naming the parameter, the value and the allowed set."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+
+def check_instance(value, cls: type, name: str):
+    """``value`` if it is an instance of ``cls``, else ``TypeError`` naming the parameter, the
+    expected class (with its module) and the type given."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be a {cls.__module__}.{cls.__qualname__}, got "
+                        f"{type(value).__name__}")
+    return value
+
+
 def check_activation(name, param: str = "activation") -> str:
     """``name`` if it is one of :data:`ACTIVATIONS`, else ``ValueError`` naming the parameter,
     the value and the allowed set (the one activation check of the package)."""
-    if not isinstance(name, str) or name not in ACTIVATION_CODES:
-        raise ValueError(f"{param} must be one of {ACTIVATIONS}, got {name!r}")
-    return name
+    return check_choice(name, param, ACTIVATIONS)
 
 
 def activation_code(name) -> int:
@@ -257,8 +272,12 @@ def check_positive_int(value, name: str, meaning: str = "") -> int:
 def check_int(value, name: str, lo: int = 1, hi: int | None = None) -> int:
     """``value`` as an int if it is an integer in ``[lo, hi]`` (``hi=None``: no upper bound),
     else ``ValueError`` naming ``name``, the value and the allowed range."""
-    if isinstance(value, bool) or int(value) != value or value < lo or (hi is not None
-                                                                          and value > hi):
-        rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
+    rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
+    try:
+        ok = (not isinstance(value, bool) and int(value) == value and value >= lo
+              and (hi is None or value <= hi))
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
         raise ValueError(f"{name} must be an integer {rng}, got {value!r}")
     return int(value)

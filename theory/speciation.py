@@ -14,8 +14,12 @@ slope of ``t_s^c`` against ``log d`` is ``½ (1 − γ_c)``.
 Methods (``method=``):
 - ``"leading"``: the formula above, without the order-one constant;
 - ``"outlier"``: the order-one threshold from the outlier equation of THEORY.md §6 (the diffusion
-  time at which the class's outlier of ``𝓜(λ)`` leaves the upper bulk edge), solved by
-  :func:`classdyn.theory.extensive.outlier_speciation_times`.
+  time at which the class's outlier of ``𝓜(λ)`` leaves the upper bulk edge): ``t_s`` solves
+  ``μ_k(𝓜(λ_+(t); t)) = 0`` (:func:`speciation_time`, on the extensive-centroid modules
+  ``extensive_nodes``, ``extensive_edges``, ``extensive_outliers``, imported when needed).
+
+One result type for both methods, :class:`SpeciationTimes`; this module is the one home of the
+speciation times (``classdyn.theory.extensive`` re-exports :func:`speciation_time`).
 
 Times ``t`` are diffusion times of the forward OU process (dimensionless); speciation happens in
 the backward process as ``t`` decreases through ``t_s^c``.
@@ -26,24 +30,44 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
 
-from classdyn.theory.params import Mixture, RandomFeatures, check_int
+from classdyn.theory.params import (Mixture, RandomFeatures, check_choice, check_instance,
+                                    check_int, check_positive, check_time)
 
 METHODS = ("leading", "outlier")
 
 
 @dataclass
 class SpeciationTimes:
-    """``t_s`` (C,) diffusion times (dimensionless, OU forward process), the ``method``, and
-    ``d``; ``slopes`` (C,) of ``t_s^c`` against ``log d`` where the weights follow a power law."""
+    """Speciation times of the classes (THEORY.md §7), either method.
+
+    ``t_s`` (C,): diffusion time (OU forward process, dimensionless) at which class ``c``
+    speciates; ``−inf`` for a class that never does (``norms2 = 0``, or no outlier above the
+    edge in the searched range). ``method``: ``"leading"`` or ``"outlier"``; ``d`` the input
+    dimension; ``slopes`` (C,) of ``t_s^c`` against ``log d`` where the weights follow a power
+    law. The ``"outlier"`` method also fills: ``times`` (k,) the crossing time of each outlier
+    (latest first), ``classes`` (k,) the class each is assigned to (the assignment maximising the
+    total null-vector weight, one outlier per class; −1 unassigned), ``class_weights`` (k, C)
+    the null vectors' weight per class, ``leading_order`` (C,) ``½ log(ρ_c ‖μ_c‖²)``, ``t_range``
+    the bracket searched.
+    """
 
     t_s: np.ndarray
     method: str
     d: int
     slopes: np.ndarray | None = None
+    times: np.ndarray | None = None
+    classes: np.ndarray | None = None
+    class_weights: np.ndarray | None = None
+    leading_order: np.ndarray | None = None
+    t_range: tuple | None = None
 
     def to_dict(self) -> dict:
-        return {"t_s": self.t_s, "method": self.method, "d": self.d, "slopes": self.slopes,
-                "t_unit": "diffusion time t of the OU forward process (dimensionless)"}
+        out = {"t_s": self.t_s, "method": self.method, "d": self.d,
+               "t_unit": "diffusion time t of the OU forward process (dimensionless)"}
+        for k in ("slopes", "times", "classes", "class_weights", "leading_order", "t_range"):
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
+        return out
 
 
 def _check_d(d) -> int:
@@ -82,14 +106,12 @@ def speciation_times(mixture: Mixture, d: int, features: RandomFeatures | None =
 
     ``"leading"``: ``t_s^c = ½ log(ρ_c ‖μ_c‖²) = ½ log(ρ_c n2_c d)``; classes with
     ``norms2 = 0`` (centred) never speciate (``t_s = −inf``).
-    ``"outlier"``: the order-one threshold of THEORY.md §6
-    (:func:`classdyn.theory.extensive.outlier_speciation_times`; needs ``features``).
+    ``"outlier"``: the order-one threshold of THEORY.md §6 (:func:`speciation_time`; needs
+    ``features``; ``kw``: ``order``, ``rule``, ``tol``, ``t_min``, ``t_max``).
     """
-    if not isinstance(mixture, Mixture):
-        raise TypeError(f"mixture must be a classdyn.theory.params.Mixture, got {type(mixture).__name__}")
+    check_instance(mixture, Mixture, "mixture")
     d = _check_d(d)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+    check_choice(method, "method", METHODS)
     if method == "leading":
         rho = np.asarray(mixture.weights)
         n2 = np.asarray(mixture.norms2)
@@ -99,11 +121,7 @@ def speciation_times(mixture: Mixture, d: int, features: RandomFeatures | None =
     if features is None:
         raise ValueError("method='outlier' needs features (a RandomFeatures: psi_p, psi_n, "
                          "activation)")
-    from classdyn.theory.extensive import outlier_speciation_times
-
-    return SpeciationTimes(t_s=np.asarray(outlier_speciation_times(mixture, d, features, **kw),
-                                          float),
-                           method=method, d=d)
+    return speciation_time(mixture, features, d, **kw)
 
 
 def speciation_slopes(gammas) -> np.ndarray:
@@ -122,3 +140,99 @@ def leading_times_power_law(gammas, d: int, norms2=None, prefactors=None) -> np.
     if n2.shape != rho.shape or np.any(~(n2 > 0)):
         raise ValueError(f"norms2 must be {rho.size} numbers > 0, got {norms2!r}")
     return 0.5 * np.log(rho * n2 * d)
+
+
+# --------------------------------------------------------------------------- outlier threshold
+def _edge_matrix(mixture, features, t, d, order, rule, tol):
+    from classdyn.theory.extensive_edges import upper_edge
+    from classdyn.theory.extensive_nodes import gaussian_nodes
+    from classdyn.theory.extensive_outliers import outlier_matrix
+
+    nodes = gaussian_nodes(mixture, features, t, order=order, rule=rule)
+    e = upper_edge(nodes, tol=tol)
+    return outlier_matrix(e.lam_solved, nodes, d, e.x), nodes
+
+
+def speciation_time(mixture: Mixture, features: RandomFeatures, d: int, *,
+                    t_min: float | None = None, t_max: float | None = None, order: int = 20,
+                    rule: str = "hermite", tol: float = 1e-6) -> SpeciationTimes:
+    """Speciation time of each class: when its outlier leaves the upper bulk edge (THEORY.md §7),
+    the ``"outlier"`` method of :func:`speciation_times`.
+
+    ``t_s`` solves ``μ_k(𝓜(λ_+(t); t)) = 0`` (``μ_k`` the ``k``-th eigenvalue, ``λ_+`` the upper
+    edge of the bulk, both from THEORY.md §6 with ``E_m`` by ``order``-point quadrature per axis
+    of the Gaussian law of ``m``): for ``t < t_s`` the outlier is above the edge. Brent's method
+    in ``t`` to ``tol``, bracketed by ``[t_min, t_max]`` (default: the leading-order
+    ``½ log(ρ_c ‖μ_c‖²)`` range widened by 2.5 on each side, ``t_min ≥ 0.02``). Classes with
+    ``norms2 = 0`` have no outlier. Cost: ~2 × 15 bulk-edge solves per class.
+    """
+    import itertools
+
+    from scipy.optimize import brentq
+
+    from classdyn.theory.extensive_nodes import gaussian_nodes
+    from classdyn.theory.extensive_outliers import _class_weights
+
+    check_instance(mixture, Mixture, "mixture")
+    check_instance(features, RandomFeatures, "features")
+    d = _check_d(d)
+    order = check_int(order, "order", 2, 400)
+    tol = check_positive(tol, "tol")
+    rho = np.asarray(mixture.weights)
+    n2 = np.asarray(mixture.norms2)
+    with np.errstate(divide="ignore"):
+        lead = np.where(n2 > 0, 0.5 * np.log(rho * n2 * d), -np.inf)
+    if not np.any(n2 > 0):
+        raise ValueError("speciation_time needs at least one extensive centroid (norms2 > 0), "
+                         f"got norms2 = {list(mixture.norms2)}")
+    finite = lead[np.isfinite(lead)]
+    lo = max(0.02, float(finite.min()) - 2.5) if t_min is None else check_time(t_min, "t_min")
+    hi = float(finite.max()) + 2.5 if t_max is None else check_time(t_max, "t_max")
+    if hi <= lo:
+        raise ValueError(f"need t_min < t_max, got t_min={lo}, t_max={hi}")
+    cache = {}
+
+    def eigs(t):
+        if t not in cache:
+            Mt, _ = _edge_matrix(mixture, features, t, d, order, rule, 1e-11)
+            cache[t] = np.linalg.eigh(Mt)
+        return cache[t]
+
+    ev_lo = eigs(lo)[0]
+    n_out = int(np.sum(ev_lo < 0))
+    for _ in range(6):
+        if np.sum(eigs(hi)[0] < 0) == 0:
+            break
+        hi += 2.0
+    times, weights = [], []
+    C = mixture.n_classes
+    for k in range(n_out):
+        if eigs(hi)[0][k] < 0:
+            continue
+        ts = brentq(lambda t, k=k: eigs(t)[0][k], lo, hi, xtol=tol)
+        vec = eigs(ts)[1][:, k]
+        nodes = gaussian_nodes(mixture, features, ts, order=2, rule=rule)
+        times.append(ts)
+        weights.append(_class_weights(vec, C, nodes.rank))
+    times = np.array(times)
+    W = np.array(weights).reshape(-1, C)
+    classes = np.full(times.size, -1, dtype=int)
+    class_times = np.full(C, np.inf)
+    if times.size:
+        best, best_perm = -1.0, None
+        k_use = min(times.size, C)
+        for outs in itertools.permutations(range(times.size), k_use):
+            for cls_perm in itertools.permutations(range(C), k_use):
+                score = sum(W[o, c] for o, c in zip(outs, cls_perm))
+                if score > best:
+                    best, best_perm = score, (outs, cls_perm)
+        for o, c in zip(*best_perm):
+            classes[o] = c
+            class_times[c] = times[o]
+    order_idx = np.argsort(-times)
+    # a class without an outlier above the edge in [t_min, t_max] never separates: -inf, the
+    # convention of the leading-order formula for centred classes
+    return SpeciationTimes(t_s=np.where(np.isfinite(class_times), class_times, -np.inf),
+                           method="outlier", d=d, times=times[order_idx],
+                           classes=classes[order_idx], class_weights=W[order_idx],
+                           leading_order=lead, t_range=(lo, hi))

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from classdyn.theory.bulks import Bulk
 from classdyn.theory.edges import find_edges
 from classdyn.theory.spectral_params import NonConvergenceError, SpectralParams, delta_weight
 from classdyn.theory.stieltjes import (DensityResult, StieltjesResult, default_grid, density,
@@ -28,18 +29,6 @@ __all__ = ["SpectralParams", "StieltjesResult", "DensityResult", "Bulk", "Spectr
            "NonConvergenceError", "stieltjes", "density", "delta_weight", "spectrum",
            "default_grid", "cdf_grid", "ks_distance"]
 
-
-
-@dataclass
-class Bulk:
-    """One connected piece ``[lower, upper]`` of the support, with its weight (mass)."""
-
-    lower: float
-    upper: float
-    weight: float
-
-    def to_dict(self) -> dict[str, float]:
-        return {"lower": self.lower, "upper": self.upper, "weight": self.weight}
 
 
 @dataclass

@@ -31,129 +31,36 @@ lowest edge), ``mem_fin_separated`` says whether a gap sits at cumulative weight
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Timescales", "timescales", "timescales_model", "WindowLimit", "window_limits",
-           "MASS_MATCH_TOL"]
+from classdyn.theory.bulks import (MASS_MATCH_TOL, Timescales, assign_roles,  # noqa: F401
+                                   check_bulk_counting, named_timescales)
 
-#: Tolerance on the match between cumulative bulk weights and ``1/ψ_p``, ``ψ_n/ψ_p``: the bulk
-#: masses are integrated to ~1e-10 (classdyn.theory.spectrum.MASS_TOL), so 1e-6 is safe and still far
-#: below any physical weight difference.
-MASS_MATCH_TOL = 1e-6
-
-
-@dataclass
-class Timescales:
-    """Edges ``λ_gen, λ_mem, λ_fin``, times ``τ = 1/λ`` (training-time unit of THEORY.md §2:
-    a mode of eigenvalue ``λ`` relaxes as ``exp(−λ τ)``) and windows (THEORY.md §5).
-
-    ``roles[i]`` names what bulk ``i`` (left to right) holds: ``"fin"``, ``"mem"``, ``"gen"``,
-    or merged roles joined by ``+``.
-    """
-
-    lam_gen: float | None
-    lam_mem: float | None
-    lam_fin: float | None
-    tau_gen: float | None
-    tau_mem: float | None
-    tau_fin: float | None
-    W_gen: float | None
-    W_mem: float | None
-    gen_mem_separated: bool
-    mem_fin_separated: bool
-    bulks: list = field(default_factory=list)
-    roles: list = field(default_factory=list)
-    edges: list = field(default_factory=list)
-    params: Any = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"lam_gen": self.lam_gen, "lam_mem": self.lam_mem, "lam_fin": self.lam_fin,
-                "tau_gen": self.tau_gen, "tau_mem": self.tau_mem, "tau_fin": self.tau_fin,
-                "W_gen": self.W_gen, "W_mem": self.W_mem,
-                "gen_mem_separated": self.gen_mem_separated,
-                "mem_fin_separated": self.mem_fin_separated,
-                "bulks": [b.to_dict() for b in self.bulks], "roles": list(self.roles),
-                "edges": list(self.edges), "time_unit": "training time tau: a mode of "
-                "eigenvalue lambda relaxes as exp(-lambda tau)",
-                "params": None if self.params is None else self.params.to_dict()}
-
-
-def _inv(x):
-    return None if x is None or x <= 0 else 1.0 / x
-
-
-def assign_roles(bulks, psi_p: float, psi_n: float):
-    """Which bulk is generalisation / memorisation / final (THEORY.md §5), by cumulative weight.
-
-    Walking the bulks from the right, the cumulative weight reaches ``1/ψ_p`` at the end of the
-    generalisation bulk and ``ψ_n/ψ_p`` at the end of the memorisation bulk(s). Returns
-    ``(roles, i_gen, i_mem, i_fin, gen_mem_separated, mem_fin_separated)``: ``i_gen`` the index
-    of the bulk whose lower edge is ``λ_gen`` (``None`` if merged), ``i_mem`` the bulk whose
-    upper edge is ``λ_mem``, ``i_fin = 0``.
-    """
-    w_gen = 1.0 / psi_p
-    w_mem_end = psi_n / psi_p
-    nb = len(bulks)
-    cum = np.cumsum([b.weight for b in bulks[::-1]])  # from the right
-    i_gen = i_mem = None
-    gen_sep = mem_sep = False
-    for j, c in enumerate(cum[:-1]):
-        i = nb - 1 - j
-        if abs(c - w_gen) <= MASS_MATCH_TOL:
-            gen_sep, i_gen, i_mem = True, i, i - 1
-        if abs(c - w_mem_end) <= MASS_MATCH_TOL:
-            mem_sep = True
-    roles = []
-    for i in range(nb):
-        j = nb - 1 - i
-        lo = cum[j] - bulks[i].weight  # cumulative weight above this bulk
-        hi = cum[j]
-        r = []
-        if lo < w_gen - MASS_MATCH_TOL:
-            r.append("gen")
-        if hi > w_gen + MASS_MATCH_TOL and lo < w_mem_end - MASS_MATCH_TOL:
-            r.append("mem")
-        if hi > w_mem_end + MASS_MATCH_TOL:
-            r.append("fin")
-        roles.append("+".join(reversed(r)))
-    return roles, i_gen, i_mem, 0 if nb else None, gen_sep, mem_sep
-
+__all__ = ["Timescales", "timescales", "timescales_model", "named_timescales", "assign_roles",
+           "check_bulk_counting", "WindowLimit", "window_limits", "MASS_MATCH_TOL"]
 
 def timescales(params, *, dps: int = 30) -> Timescales:
-    """``λ_gen, λ_mem, λ_fin``, ``τ = 1/λ`` and the windows (THEORY.md §5, paper Sec. 3.2).
+    """``λ_gen, λ_mem, λ_fin``, ``τ = 1/λ`` and the windows of centred classes (THEORY.md §5,
+    paper Sec. 3.2): the bulks of :func:`classdyn.theory.spectrum.spectrum` named by
+    :func:`classdyn.theory.bulks.named_timescales`.
 
     ``τ_gen = 1/λ_gen``, ``τ_mem = 1/λ_mem``, ``τ_fin = 1/λ_fin`` in training-time units
     (a mode of eigenvalue ``λ`` relaxes as ``exp(−λ τ)``); ``W_gen = τ_mem/τ_gen``,
     ``W_mem = τ_fin/τ_mem``. Needs ``ψ_n > 1`` and ``ψ_p ≥ 1 + ψ_n`` (the bulk counting of
-    THEORY.md §5); raises ``ValueError`` otherwise.
+    THEORY.md §5, :func:`~classdyn.theory.bulks.check_bulk_counting`); raises ``ValueError``
+    otherwise.
     """
     from classdyn.theory.spectrum import SpectralParams, spectrum
 
     if not isinstance(params, SpectralParams):
         raise TypeError(f"params must be a classdyn.theory.spectrum.SpectralParams, got {type(params)}")
-    if params.psi_n <= 1:
-        raise ValueError(f"psi_n must be > 1 for the generalisation/memorisation bulk counting "
-                         f"(THEORY.md §5), got psi_n={params.psi_n}")
-    if params.psi_p < 1 + params.psi_n - 1e-12:
-        raise ValueError(f"psi_p must be >= 1 + psi_n = {1 + params.psi_n:g} for the bulk "
-                         f"counting of THEORY.md §5, got psi_p={params.psi_p}")
+    check_bulk_counting(params.psi_p, params.psi_n)
     sp = spectrum(params, dps=dps)
-    bulks = sp.bulks
-    roles, i_gen, i_mem, i_fin, gen_sep, mem_sep = assign_roles(bulks, params.psi_p,
-                                                               params.psi_n)
-    lam_gen = bulks[i_gen].lower if gen_sep else None
-    lam_mem = bulks[i_mem].upper if gen_sep and i_mem is not None and i_mem >= 0 else None
-    lam_fin = bulks[0].lower if bulks else None
-    tg, tm, tf = _inv(lam_gen), _inv(lam_mem), _inv(lam_fin)
-    W_gen = None if tg is None or tm is None else tm / tg
-    W_mem = None if tm is None or tf is None else tf / tm
-    return Timescales(lam_gen=lam_gen, lam_mem=lam_mem, lam_fin=lam_fin, tau_gen=tg,
-                      tau_mem=tm, tau_fin=tf, W_gen=W_gen, W_mem=W_mem,
-                      gen_mem_separated=gen_sep, mem_fin_separated=mem_sep, bulks=bulks,
-                      roles=roles, edges=sp.edges, params=params)
+    return named_timescales(sp.bulks, params.psi_p, params.psi_n, edges=sp.edges,
+                            params=params)
 
 
 def timescales_model(mixture, rf, t: float, *, dps: int = 30) -> Timescales:

@@ -263,18 +263,70 @@ def test_quadrature_rules_agree_away_from_the_axis():
 
 def test_extensive_spectrum_summary_and_times():
     """The CLI-facing summary: bulks ordered, masses summing to 1 (trapezoid on the refined
-    grid: measured 1.07e-5 off; tolerance 2e-4, was 2e-3), τ = 1/edge, and outliers above the
-    top edge; ψ_n = 1 gives two bulks (no separated memorisation bulk, so no tau_mem), as the
-    GEP spectrum shows (test above)."""
+    grid: measured 1.07e-5 off; tolerance 2e-4, was 2e-3), outliers above the top edge. At
+    ψ_n = 1 the generalisation/memorisation bulk counting does not apply (the one naming rule of
+    both kinds, classdyn.theory.bulks), so no times are named and the summary says why."""
     s = ex.extensive_spectrum(mixture(), RF, 0.5, d=300, order=20, n_grid=50)
     assert s.intervals.shape == (2, 2) and np.all(np.diff(s.intervals.ravel()) > 0)
     assert abs(s.masses.sum() - 1) < 2e-4
-    assert set(s.times) == {"tau_gen", "tau_fin"}
-    assert s.times["tau_gen"] == pytest.approx(1 / s.intervals[-1, 0])
+    assert s.times == {} and "not defined here" in s.summary()
     assert s.outliers.size == 2 and np.all(s.outliers > s.intervals[-1, 1])
     assert "bulk" in s.summary() and s.to_dict()["d"] == 300
-    assert set(ex.edge_times([[0.1, 0.2], [0.3, 0.4], [0.5, 2.0]])) == {"tau_gen", "tau_mem",
-                                                                        "tau_fin"}
+    with pytest.raises(ValueError, match="psi_n must be > 1"):
+        ex.extensive_timescales(ex.extensive_edges(ex.gaussian_nodes(mixture(), RF, 0.5,
+                                                                     order=8)), 2.0, 1.0)
+
+
+def _edges(intervals, masses):
+    return ex.ExtensiveEdges(intervals=np.asarray(intervals, float).reshape(-1, 2),
+                             masses=np.asarray(masses, float),
+                             methods=[["fold", "fold"]] * len(masses),
+                             grid_spacing=np.zeros((len(masses), 2)), density=None)
+
+
+def test_extensive_bulks_are_named_by_mass_like_centred_ones():
+    """One naming rule for both kinds (classdyn.theory.bulks.assign_roles): at ψ_p = 4, ψ_n = 2
+    the top 1/4 of the mass is the generalisation bulk, the next 1/4 memorisation, the next
+    1/4 final, the rest the s̄²(m) band. Masses matched to EXTENSIVE_MASS_MATCH_TOL = 1e-3
+    (measured errors 2e-6..2e-5), so a 0.2499 bulk counts and a 0.24 one does not."""
+    ts = ex.extensive_timescales(_edges([[0.01, 0.02], [0.03, 0.1], [0.2, 0.3], [0.5, 2.0]],
+                                        [0.2501, 0.25, 0.25, 0.2499]), 4.0, 2.0)
+    assert ts.roles == ["band", "fin", "mem", "gen"]
+    assert (ts.lam_gen, ts.lam_mem, ts.lam_fin) == (0.5, 0.3, 0.03)
+    assert ts.tau_gen == 2.0 and ts.W_gen == pytest.approx(0.5 / 0.3, rel=1e-15)
+    # final bulk merged with the band: lambda_fin is that bulk's lower edge
+    ts = ex.extensive_timescales(_edges([[0.01, 0.1], [0.2, 0.3], [0.5, 2.0]],
+                                        [0.5, 0.25, 0.25]), 4.0, 2.0)
+    assert ts.roles == ["band+fin", "mem", "gen"] and ts.lam_fin == 0.01
+    # a top bulk of mass 0.24: no generalisation/memorisation gap to name
+    ts = ex.extensive_timescales(_edges([[0.01, 0.1], [0.2, 0.3], [0.5, 2.0]],
+                                        [0.51, 0.25, 0.24]), 4.0, 2.0)
+    assert ts.lam_gen is None and ts.lam_mem is None and ts.lam_fin == 0.01
+
+
+def test_named_extensive_edges_against_gep():
+    """The named edges of a three-bulk case (variances 1, 2, ‖μ‖² = d, cosine 0.5, ψ_p = 4,
+    ψ_n = 2, t = 0.1) against GEP matrices (d = 200, E_m over the matrix's own neurons).
+
+    The rule says the generalisation bulk (above the gap between λ_mem and λ_gen) holds the top
+    d eigenvalues of U (mass 1/ψ_p): the GEP count above the gap's midpoint must be d, up to the
+    two class outliers and 2 eigenvalues straddling the edges (tolerance 4 of p = 800). The
+    eigenvalues next to the gap must lie within 6 % of λ_gen and λ_mem (square-root edges: the
+    last eigenvalue sits O(p^{-2/3}) inside, a few %, as in test_edges_and_gap_against_gep).
+    """
+    mix = mixture(0.5)
+    t, d = 0.1, 200
+    U, m, _, _ = gep_case(mix, t, d, seed=1, psi_p=4.0, psi_n=2.0)
+    ev = np.linalg.eigvalsh(U)
+    rf = RandomFeatures(4.0, 2.0)
+    ts = ex.extensive_timescales(ex.extensive_edges(ex.neuron_nodes(mix, rf, t, m)), 4.0, 2.0)
+    assert ts.gen_mem_separated and ts.lam_mem < ts.lam_gen
+    mid = 0.5 * (ts.lam_gen + ts.lam_mem)
+    above = ev[ev > mid]
+    assert abs(above.size - d) <= 4, (above.size, d)
+    assert (1 - 0.01) * ts.lam_gen <= above.min() <= (1 + 0.06) * ts.lam_gen
+    below = ev[ev < mid].max()
+    assert (1 - 0.06) * ts.lam_mem <= below <= (1 + 0.01) * ts.lam_mem
 
 
 # ------------------------------------------------------------------------------ exact identities

@@ -138,4 +138,4 @@ def test_speciation_time_of_the_linear_model_in_closed_form(sig2, n2, weights, d
 
     ref = [brentq(dpsi, 0.5, 10.0, args=(sig2 + weights[c] * n2 * d,), xtol=1e-13)
            for c in range(C)]
-    np.testing.assert_allclose(sp.class_times, ref, rtol=0, atol=2e-5)
+    np.testing.assert_allclose(sp.t_s, ref, rtol=0, atol=2e-5)

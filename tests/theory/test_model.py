@@ -3,7 +3,7 @@ regression pins of its numbers, clear errors where a method does not apply.
 
 The pinned numbers came from the pre-refactor implementation at commit 37554a9 (the old
 functions ``spectrum.density``, ``edges.find_edges``, ``timescales.timescales``,
-``extensive.extensive_density``, ``extensive.extensive_edges``, ``extensive.edge_times``,
+``extensive.extensive_density``, ``extensive.extensive_edges``,
 ``extensive.outliers`` called directly). They are regression pins, not independent checks (those
 are in test_spectrum, test_edges, test_timescales, test_extensive, test_outliers); the door runs
 the same code path, so the comparison is exact (``==`` on float64) unless noted.
@@ -53,8 +53,11 @@ def test_extensive_pins():
                                                0.03343085806987678]
     ed = e.edges()
     assert np.ravel(ed.intervals).tolist() == [0.025827668816897284, 2.212275477004518]
-    assert e.timescales(edges=ed) == {"tau_gen": 38.718167213982866,
-                                      "tau_fin": 38.718167213982866}
+    # psi_n = 1: one bulk, and the bulk counting of THEORY.md §5 (one rule for both kinds,
+    # classdyn.theory.bulks) does not apply; the old positional rule named the single bulk's
+    # lower edge both tau_gen and tau_fin (38.718...), a name without meaning
+    with pytest.raises(ValueError, match="psi_n must be > 1"):
+        e.timescales(edges=ed)
     assert e.outliers(500).locations.tolist() == [126.30266955806363, 77.6419879539347]
     assert e.stieltjes(np.array([1.0 + 0.5j])).converged.all()
 
@@ -92,3 +95,38 @@ def test_bad_arguments():
         model(CENTRED[0], None, 0.1)
     with pytest.raises(ValueError, match="diffusion time"):
         model(CENTRED[0], CENTRED[1], -1.0)
+
+
+def test_cli_commands_reach_the_solvers_only_through_the_door():
+    """``classdyn spectrum|edges|times|speciation`` (cli_spectrum.py, cli_speciation.py) import no
+    solver entry point of the theory: they ask ``model(...)`` (AST walk of every import,
+    function-level ones included)."""
+    import ast
+    from pathlib import Path
+
+    import classdyn.theory as th
+
+    forbidden = {"spectrum", "density", "stieltjes", "find_edges", "timescales",
+                 "timescales_model", "named_timescales", "speciation_times", "speciation_time",
+                 "extensive_spectrum", "extensive_edges", "extensive_density", "extensive_timescales",
+                 "outliers", "solve_bulk", "gaussian_nodes", "SpectralParams"}
+    root = Path(th.__file__).parent
+    for name in ("cli_spectrum.py", "cli_speciation.py"):
+        tree = ast.parse((root / name).read_text())
+        used = {(node.module, a.name) for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module
+                and node.module.startswith("classdyn.theory") for a in node.names}
+        assert ("classdyn.theory.model", "model") in used, name
+        bad = {u for u in used if u[1] in forbidden or u[0].startswith("classdyn.theory.extensive")}
+        assert not bad, (name, bad)
+
+
+def test_a_model_without_t_answers_speciation_and_asks_for_t_elsewhere():
+    e = model(EXTENSIVE[0], EXTENSIVE[1])
+    sp = e.speciation(400, method="leading")
+    assert sp.t_s.tolist() == pytest.approx([0.5 * np.log(0.5 * 1.0 * 400),
+                                             0.5 * np.log(0.5 * 2.0 * 400)], rel=1e-15)
+    with pytest.raises(ValueError, match=r"t \(diffusion time\) is needed"):
+        e.edges()
+    with pytest.raises(ValueError, match=r"t \(diffusion time\) is needed"):
+        model(CENTRED[0], CENTRED[1]).density(LAM)

@@ -157,7 +157,7 @@ def test_centred_class_never_speciates():
     extensive one does, at a time between ½ log(ρ d) − 1 and ½ log(ρ d) + 1 (THEORY.md §7: the
     order-one constant)."""
     mix = Mixture(variances=(1.0, 2.0), norms2=(1.0, 0.0))
-    ts = ex.outlier_speciation_times(mix, 500, RF, order=12)
+    ts = ex.speciation_time(mix, RF, 500, order=12).t_s
     lead = 0.5 * math.log(0.5 * 500)
     assert ts[1] == -np.inf
     assert lead - 1 < ts[0] < lead + 1, ts
@@ -171,7 +171,7 @@ def test_speciation_slope_tends_to_half_one_minus_gamma():
     """
     mix = lambda d, g: Mixture(variances=(1.0, 2.0), weights=_weights(d, g), norms2=(1.0, 1.0))
     for gamma in (0.0, 0.5):
-        ts = {d: ex.speciation_time(mix(d, gamma), RF, d, order=12).class_times
+        ts = {d: ex.speciation_time(mix(d, gamma), RF, d, order=12).t_s
               for d in (10_000, 1_000_000)}
         slope = (ts[1_000_000] - ts[10_000]) / math.log(100.0)
         assert abs(slope[1] - 0.5 * (1 - gamma)) < 0.03, (gamma, slope)

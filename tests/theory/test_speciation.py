@@ -50,21 +50,36 @@ def test_slopes_are_the_d_derivative_of_the_leading_times():
     assert t1[1] == pytest.approx(0.5 * math.log(2.0 * d1 ** 0.7), rel=1e-14)
 
 
-def test_outlier_method_wraps_theory_extensive(monkeypatch):
-    # method="outlier" hands (mixture, d, features, **kw) to the §6 threshold solver
-    # classdyn.theory.extensive.outlier_speciation_times and returns its per-class times (the solver
-    # itself is checked in test_outliers.py and test_extensive_cli.py).
-    import classdyn.theory.extensive as ex
+def test_outlier_method_is_the_outlier_threshold_solver(monkeypatch):
+    # method="outlier" hands (mixture, features, d, **kw) to speciation_time (the §6 threshold
+    # solver, checked in test_outliers.py and test_extensive_exact.py) and returns its result.
+    import classdyn.theory.speciation as spc
 
     calls = []
 
-    def fake(mixture, d, features, **kw):
+    def fake(mixture, features, d, **kw):
         calls.append((mixture, d, features, kw))
-        return [2.5, -np.inf]
+        return spc.SpeciationTimes(t_s=np.array([2.5, -np.inf]), method="outlier", d=d)
 
-    monkeypatch.setattr(ex, "outlier_speciation_times", fake)
+    monkeypatch.setattr(spc, "speciation_time", fake)
     mix = Mixture(variances=(1.0, 2.0), norms2=(1.0, 0.0))
     rf = RandomFeatures(2.0, 1.0)
     sp = speciation_times(mix, 400, rf, method="outlier", order=8)
     assert calls == [(mix, 400, rf, {"order": 8})]
     assert sp.method == "outlier" and sp.d == 400 and sp.t_s.tolist() == [2.5, -np.inf]
+
+
+def test_one_result_type_for_both_methods():
+    """Both methods return classdyn.theory.speciation.SpeciationTimes (the extensive façade
+    re-exports the same class); the outlier method's per-class times are its t_s with -inf for
+    a class that never separates (a centred class here)."""
+    import classdyn.theory.extensive as ex
+    import classdyn.theory.speciation as spc
+
+    assert ex.SpeciationTimes is spc.SpeciationTimes and ex.speciation_time is spc.speciation_time
+    mix = Mixture(variances=(1.0, 2.0), norms2=(1.0, 0.0))
+    sp = spc.speciation_time(mix, RandomFeatures(2.0, 1.0), 300, order=8)
+    assert isinstance(sp, spc.SpeciationTimes) and sp.method == "outlier"
+    assert sp.t_s[1] == -np.inf and np.isfinite(sp.t_s[0])
+    assert sp.classes.tolist() == [0] and sp.times[0] == sp.t_s[0]
+    assert set(sp.to_dict()) >= {"t_s", "times", "classes", "leading_order", "t_range"}
