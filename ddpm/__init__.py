@@ -1,7 +1,8 @@
 """ddpm: a PyTorch U-Net DDPM on Fashion-MNIST pairs, memorisation per class, classifiers, gaps.
 
 The only package that imports torch (install the ``ddpm`` extra). Submodules are imported on
-demand, so ``import ddpm`` works without torch, and so do the torch-free modules:
+demand, so ``import classdyn.ddpm`` works without torch (every name of ``__all__`` is
+importable from here and loads its submodule, and torch, on first use), and so do the torch-free modules:
 
 - :mod:`classdyn.ddpm.data` (NumPy only): ``load_fashion_mnist(dir=None)`` (IDX reader with checks),
   ``make_pair(data, classes, proportion, n, seed)`` (exact counts, pair normalisation),
@@ -20,3 +21,39 @@ checkpoints and exact resume), :mod:`classdyn.ddpm.memorization` (``nearest_two`
 
 CLI: ``classdyn ddpm stats|train|sample|classify|memorization|gaps|run`` (:mod:`classdyn.ddpm.cli_ddpm`).
 """
+
+
+import importlib
+
+#: public name -> submodule that defines it (imported on first use, PEP 562)
+_EXPORTS = {
+    "data": ("load_fashion_mnist", "make_pair", "class_statistics", "ClassStatistics",
+             "FashionMNIST", "Pair", "DataError", "CLASS_NAMES", "SNEAKER"),
+    "config": ("UNetConfig", "DiffusionConfig", "TrainConfig", "checkpoint_steps"),
+    "gaps": ("crossing_time", "interpolated_crossing", "memorisation_lead", "gap_table",
+             "plot_fractions", "plot_gaps"),
+    "memorization": ("nearest_two", "distance_ratio", "is_memorised", "class_fractions",
+                     "ClassFractions"),
+    "unet": ("UNet", "count_parameters"),
+    "diffusion": ("Schedule", "ancestral_sample", "EmpiricalDenoiser"),
+    "train": ("train", "TrainResult", "load_run", "load_checkpoint_model"),
+    "classifier": ("ClassifierConfig", "resnet18", "train_classifier", "load_classifier"),
+    "pipeline": ("run_experiment", "train_pair", "sample_checkpoints", "classify_run",
+                 "memorization_run", "gaps_run", "estimate_experiment_seconds"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -34,3 +34,22 @@ def test_light_packages_import_without_torch():
 def test_cli_parser_does_not_import_torch():
     mods = _modules_after("from classdyn.cli import build_parser; build_parser()")
     assert "torch" not in mods and "matplotlib" not in mods
+
+
+def test_every_package_exports_its_public_api_lazily():
+    """Each package's ``__init__`` lists its public names in ``__all__``; every one resolves
+    (loading its submodule on first use), and importing the package alone loads none of
+    torch, numba, sympy or matplotlib (the names are PEP 562 lazy)."""
+    import importlib
+
+    pkgs = ("classdyn", "classdyn.theory", "classdyn.simulate", "classdyn.ddpm",
+            "classdyn.validation")
+    heavy = {"torch", "numba", "sympy", "matplotlib"}
+    mods = _modules_after("import " + ", ".join(pkgs))
+    assert not heavy & mods, heavy & mods
+    for pkg in pkgs:
+        m = importlib.import_module(pkg)
+        assert m.__all__ and len(set(m.__all__)) == len(m.__all__), pkg
+        for name in m.__all__:
+            assert getattr(m, name) is not None, (pkg, name)
+        assert "no_such_name" not in dir(m)
