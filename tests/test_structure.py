@@ -2,6 +2,7 @@
 wheel, and no source file importing the old top-level names."""
 
 import ast
+import importlib
 import subprocess
 import sys
 import zipfile
@@ -142,3 +143,28 @@ def test_no_module_over_600_lines():
     _, mods = _module_graph()
     long = {n: len(p.read_text().splitlines()) for n, p in mods.items()}
     assert max(long.values()) <= 600, sorted(long.items(), key=lambda kv: -kv[1])[:3]
+
+
+def test_every_dotted_reference_names_an_existing_module():
+    """Docs, README and docstrings refer to ``classdyn.<package>.<module>`` only for modules
+    that exist (or names the package exports): nothing points at a removed module such as
+    ``theory/extensive_speciation.py`` or ``simulate/_provider.py``."""
+    import re
+
+    import classdyn
+
+    root = Path(__file__).resolve().parents[1]
+    pkgs = ("theory", "simulate", "ddpm", "validation")
+    files = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    files += [f for p in (*pkgs, "classdyn") for f in sorted((root / p).rglob("*.py"))]
+    pat = re.compile(r"classdyn\.(theory|simulate|ddpm|validation)\.(\w+)")
+    bad = []
+    for f in files:
+        if "_build" in f.parts:
+            continue
+        for pkg, mod in set(pat.findall(f.read_text())):
+            exported = importlib.import_module(f"classdyn.{pkg}").__all__
+            if not (root / pkg / f"{mod}.py").exists() and mod not in exported:
+                bad.append(f"{f.relative_to(root)}: classdyn.{pkg}.{mod}")
+    assert not bad, bad
+    assert classdyn.__all__
