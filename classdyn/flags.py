@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from pathlib import Path
+
+#: File systems whose files are not data: refused as an output folder.
+VIRTUAL_ROOTS = ("/proc", "/sys", "/dev")
+
+#: Free space an output folder needs at parse time (results are JSON/NPZ of a few MB at most;
+#: long runs check again when they know their size).
+MIN_FREE_BYTES = 16 * 2 ** 20
 
 
 # ---------------------------------------------------------------- type converters
@@ -146,11 +154,49 @@ def add_dps(parser: argparse.ArgumentParser, *, default: int = 30) -> None:
                              "default: %(default)s)")
 
 
+def output_dir(text: str) -> Path:
+    """An output folder that can be used: it exists as a writable folder, or it can be made
+    (its nearest existing parent is a writable folder), it is not under a virtual file system
+    (:data:`VIRTUAL_ROOTS`) and its file system has :data:`MIN_FREE_BYTES` free. Checked at
+    parse time, before any work; the folder itself is made by the command that writes to it."""
+    if not text or not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
+    path = Path(text).expanduser()
+    full = Path(os.path.abspath(path))
+    for root in VIRTUAL_ROOTS:
+        if full == Path(root) or Path(root) in full.parents:
+            raise argparse.ArgumentTypeError(f"{text}: is under {root}, a virtual file system, "
+                                             "not a place for results")
+    if full.exists() and not full.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: exists and is not a folder")
+    probe = full
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: {probe} is not a folder, so the output "
+                                         "folder cannot be made")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        what = "is not writable" if probe == full else f"cannot be made ({probe} is not writable)"
+        raise argparse.ArgumentTypeError(f"{text}: {what}")
+    try:
+        st = os.statvfs(probe)
+    except OSError:
+        st = None
+    if st is not None and st.f_flag & os.ST_RDONLY:
+        raise argparse.ArgumentTypeError(f"{text}: the file system of {probe} is read-only")
+    if st is not None and st.f_bavail * st.f_frsize < MIN_FREE_BYTES:
+        raise argparse.ArgumentTypeError(
+            f"{text}: only {st.f_bavail * st.f_frsize / 2 ** 20:.1f} MiB free on the file system "
+            f"of {probe} (need at least {MIN_FREE_BYTES // 2 ** 20} MiB)")
+    return path
+
+
 def add_output(parser: argparse.ArgumentParser, *, default: str = "results") -> None:
-    """``--out`` and ``--json``, present on every subcommand."""
-    parser.add_argument("--out", type=Path, default=Path(default), metavar="DIR",
-                        help="folder for results (JSON + NPZ, written atomically; "
-                             "default: %(default)s)")
+    """``--out`` and ``--json``, present on every subcommand (``--out`` checked by
+    :func:`output_dir` before any work)."""
+    parser.add_argument("--out", type=output_dir, default=str(default), metavar="DIR",
+                        help="folder for results (JSON + NPZ, written atomically; made if "
+                             "missing; default: %(default)s)")
     parser.add_argument("--json", action="store_true",
                         help="print the result as one JSON object on stdout (logs and progress "
                              "go to stderr)")

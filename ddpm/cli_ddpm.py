@@ -323,7 +323,7 @@ def register(sub) -> None:
     grp = add_command(sub, "ddpm", help="DDPM U-Net on Fashion-MNIST pairs: memorisation per "
                       "class and the Sneaker-partner gaps (THEORY.md §9)",
                       description=__doc__)
-    dsub = grp.add_subparsers(dest="ddpm_command", metavar="SUBCOMMAND")
+    dsub = grp.add_subparsers(dest="ddpm_command", metavar="SUBCOMMAND", required=True)
 
     p = add_command(dsub, "stats", help="per-class statistics of the real data (all ten "
                     "classes): mean pixel variance, centroid norm^2/d, centroid cosines")
