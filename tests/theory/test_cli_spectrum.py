@@ -1,5 +1,6 @@
-"""``classdyn spectrum|edges|times|speciation`` with extensive centroids (--norms2 > 0) answer
-from classdyn.theory.extensive (THEORY.md §6), not from the centred equations of §5."""
+"""``classdyn spectrum|edges`` (theory/cli_spectrum.py) with extensive centroids (--norms2 > 0)
+answer from classdyn.theory.extensive (THEORY.md §6), not from the centred equations of §5.
+``classdyn speciation`` is in test_cli_speciation.py."""
 
 from __future__ import annotations
 
@@ -28,12 +29,3 @@ def test_edges_and_spectrum_use_the_extensive_equations(capsys, tmp_path):
                           str(tmp_path)])
     assert data["theory"].startswith("THEORY.md §6") and len(data["density"]) == 40
     assert (tmp_path / "spectrum.npz").exists()
-
-
-def test_speciation_outlier_method_uses_the_outlier_equation(capsys, tmp_path):
-    """``--method outlier`` gives the order-one threshold, above the leading order by O(1)
-    (THEORY.md §7: 2.93 vs ½ log(ρ d) = 2.76 at d = 500)."""
-    data = _json(capsys, ["speciation", *COMMON, "--ds", "500", "--method", "outlier", "--out",
-                          str(tmp_path)])
-    ts = data["rows"][0]["t_s"]
-    assert all(2.76 < t < 2.76 + 1.0 for t in ts), ts

@@ -1,14 +1,14 @@
 """Accuracy of the float64 coefficients over the whole VERIFIED_RANGE (corners and tails).
 
 THEORY.md §4: plain Gauss–Hermite with 200 nodes reaches only ~2e-9 at σ² = 4 for tanh (poles
-of tanh near the real axis); the truncated trapezoidal rule of classdyn.theory.quadrature must reach
-1e-12 everywhere in the range. Reference: the mpmath path at 20 digits (nested trapezoidal rule
-with aliasing/truncation error < 1e-25, far finer steps than the float64 rule).
+of tanh near the real axis: test_quadrature.py); the truncated trapezoidal rule of
+classdyn.theory.quadrature must reach 1e-12 everywhere in the range. Reference: the mpmath path at
+20 digits (nested trapezoidal rule with aliasing/truncation error < 1e-25, far finer steps than the
+float64 rule).
 """
 
 import math
 
-import numpy as np
 import pytest
 
 from classdyn.theory.coefficients import VERIFIED_RANGE, coefficients, coefficients_mp
@@ -40,16 +40,3 @@ def test_range_against_mpmath(act):
             if abs(r) >= 1e-3 * S:
                 rel = 1e-12 if k in ("mu0", "a", "b") else 1e-10
                 assert abs(x - r) <= rel * abs(r), (k, m, s2, t, x, r)
-
-
-def test_gauss_hermite_200_is_not_enough_but_our_rule_is():
-    # The motivating case of THEORY.md §4: tanh at σ² = 4 (Γ ≈ 2). Gauss–Hermite with 200 nodes
-    # for E tanh'(Γz) misses by > 1e-10; the package's float64 value is within 1e-13 of the
-    # 20-digit reference.
-    s2, t = 4.0, 0.1
-    G = math.sqrt(math.exp(-2 * t) * s2 - math.expm1(-2 * t))
-    z, w = np.polynomial.hermite_e.hermegauss(200)
-    gh = float(np.sum(w * (1 - np.tanh(G * z) ** 2)) / np.sum(w))
-    ref = float(coefficients_mp("tanh", 0.0, s2, t, dps=20)["a"])
-    assert abs(gh - ref) > 1e-10
-    assert abs(float(coefficients("tanh", 0.0, s2, t).a) - ref) < 1e-13

@@ -6,8 +6,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from classdyn.theory.edges import (curve_polynomials, edge_polynomial, eliminated_polynomial,
-                          find_edges)
+from classdyn.theory.edges import curve_polynomials, edge_polynomial, find_edges
 from classdyn.theory.params import Mixture, RandomFeatures
 from classdyn.theory.spectrum import SpectralParams, density
 
@@ -33,17 +32,6 @@ def test_marchenko_pastur_edges_exact():
         assert len(e.edges) == 2
         for a, b in zip(e.edges, exact):
             assert abs(a - b) < mpmath.mpf(10) ** -43
-
-
-def test_polynomial_degrees_and_printing():
-    # THEORY.md §5: for C = 2, after stripping the z-free factors, P has degree 9 in q and 3
-    # in z, and Disc_q P has degree 38 in z.
-    P = eliminated_polynomial(REF)
-    assert (P.degree(0), P.degree(1)) == (9, 3)
-    assert edge_polynomial(REF, squarefree=False).degree() == 38
-    F, Z, syms = curve_polynomials(2)
-    assert "psi_p" in str(F) and "z" in str(Z) and "z" not in str(F)
-    assert str(P).startswith("Poly(")
 
 
 def test_edges_30_and_50_digits_agree_to_25():

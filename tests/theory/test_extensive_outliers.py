@@ -1,5 +1,6 @@
-"""Outliers and speciation times of classdyn.theory.extensive (THEORY.md §6, §7) against finite matrices:
-GEP and exact (Mehler) ``U`` from classdyn.simulate.features, and top eigenvalues of large GEP matrices.
+"""Outliers of classdyn.theory.extensive_outliers and the speciation times built on them (THEORY.md
+§6, §7) against finite matrices: GEP and exact (Mehler) ``U`` from classdyn.simulate.features,
+and top eigenvalues of large GEP matrices.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 
 from classdyn.theory import extensive as ex
 from classdyn.theory.params import Mixture, RandomFeatures
-from tests.theory.test_extensive import RF, gep_case, mixture
+from tests.theory._extensive_helpers import RF, gep_case, mixture
 
 
 # ------------------------------------------------------------------------------ locations

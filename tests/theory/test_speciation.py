@@ -52,7 +52,8 @@ def test_slopes_are_the_d_derivative_of_the_leading_times():
 
 def test_outlier_method_is_the_outlier_threshold_solver(monkeypatch):
     # method="outlier" hands (mixture, features, d, **kw) to speciation_time (the §6 threshold
-    # solver, checked in test_outliers.py and test_extensive_exact.py) and returns its result.
+    # solver, checked in test_extensive_outliers.py and test_extensive_exact.py) and returns its
+    # result.
     import classdyn.theory.speciation as spc
 
     calls = []

@@ -1,4 +1,6 @@
-"""Spectral density of the centred-class GEP matrix (THEORY.md §5): classdyn.theory.spectrum."""
+"""Spectral density of the centred-class GEP matrix (THEORY.md §5): classdyn.theory.spectrum
+(bulks, masses, CDF, KS distance) against exact limits and GEP matrices. The earlier links of the chain
+have their own files: test_spectral_params.py, test_curve.py, test_stieltjes.py, test_edges.py."""
 
 import math
 
@@ -6,8 +8,8 @@ import numpy as np
 import pytest
 
 from classdyn.theory.params import Mixture, RandomFeatures
-from classdyn.theory.spectrum import (NonConvergenceError, SpectralParams, delta_weight, density,
-                             ks_distance, spectrum, stieltjes)
+from classdyn.theory.spectrum import (SpectralParams, delta_weight, density, ks_distance, spectrum,
+                             stieltjes)
 from tests.theory._spectrum_helpers import gep_eigenvalues, two_sample_ks
 
 
@@ -39,20 +41,6 @@ def test_pure_noise_is_marchenko_pastur(psi_p, psi_n):
     assert delta_weight(p) == pytest.approx(max(0.0, 1 - 1 / g), abs=1e-15)
 
 
-def test_pure_noise_complex_z_matches_closed_form():
-    # MP Stieltjes transform, closed form: q(z) = (1 − γ − z + sqrt((z − 1 − γ)² − 4γ))/(2γz)
-    # on the branch Im q > 0; measured ≤ 2.5e-16 relative at these z; tolerance 5e-15 (was
-    # 1e-12).
-    p = SpectralParams.marchenko_pastur(2.0, 1.0)
-    g = 2.0
-    z = np.array([0.5 + 0.5j, 3 + 0.01j, 7 + 2j, -1 + 0.1j])
-    s = np.sqrt((z - 1 - g) ** 2 - 4 * g)
-    cand = np.stack([(1 - g - z + s) / (2 * g * z), (1 - g - z - s) / (2 * g * z)])
-    exact = np.where(cand[0].imag > 0, cand[0], cand[1])
-    got = stieltjes(p, z).q
-    np.testing.assert_allclose(got, exact, rtol=5e-15)
-
-
 def test_two_identical_classes_equal_one_class():
     # Same α², v² in both classes: U's law does not depend on how samples are split.
     one = _model((1.5,), None, 4.0, 2.0, 0.05)
@@ -65,25 +53,6 @@ def test_two_identical_classes_equal_one_class():
     assert two.sbar2 == pytest.approx(one.sbar2, rel=1e-14)
 
 
-def test_one_class_solves_the_unimodal_equations():
-    # C = 1 (Bonnaire, Urfin, Biroli, Mézard 2025, isotropic data): the eliminated equations
-    # must solve the *uneliminated* system of THEORY.md §5 (eqs. 1–3, with δ as a third
-    # unknown; eq. 3 the Marchenko–Pastur law of K at −B/A). Measured residuals ≤ 2.1e-15
-    # (O(1) terms); tolerance 5e-14 (was 1e-12).
-    p = _model((1.0,), None, 2.0, 1.0, 0.01)
-    z = np.array([0.5 + 0.5j, 0.01 + 1e-3j, 2.0 + 1e-6j, 4.0 + 0.1j])
-    res = stieltjes(p, z)
-    q, r = res.q, res.r
-    k = p.psi_p / p.psi_n
-    delta = k * (p.alpha2[0] * r + p.v2[0] * q)
-    A = p.bbar2 + p.alpha2[0] / (1 + delta)
-    B = -z + p.sbar2 + p.v2[0] / (1 + delta)
-    eq2 = A * r + B * q - 1
-    eq3 = p.psi_p * A * B * q ** 2 + (1 - p.psi_p) * A * q + B * q - 1
-    assert np.max(np.abs(eq2)) < 5e-14 and np.max(np.abs(eq3)) < 5e-14
-    assert np.all(q.imag > 0) and np.all(r.imag > 0)
-
-
 def test_one_class_resolvent_matches_a_gep_matrix():
     # Theory vs finite size (C = 1): q(z) = (1/p) tr (U − z)⁻¹ at z = 0.5 + 0.2i, d = 300.
     # The trace fluctuates by O(1/d) around the deterministic equivalent: tolerance 2e-2
@@ -92,26 +61,6 @@ def test_one_class_resolvent_matches_a_gep_matrix():
     ev = gep_eigenvalues(p, 300, seed=3)
     z = 0.5 + 0.2j
     assert stieltjes(p, [z]).q[0] == pytest.approx(np.mean(1 / (ev - z)), rel=2e-2)
-
-
-def test_branch_and_asymptotics():
-    # q ~ −1/z at infinity, Im q > 0 in the upper half-plane.
-    z = np.array([1e6 + 1e3j, 3.0 + 1e-3j, 0.004 + 1e-8j])
-    res = stieltjes(REF, z)
-    assert np.all(res.q.imag > 0)
-    # next term of q = −1/z − m1/z² − …: relative m1/|z| = 4.6e-7 (m1 = 0.456): tolerance 1e-6
-    assert res.q[0] == pytest.approx(-1 / z[0], rel=1e-6)
-
-
-def test_polynomial_method_agrees_with_continuation():
-    # Two independent routes to q(λ + i0⁺): roots of the eliminated polynomial P(q, λ)
-    # (algebraic curve) and the compiled Newton continuation, compared relative to the density
-    # scale: P's float64 coefficients are ill-conditioned (large dynamic range). Measured 1.2e-16 of the maximum density; tolerance 1e-13 (was 1e-6), a wide margin for
-    # np.roots on those coefficients with another LAPACK.
-    lam = np.linspace(0.003, 5.0, 60)
-    a = density(REF, lam).density
-    b = density(REF, lam, method="polynomial").density
-    np.testing.assert_allclose(b, a, atol=1e-13 * a.max())
 
 
 # ------------------------------------------------------------------ mass and reference case
@@ -176,48 +125,7 @@ def test_density_matches_gep_histogram_d1000():
     assert max(k1, k2) < 1.5 * draws + 5e-4, (k1, k2, draws)
 
 
-# ------------------------------------------------------------------ errors
-def test_bad_parameters_raise():
-    good = dict(psi_p=2.0, psi_n=1.0, rho=[0.5, 0.5], alpha2=[0.3, 0.4], v2=[0.1, 0.1],
-                bbar2=0.01, sbar2=0.002)
-    SpectralParams(**good)
-    for key, bad, word in [("psi_p", 0.0, "psi_p"), ("psi_n", -1, "psi_n"),
-                           ("rho", [0.5, 0.6], "rho"), ("alpha2", [0.3, -0.1], "alpha2"),
-                           ("v2", [0.1], "v2"), ("sbar2", float("nan"), "sbar2"),
-                           ("bbar2", -1e-3, "bbar2")]:
-        with pytest.raises(ValueError, match=word):
-            SpectralParams(**{**good, key: bad})
-    with pytest.raises(ValueError, match="cannot all vanish"):
-        SpectralParams(**{**good, "alpha2": [0, 0], "v2": [0, 0]})
-    with pytest.raises(ValueError, match="norms2"):
-        SpectralParams.from_model(Mixture(variances=(1, 2), norms2=(1, 1)),
-                                  RandomFeatures(2, 1), 0.1)
-    with pytest.raises(ValueError, match="t"):
-        SpectralParams.from_model(Mixture(variances=(1, 2)), RandomFeatures(2, 1), -1.0)
-
-
-def test_bad_points_raise():
-    with pytest.raises(ValueError, match="upper half-plane"):
-        stieltjes(REF, [1.0 - 0.1j])
-    with pytest.raises(ValueError, match="finite"):
-        stieltjes(REF, [np.nan])
-    with pytest.raises(ValueError, match="real"):
-        density(REF, [1.0 + 1j])
-    with pytest.raises(ValueError, match="method"):
-        stieltjes(REF, [1.0], method="magic")
-
-
-def test_non_convergence_is_reported_not_silent(monkeypatch):
-    # Starve Newton (2 iterations): the solver must flag the points, and raise when strict.
-    import classdyn.theory.stieltjes as S  # the solver module of the centred chain
-
-    monkeypatch.setattr(S, "NEWTON_MAXIT", 2)
-    res = stieltjes(REF, [0.01, 1.0], strict=False)
-    assert not res.all_converged and np.all(np.isfinite(res.q))
-    with pytest.raises(NonConvergenceError, match="did not converge"):
-        stieltjes(REF, [0.01, 1.0])
-
-
+# ------------------------------------------------------------------ serialisation
 def test_results_serialise():
     from classdyn.io import dumps
 
@@ -268,28 +176,6 @@ def test_from_model_matches_the_shared_gep_builder():
     U = U_gep(W, smp.X, smp.labels, gep_coefficients(W, mix, "tanh", t), seed=9)
     p = SpectralParams.from_model(mix, RandomFeatures(4.0, 2.0), t)
     assert ks_distance(spectrum(p), np.linalg.eigvalsh(U)) < 0.01
-
-
-# ------------------------------------------------------------------ delta peak: rank counting
-@pytest.mark.parametrize("alpha2,v2,bbar2,psi_p,psi_n", [
-    ([0.3, 0.5], [0.1, 0.2], 0.05, 4.0, 1.5),    # v, W directions: rank n + d
-    ([0.3, 0.5], [0.1, 0.2], 0.05, 2.0, 1.5),    # n + d > p: no delta (weight clipped at 0)
-    ([0.0, 0.0], [0.1, 0.2], 0.0, 4.0, 1.5),     # noise only: rank n
-    ([0.3, 0.5], [0.0, 0.0], 0.05, 4.0, 1.5),    # everything along W, b̄² > 0: rank d
-    ([0.3, 0.5], [0.0, 0.0], 0.0, 4.0, 0.5),     # along W, b̄² = 0: rank min(n, d) = n
-    ([0.3, 0.5], [0.0, 0.0], 0.0, 4.0, 2.0),     # along W, b̄² = 0: rank min(n, d) = d
-])
-def test_delta_weight_is_the_null_space_of_a_gep_matrix(alpha2, v2, bbar2, psi_p, psi_n):
-    # Exact rank argument on a finite GEP matrix (independent builder, d = 60): the number of
-    # eigenvalues equal to s̄² (up to rounding: 1e-9 of the largest eigenvalue; the others are
-    # ≥ 1e-3 away) is p × delta_weight, exactly, in each branch of the rank counting.
-    p_ = SpectralParams(psi_p=psi_p, psi_n=psi_n, rho=[0.4, 0.6], alpha2=alpha2, v2=v2,
-                        bbar2=bbar2, sbar2=0.003)
-    d = 60
-    ev = gep_eigenvalues(p_, d, seed=2)
-    at_s2 = np.abs(ev - p_.sbar2) <= 1e-9 * ev.max()
-    assert np.all(np.abs(ev[~at_s2] - p_.sbar2) > 1e-6)  # a clean separation: counts are exact
-    assert int(at_s2.sum()) == round(delta_weight(p_) * ev.size)
 
 
 # ------------------------------------------------------------------ identical classes merge
@@ -398,31 +284,6 @@ def test_marchenko_pastur_third_moment():
     np.testing.assert_allclose(mom, [1.0, 1.0, 1 + g, 1 + 3 * g + g * g], rtol=1e-12)
 
 
-def test_kernel_jacobian_matches_finite_differences():
-    # The Newton Jacobian of the compiled kernel (∂G_i/∂q, ∂G_i/∂r) against central
-    # differences of its own residuals (G is analytic in q, r: complex step h = 1e-6 |·| has
-    # truncation error ~h² ~ 1e-12 relative and rounding ~1e-10): measured ≤ 1e-9 per entry;
-    # tolerance 1e-7 (the differences' accuracy, not the kernel's, sets it). A wrong
-    # Jacobian still converges, slowly: nothing else would notice.
-    from classdyn.theory._spectrum_kernels import residual_jacobian
-
-    p = _model((1.0, 2.0), (0.3, 0.7), 4.0, 2.0, 0.1)
-    args = (p.psi_p, p.k, np.ascontiguousarray(p.rho), np.ascontiguousarray(p.alpha2),
-            np.ascontiguousarray(p.v2), p.bbar2, p.sbar2)
-    for z in (0.3 + 0.05j, 2.0 + 0.5j, -0.1 + 1e-3j):
-        res = stieltjes(p, [z])
-        for q, r in ((res.q[0], res.r[0]), (0.7 * res.q[0] + 0.1j, 1.3 * res.r[0])):
-            out = residual_jacobian(q, r, z, args[0], args[1], *args[2:])
-            J = np.array([[out[2], out[3]], [out[4], out[5]]])
-            num = np.empty((2, 2), complex)
-            for j, (dq, dr) in enumerate(((1, 0), (0, 1))):
-                h = 1e-6 * (abs(q) if dq else abs(r))
-                gp = residual_jacobian(q + h * dq, r + h * dr, z, args[0], args[1], *args[2:])
-                gm = residual_jacobian(q - h * dq, r - h * dr, z, args[0], args[1], *args[2:])
-                num[:, j] = [(gp[0] - gm[0]) / (2 * h), (gp[1] - gm[1]) / (2 * h)]
-            np.testing.assert_allclose(J, num, rtol=1e-7, atol=1e-7 * np.abs(num).max())
-
-
 def test_ks_distance_exact_on_marchenko_pastur():
     # ks_distance against hand-made samples whose KS distance to Marchenko–Pastur is known:
     # γ = 2 (delta 1/2 at 0, bulk between (1 ∓ √2)²); the bulk CDF from the closed-form
@@ -451,14 +312,6 @@ def test_ks_distance_exact_on_marchenko_pastur():
     # eigenvalues within 1e-9 of s̄² = 0 count as the delta (rounding of a null space)
     sample = np.concatenate([np.full(p // 2, 1e-12), np.full(p // 2, q(0.5))])
     assert ks_distance(spec, sample) == pytest.approx(0.25, abs=1e-4)
-
-
-def test_weights_must_sum_to_one_within_1e_9():
-    # Same rule as theory.params.WEIGHT_SUM_TOL: 5e-10 off passes, 2e-9 off does not.
-    kw = dict(psi_p=2.0, psi_n=1.0, alpha2=[0.3, 0.4], v2=[0.1, 0.1])
-    SpectralParams(rho=[0.5, 0.5 + 5e-10], **kw)
-    with pytest.raises(ValueError, match="rho must sum to 1"):
-        SpectralParams(rho=[0.5, 0.5 + 2e-9], **kw)
 
 
 @pytest.mark.parametrize("case", [((1.0, 2.0), (0.5, 0.5), 2.0, 1.0, 0.01),

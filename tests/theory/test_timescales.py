@@ -5,7 +5,7 @@ import pytest
 
 from classdyn.theory.params import Mixture, RandomFeatures
 from classdyn.theory.spectrum import SpectralParams
-from classdyn.theory.timescales import assign_roles, timescales, timescales_model, window_limits
+from classdyn.theory.timescales import timescales, timescales_model, window_limits
 from tests.theory._spectrum_helpers import gep_eigenvalues
 
 
@@ -51,14 +51,6 @@ def test_merged_bulks_are_reported():
     ts = timescales(_params((1.0, 2.0), None, 4.0, 2.0, 0.1))
     assert ts.gen_mem_separated and not ts.mem_fin_separated
     assert ts.roles == ["fin+mem", "gen"] and ts.W_mem is not None
-
-
-def test_roles_by_weight():
-    from classdyn.theory.spectrum import Bulk
-
-    bulks = [Bulk(0, 1, 0.25), Bulk(2, 3, 0.1), Bulk(4, 5, 0.15), Bulk(6, 7, 0.25)]
-    roles, i_gen, i_mem, i_fin, gs, ms = assign_roles(bulks, 4.0, 2.0)
-    assert roles == ["fin", "mem", "mem", "gen"] and (i_gen, i_mem) == (3, 2) and gs and ms
 
 
 def test_window_grows_with_psi_n():
@@ -156,23 +148,6 @@ def test_window_limits_against_direct_evaluation_at_huge_psi_p():
         drift = abs(direct - getattr(far[0], k))
         assert abs(getattr(lim, k) - direct) <= 2 * getattr(lim, k + "_err") + drift, \
             (k, getattr(lim, k), getattr(lim, k + "_err"), direct, drift)
-
-
-def test_roles_need_the_weights_to_match():
-    # A gap counts as the generalisation/memorisation boundary only where the cumulative weight
-    # from the right equals 1/ψ_p (to MASS_MATCH_TOL = 1e-6, the bulk masses being integrated
-    # to ~1e-10). Here (ψ_p = 4, ψ_n = 2: 1/ψ_p = 0.25, ψ_n/ψ_p = 0.5) the rightmost bulk holds
-    # 0.255: a gap inside the memorisation part, not the boundary, so λ_gen/λ_mem do not exist.
-    from classdyn.theory.spectrum import Bulk
-
-    bulks = [Bulk(0, 1, 0.25), Bulk(2, 3, 0.245), Bulk(4, 5, 0.255)]
-    roles, i_gen, i_mem, i_fin, gs, ms = assign_roles(bulks, 4.0, 2.0)
-    assert not gs and i_gen is None and ms
-    assert roles == ["fin", "mem", "mem+gen"]
-    # and with the weights matching to 1e-9 the boundary is recognised
-    bulks = [Bulk(0, 1, 0.25), Bulk(2, 3, 0.25 + 1e-9), Bulk(4, 5, 0.25 - 1e-9)]
-    roles, i_gen, i_mem, i_fin, gs, ms = assign_roles(bulks, 4.0, 2.0)
-    assert gs and ms and (i_gen, i_mem, i_fin) == (2, 1, 0) and roles == ["fin", "mem", "gen"]
 
 
 def test_psi_p_equal_to_one_plus_psi_n_is_allowed():
