@@ -1,8 +1,5 @@
-"""The ``classdyn`` console script: help, version, errors, JSON output."""
-
-import json
-import subprocess
-import sys
+"""The ``classdyn`` console script (classdyn/cli.py): help, version, errors, the shared flag
+validators (``classdyn validate`` itself: tests/validation/test_cli_validation.py)."""
 
 import pytest
 
@@ -53,27 +50,6 @@ def test_unknown_subcommand_exit_2(capsys):
         main(["no-such-command"])
     assert exc.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
-
-
-def test_bad_argument_names_flag_and_exit_2(capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["validate", "--jobs", "0"])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
-    assert "--jobs" in err and ">= 1" in err
-
-
-def test_unknown_check_is_a_clear_error(capsys, tmp_path):
-    code = main(["validate", "--only", "no-such-check", "--out", str(tmp_path)])
-    assert code == 2
-    assert "unknown check" in capsys.readouterr().err
-
-
-def test_console_script_json_is_one_object_on_stdout(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "classdyn", "validate", "--list", "--json",
-                          "--out", str(tmp_path)], capture_output=True, text=True, check=True)
-    data = json.loads(out.stdout)
-    assert isinstance(data, dict) and "checks" in data
 
 
 @pytest.mark.parametrize("argv, flag, rng", [

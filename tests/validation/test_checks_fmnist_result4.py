@@ -9,7 +9,7 @@ import pytest
 
 import classdyn.validation.checks_fmnist as cf
 from classdyn.validation.registry import discover
-from classdyn.validation.report import results_verdicts, write_report
+from classdyn.validation.report import write_report
 from classdyn.validation.runner import SerialExecutor, environment, run_checks
 
 PARTNERS = [0, 1, 2, 3, 4, 5, 6, 8, 9]
@@ -62,17 +62,6 @@ def test_undefined_gaps_are_counted_not_used():
         r["log_gap"] = None
     res = cf.judge_ddpm(RF, rows)
     assert res["n_pairs"] == 4 and len(res["undefined_gap"]) == 5 and res["status"] == "waiting"
-
-
-def test_report_result_row_says_what_is_waiting():
-    recs = [{"name": "x", "status": "waiting", "results": {"4": "RF side reproduced; DDPM side "
-                                                               "waiting for runs"}},
-            {"name": "y", "status": "pass", "results": {"2": True}}]
-    v = results_verdicts(recs)
-    assert v["4"]["verdict"] == "RF side reproduced; DDPM side waiting for runs"
-    assert v["2"]["verdict"] == "reproduced"
-    recs.append({"name": "z", "status": "fail", "results": {"4": False}})
-    assert results_verdicts(recs)["4"]["verdict"] == "not reproduced"
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
-"""validation/checks_ddpm.py: the fmnist-stats check (no torch needed)."""
+"""validation/checks_ddpm.py: the fmnist-stats check (no torch needed). Its pass clause alone, on
+the pure verdict, is in test_checks_ddpm_clauses.py."""
 
 import pytest
 
 from classdyn.validation.registry import CheckContext
+from tests.ddpm.conftest import fmnist  # noqa: F401 (fixture: the real data, skipped when missing)
 
 
 def test_fmnist_stats_check_skips_cleanly_without_data(tmp_path, monkeypatch):
