@@ -168,3 +168,22 @@ def test_every_dotted_reference_names_an_existing_module():
                 bad.append(f"{f.relative_to(root)}: classdyn.{pkg}.{mod}")
     assert not bad, bad
     assert classdyn.__all__
+
+
+def test_tests_mirror_the_source_tree():
+    """Issue 11: every public module ``<pkg>/<mod>.py`` (not ``_private``, ``__init__`` or
+    ``__main__``) has a test file ``tests/<pkg>/test_<mod>.py`` or ``test_<mod>_<what>.py``;
+    for the top-level ``classdyn/<mod>.py`` it is ``tests/test_<mod>*.py`` likewise. CLI
+    modules ``cli_<name>.py`` are thereby tested in ``test_cli_<name>*.py``."""
+    missing = []
+    for folder in FOLDERS:
+        tests = ROOT / "tests" if folder == "classdyn" else ROOT / "tests" / folder
+        names = {p.stem for p in tests.glob("test_*.py")}
+        for mod in sorted((ROOT / folder).glob("*.py")):
+            if mod.stem.startswith("_"):
+                continue
+            want = f"test_{mod.stem}"
+            if not any(n == want or n.startswith(want + "_") for n in names):
+                rel = tests.relative_to(ROOT)
+                missing.append(f"{folder}/{mod.name}: no {rel}/{want}.py or {rel}/{want}_*.py")
+    assert not missing, "modules without their test file:\n" + "\n".join(missing)
