@@ -109,7 +109,8 @@ def assign_roles(bulks, psi_p: float, psi_n: float, *, tol: float = MASS_MATCH_T
     the roles of bulk ``i`` joined by ``+`` (lowest first, e.g. ``fin+mem``); ``i_gen`` the bulk whose lower
     edge is ``λ_gen`` (``None`` when no gap sits at ``W = 1/ψ_p``), ``i_mem = i_gen − 1`` the
     bulk whose upper edge is ``λ_mem``, ``i_fin`` the lowest bulk holding final mass (lower edge
-    ``λ_fin``; ``None`` without bulks).
+    ``λ_fin``; ``None`` when no bulk does, e.g. when the final bulk has shrunk into the delta
+    peak at ``s̄²`` at large ``t``).
     """
     w_gen = 1.0 / psi_p
     w_mem_end = psi_n / psi_p
@@ -142,8 +143,6 @@ def assign_roles(bulks, psi_p: float, psi_n: float, *, tol: float = MASS_MATCH_T
         if hi > w_fin_end + tol:
             r.append("band")
         roles.append("+".join(reversed(r)))
-    if i_fin is None and nb:
-        i_fin = 0
     return roles, i_gen, i_mem, i_fin, gen_sep, mem_sep
 
 

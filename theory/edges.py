@@ -4,8 +4,8 @@ polynomial ``E(z)`` of :mod:`classdyn.theory.curve`, classified. Fourth link of 
 
 ``z``). Edges are real ``z`` at which two roots ``q`` of ``P(·, z)`` merge: roots of the
 *edge polynomial* ``E(z)``, the square-free part of the discriminant ``Disc_q P(q, z)`` (degree
-38 for ``C = 2`` before, 29 after removing repeated factors). Its roots are computed with
-mpmath at ``dps`` digits; most real roots are not edges (negative ones, double points inside
+38 for ``C = 2`` before, 29 after removing repeated factors). Its real roots are isolated and
+certified with FLINT/Arb ball arithmetic (:func:`_real_roots`) at ``dps + 20`` digits; most real roots are not edges (negative ones, double points inside
 gaps), so each root is *classified*: a true edge has zero density on one side and positive
 density on the other (compiled solver of :mod:`classdyn.theory.spectrum`, probed at ``λ₀ ± ε``).
 
@@ -82,90 +82,35 @@ class EdgeResult:
                 "probe": self.probe}
 
 
-def _aberth(coeffs, dps, guesses, maxit=200, digits=None):
-    """All complex roots of ``Σ coeffs[i] z^(n−i)`` (integers, highest degree first) by the
-    Aberth–Ehrlich simultaneous iteration in mpmath at ``dps`` digits, started from ``guesses``.
-
-    Stops when every correction is below ``10^(−digits)`` relative (``digits`` defaults to
-    ``dps − 8``). Returns ``(roots, converged)``.
-    """
-    import mpmath
-
-    n = len(coeffs) - 1
-    with mpmath.workdps(dps):
-        c = [mpmath.mpf(x) for x in coeffs]
-        dc = [c[i] * (n - i) for i in range(n)]
-        zs = [mpmath.mpc(g) for g in guesses]
-        tol = mpmath.mpf(10) ** (-(dps - 8 if digits is None else digits))
-        done = [False] * n
-        for _ in range(maxit):
-            moved = False
-            for k in range(n):
-                if done[k]:
-                    continue
-                zk = zs[k]
-                p = mpmath.polyval(c, zk)
-                dp = mpmath.polyval(dc, zk)
-                if p == 0:
-                    done[k] = True
-                    continue
-                ratio = p / dp if dp != 0 else mpmath.mpc(1e-3)
-                s = sum(1 / (zk - zs[j]) for j in range(n) if j != k)
-                w = ratio / (1 - ratio * s)
-                zs[k] = zk - w
-                if abs(w) <= tol * max(abs(zs[k]), mpmath.mpf(10) ** (-dps // 2)):
-                    done[k] = True
-                else:
-                    moved = True
-            if not moved:
-                break
-        return zs, all(done)
-
-
 def _real_roots(poly, dps):
-    """Real roots of an integer ``sympy.Poly`` in one variable, to ``dps`` digits.
+    """Real roots of an integer ``sympy.Poly`` in one variable, to ``dps`` digits, certified.
 
-    Starting points from NumPy's companion-matrix roots of the float-scaled coefficients (fast,
-    a few digits at best: the polynomial is ill-conditioned), then the Aberth–Ehrlich iteration
-    on the exact integer coefficients in mpmath (all roots at once, so close roots cannot
-    collapse onto one): to 10 digits at 30 working digits, doubling the working precision while
-    it fails (clusters of roots), then to ``dps + 5`` digits at ``max(dps + 20, that)``. Falls
-    back to ``mpmath.polyroots`` if Aberth does not converge. A root is real when ``|Im| ≤ 10^(−dps)·max(1, |Re|)``.
+    FLINT's ``fmpz_poly.complex_roots`` (Arb ball arithmetic: every root is isolated in a ball
+    that provably contains exactly one root, refined to ``dps + 20`` digits) decides which roots
+    are real *by proof*: Arb returns a real root with an imaginary part that is exactly zero,
+    so no ``|Im| ≤ 10^(−dps)`` threshold is involved, and tight clusters of roots (nearly
+    identical classes at large ``t``) are separated instead of stalling an iteration. Returns
+    the midpoints as ``mpmath.mpf`` at ``dps + 20`` digits, ascending.
     """
+    import flint
     import mpmath
 
     coeffs = [int(c) for c in poly.all_coeffs()]
-    deg = len(coeffs) - 1
-    if deg < 1:
+    if len(coeffs) < 2:
         return []
-    mx = max(abs(x) for x in coeffs)
-    with mpmath.workdps(30):
-        fc = np.array([float(mpmath.mpf(x) / mx) for x in coeffs])
-    guesses = np.roots(fc)
-    if guesses.size != deg or not np.all(np.isfinite(guesses)):
-        guesses = np.exp(2j * np.pi * (np.arange(deg) + 0.25) / deg)
-    # perturb off the real axis so that conjugate pairs can separate
-    guesses = guesses + 1e-6j * np.maximum(np.abs(guesses), 1e-12) * (
-        1 + 0.1 * np.arange(deg) / deg)
+    f = flint.fmpz_poly(coeffs[::-1])
     work = dps + 20
-    # cheap stage to 10 correct digits, escalating the working precision while it fails
-    # (tight clusters of roots of an ill-conditioned E need many working digits), then the
-    # iteration at full precision from there
-    prec = 30
-    roots, ok = _aberth(coeffs, prec, guesses, maxit=60, digits=10)
-    while not ok and prec < 8 * work:
-        prec *= 2
-        roots, ok = _aberth(coeffs, prec, roots, maxit=100, digits=10)
-    roots, ok = _aberth(coeffs, max(work, prec), roots, maxit=100, digits=dps + 5)
-    if not ok:
-        with mpmath.workdps(work):
-            roots = mpmath.polyroots(coeffs, maxsteps=2000, extraprec=4 * dps + 4 * deg)
+    prec = flint.ctx.prec
+    try:
+        flint.ctx.dps = work
+        roots = f.complex_roots()
+    finally:
+        flint.ctx.prec = prec
     out = []
     with mpmath.workdps(work):
-        for z in roots:
-            z = mpmath.mpc(z)
-            if abs(z.imag) <= mpmath.mpf(10) ** (-dps) * max(1, abs(z.real)):
-                out.append(+z.real)
+        for z, _mult in roots:
+            if z.imag.is_zero():
+                out.append(mpmath.mpf(z.real.mid().str(work + 5, radius=False)))
     return sorted(out)
 
 
@@ -229,8 +174,8 @@ def _find_edges_cached(key, n_classes, dps):
 def find_edges(params, dps: int = 30) -> EdgeResult:
     """Edges of the spectral density at ``dps`` digits (THEORY.md §5, "Edges").
 
-    Real roots ``λ₀ ≥ s̄²`` of the edge polynomial ``E(z)`` (:func:`edge_polynomial`), computed
-    with ``mpmath.polyroots`` at ``dps + 20`` digits and polished by Newton, plus ``s̄²``; each
+    Real roots ``λ₀ ≥ s̄²`` of the edge polynomial ``E(z)`` (:func:`edge_polynomial`), isolated
+    and certified real with FLINT/Arb at ``dps + 20`` digits (:func:`_real_roots`), plus ``s̄²``; each
     is classified by the density at ``λ₀ ± ε`` (``ε`` a quarter of the distance to the nearest
     other root, at most ``1e-5 λ₀``): an edge has zero density on exactly one side.
 

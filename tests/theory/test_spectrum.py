@@ -329,3 +329,17 @@ def test_scale_bounds_the_spectrum(case):  # cases whose edges other tests compu
     assert gep_eigenvalues(p, 200, seed=0).max() < p.scale
     g = default_grid(p, 50)
     assert g[-1] == p.scale and g[0] <= p.sbar2 and g.size == 50
+
+
+@pytest.mark.parametrize("variances,t", [((1e-5, 1.0), 0.1), ((1.0, 2.0), 5.0)])
+def test_a_spectrum_whose_masses_do_not_add_up_is_refused(variances, t):
+    """Bulks squeezed into a sliver against s̄² (a tiny class variance; large t, where the data
+    signal ~ e^{-2t} vanishes) were lost by the edge classifier, and the spectrum came back with
+    total mass 0.75 or 0.5 and exit code 0. Now it is refused (IncompleteSpectrumError, a
+    ValueError, so the CLI exits 2 with the reason), never returned: TOTAL_MASS_TOL = 1e-4."""
+    from classdyn.theory.spectrum import IncompleteSpectrumError, TOTAL_MASS_TOL, spectrum
+
+    p = SpectralParams.from_model(Mixture(variances=variances), RandomFeatures(4.0, 2.0), t)
+    with pytest.raises(IncompleteSpectrumError, match="not 1: a bulk was not resolved"):
+        spectrum(p)
+    assert issubclass(IncompleteSpectrumError, ValueError) and TOTAL_MASS_TOL == 1e-4
