@@ -52,6 +52,14 @@ from classdyn.theory.params import (ACTIVATIONS, Mixture, check_activation, chec
 #: (low, high) of the parameters over which the float64 accuracy (≤ 1e-12) is tested.
 VERIFIED_RANGE = {"sigma2": (1e-2, 16.0), "t": (1e-3, 10.0), "abs_m": 10.0}
 
+#: tanh is replaced by its limits (μ0 = sign m, a = v² = s² = 0) where
+#: ``|m| − L_TRUNC (s + √Δ) ≥ TANH_SATURATION``: on the whole truncated integration domain then
+#: ``|h| ≥ 20``, so ``|tanh h − sign m| ≤ 2e^{−40} ≈ 8e-18`` and ``tanh' ≤ 4e^{−40}``: every
+#: coefficient is within 1e-17 of its limit (the Gaussian tails cut at L_TRUNC add ≤ e^{−36}),
+#: below the 1e-12 absolute accuracy of the verified range. Without it the lattice of the
+#: quadrature cannot be resolved in float64 at ``|m| ≳ 1e16`` (the kernel's buffer overran).
+TANH_SATURATION = 20.0
+
 METHODS = ("auto", "closed", "quadrature")
 CLOSED_FORMS = ("linear", "relu", "erf")
 
@@ -169,6 +177,22 @@ def _eval_quadrature(activation, m, s2, t):
         idx = np.flatnonzero(ss == sv)
         s = math.sqrt(e2 * sv)
         delta = q.trapezoid_step(code, s, sqd)
+        if activation == "tanh":
+            sat = np.abs(mm[idx]) - q.L_TRUNC * (s + sqd) >= TANH_SATURATION
+            if np.any(sat):
+                # tanh saturated on the whole truncated domain: the limits, see TANH_SATURATION
+                out[idx[sat]] = np.stack([np.sign(mm[idx[sat]]), np.zeros(sat.sum()),
+                                          np.zeros(sat.sum()), np.zeros(sat.sum())], axis=1)
+                idx = idx[~sat]
+                if idx.size == 0:
+                    continue
+        too_far = np.spacing(np.abs(mm[idx])) > 1e-3 * delta
+        if np.any(too_far):
+            bad = float(mm[idx][too_far][0])
+            raise ValueError(
+                f"m = {bad:g}: too large for the {activation} quadrature at sigma^2 = {sv:g}, "
+                f"t = {t:g} (float64 cannot resolve its step {delta:.3g} there); the verified "
+                f"range is |m| <= {VERIFIED_RANGE['abs_m']:g}")
         mv = mm[idx]
         order = np.argsort(mv, kind="stable")
         msorted = mv[order]

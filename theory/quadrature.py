@@ -291,11 +291,16 @@ def owens_t_segment(h, a1, a2, glx, glw):
     """``(1/2π) ∫_{a1}^{a2} exp(−h²(1+x²)/2)/(1+x²) dx`` (Owen's T difference, 0 ≤ a1 ≤ a2 ≤ 1).
 
     ``T(h, a) = owens_t_segment(h, 0, a)``. Gauss–Legendre on sub-intervals no longer than
-    ``1/(|h|+1)``, so the Gaussian factor is resolved for any ``h`` (48 nodes per piece).
+    ``1/(|h|+1)``, so the Gaussian factor is resolved for any ``h`` (48 nodes per piece);
+    0.0 when ``h²/2 > 746`` (the value underflows float64).
     """
     if a2 <= a1:
         return 0.0
     hh = h * h
+    if 0.5 * hh > 746.0:
+        # the integrand is below exp(-h²/2) < 1e-324 on the whole segment: exactly 0.0 in
+        # float64 (and the piece count ~|h| would not terminate for |h| ~ 1e17)
+        return 0.0
     npieces = int(math.ceil((a2 - a1) * (abs(h) + 1.0)))
     if npieces < 1:
         npieces = 1

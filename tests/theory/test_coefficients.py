@@ -235,3 +235,39 @@ def test_class_coefficients_one_centroid_per_class():
         ref = coefficients("tanh", m[k], mix.variances[k], 0.3)
         for name in ("mu0", "a", "b", "v2", "s2"):
             assert getattr(c, name)[k] == float(getattr(ref, name)), (k, name)
+
+
+def test_saturated_tanh_is_its_limit_to_float64():
+    """Far out (|m| − L_TRUNC (s + √Δ) ≥ 20) tanh is replaced by its limits μ0 = sign m,
+    a = b = v² = s² = 0: within 1e-17 by the bound in TANH_SATURATION. Checked against the
+    mpmath path (20 digits) at m = ±30 to the verified range's 1e-12 absolute accuracy, and at
+    |m| = 1e17, 1e300, where the float64 lattice used to overrun its buffer (malloc abort) or
+    return mu0 = 0.105."""
+    import math as _m
+
+    from classdyn.theory.coefficients import coefficients, coefficients_mp
+
+    for m in (30.0, -30.0):
+        ref = coefficients_mp("tanh", m, 1.0, 0.1, dps=20)
+        c = coefficients("tanh", m, 1.0, 0.1)
+        for k in ("mu0", "a", "b", "v2", "s2"):
+            assert abs(float(getattr(c, k)) - float(ref[k])) <= 1e-12, (m, k)
+    c = coefficients("tanh", np.array([1e17, -1e300, 5e16]), 1.0, 0.01)
+    assert c.mu0.tolist() == [1.0, -1.0, 1.0]
+    for k in ("a", "b", "v2", "s2"):
+        assert np.all(getattr(c, k) == 0.0), k
+    assert _m.isfinite(float(c.mu0[0]))
+
+
+@pytest.mark.parametrize("act", ["erf", "relu"])
+def test_closed_forms_at_huge_m_finish_with_their_limits(act):
+    """Owen's T with |h| ~ 1e17 used to loop over ~1e17 pieces (a hang); its value underflows
+    float64 there (exp(−h²/2) < 1e-324), so it is returned as 0 at once. erf: μ0 = 1, a = 0;
+    ReLU: the identity's μ0 = m, a = 1."""
+    from classdyn.theory.coefficients import coefficients
+
+    c = coefficients(act, np.array([1e17]), 1.0, 0.01)
+    if act == "erf":
+        assert c.mu0[0] == 1.0 and c.a[0] == 0.0 and c.v2[0] == 0.0 and c.s2[0] == 0.0
+    else:
+        assert c.mu0[0] == 1e17 and c.a[0] == 1.0
