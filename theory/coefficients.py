@@ -60,6 +60,12 @@ VERIFIED_RANGE = {"sigma2": (1e-2, 16.0), "t": (1e-3, 10.0), "abs_m": 10.0}
 #: quadrature cannot be resolved in float64 at ``|m| ≳ 1e16`` (the kernel's buffer overran).
 TANH_SATURATION = 20.0
 
+#: Most lattice points of one quadrature cluster (4 float64 values each: 160 MB). The lattice
+#: spans ``±L_TRUNC s`` around the centroids in steps ``δ`` bounded by the activation's poles,
+#: so its size grows like ``√σ²``: without a bound σ² = 1e12 took 57 s and 2.6 GB and
+#: σ² = 1e15 raised MemoryError; with it they are refused at once, naming the parameter.
+LATTICE_MAX = 5_000_000
+
 METHODS = ("auto", "closed", "quadrature")
 CLOSED_FORMS = ("linear", "relu", "erf")
 
@@ -203,7 +209,15 @@ def _eval_quadrature(activation, m, s2, t):
             # lattice anchored at multiples of delta (u0 = k0 δ)
             k0 = math.floor(lo / delta)
             u0 = k0 * delta
-            nk = int(math.ceil((hi - u0) / delta)) + 1
+            nk = math.ceil((hi - u0) / delta) + 1
+            if nk > LATTICE_MAX:
+                raise ValueError(
+                    f"sigma2 = {sv:g} (with |m| up to {abs(mc).max():g}) at t = {t:g} needs a "
+                    f"quadrature lattice of {nk:.3g} points (limit {LATTICE_MAX:.0e}, "
+                    f"~{32 * LATTICE_MAX / 2**20:.0f} MB): the class variance is too large for "
+                    f"the {activation} quadrature; the verified range is sigma2 in "
+                    f"[{VERIFIED_RANGE['sigma2'][0]:g}, {VERIFIED_RANGE['sigma2'][1]:g}]")
+            nk = int(nk)
             lat = q.lattice_values(code, u0, delta, nk, sqd, yn, yw, gx, gw)
             res = np.empty((mc.size, 4))
             q.outer_coefficients(mc, s, sqd, u0, delta, lat, res)
