@@ -1,4 +1,4 @@
-"""GEP coefficients (classdyn.theory.coefficients, THEORY.md §4) for many projected centroids m.
+"""GEP coefficients (classdyn.theory.coefficients, docs/theory/gaussian-equivalence.md) for many projected centroids m.
 
 Target (issue 3): the float64 evaluator for 10^6 values of ``m`` (tanh, σ² = 1, t = 0.1, m
 spread like projected centroids, N(0, 1)) in under 0.5 s after compilation; the compile time is
@@ -36,7 +36,7 @@ print(t1 - t0, t2 - t1, t3 - t2)
 
 
 def numpy_baseline(act, m, sigma2, t, n_out=60, n_in=40):
-    """Tensor Gauss–Hermite in NumPy: μ0, a, v², s² for each m (THEORY.md §4 definitions)."""
+    """Tensor Gauss–Hermite in NumPy: μ0, a, v², s² for each m (docs/theory/gaussian-equivalence.md definitions)."""
     zo, wo = np.polynomial.hermite_e.hermegauss(n_out)
     zi, wi = np.polynomial.hermite_e.hermegauss(n_in)
     wo, wi = wo / wo.sum(), wi / wi.sum()

@@ -1,4 +1,4 @@
-"""DDPM training and sampling throughput (THEORY.md §9), as ratios against baselines measured in
+"""DDPM training and sampling throughput (docs/theory/ddpm.md), as ratios against baselines measured in
 the same run.
 
 - training: one real training step (``classdyn.ddpm.train.make_train_step``: seeded batch/noise draw,

@@ -1,4 +1,4 @@
-"""Extensive-centroid spectrum (classdyn.theory.extensive, THEORY.md §6).
+"""Extensive-centroid spectrum (classdyn.theory.extensive, docs/theory/extensive.md).
 
 Targets (issue 8): density on a 400-point grid for C = 2 with Gaussian averaging over m
 (40×40 Gauss–Hermite, 1600 nodes) in under 2 s after compilation; outlier locations at one t in

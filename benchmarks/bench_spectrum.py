@@ -1,4 +1,4 @@
-"""Spectral density and edges, centred classes (THEORY.md §5; issue 4).
+"""Spectral density and edges, centred classes (docs/theory/spectrum-centred.md; issue 4).
 
 Targets (reported, never asserted):
 * density on a 400-point grid, unimodal isotropic case (ψ_p = 2, ψ_n = 1, t = 0.01, tanh):
@@ -9,7 +9,7 @@ Targets (reported, never asserted):
 
 Reference solver ("the straightforward way", the common approach in published code):
 ``scipy.optimize.root(method='lm')`` on the real and imaginary parts of the two spectral
-equations ``A r + B q = 1`` and ``ψ_p A B q² + (1 − ψ_p) A q + B q = 1`` (THEORY.md §5, eqs. 2-3)
+equations ``A r + B q = 1`` and ``ψ_p A B q² + (1 − ψ_p) A q + B q = 1`` (docs/theory/spectrum-centred.md, eqs. 2-3)
 at ``z = λ + iη``, continuing in ``η`` from 100 down to 1e-9 (23 log-spaced values) at each
 point from ``q = r = −1/z``.
 """

@@ -97,7 +97,7 @@ def dps_int(text: str) -> int:
 def add_mixture(parser: argparse.ArgumentParser, *, variances_default=(1.0, 2.0),
                 with_centroids: bool = True) -> None:
     """``--variances``, ``--weights``, ``--norms2``, ``--overlaps``: the Gaussian mixture."""
-    g = parser.add_argument_group("Gaussian mixture (THEORY.md §1)")
+    g = parser.add_argument_group("Gaussian mixture (docs/theory/model.md)")
     g.add_argument("--variances", type=positive_float, nargs="+", metavar="S2",
                    default=list(variances_default),
                    help="per-class variance sigma_c^2 of each coordinate (> 0; one per class; "
@@ -116,7 +116,7 @@ def add_mixture(parser: argparse.ArgumentParser, *, variances_default=(1.0, 2.0)
 def add_random_features(parser: argparse.ArgumentParser, *, psi_p: float = 4.0,
                         psi_n: float = 2.0, activation: str = "tanh") -> None:
     """``--psi-p``, ``--psi-n``, ``--activation``: the random-features model."""
-    g = parser.add_argument_group("random-features model (THEORY.md §1)")
+    g = parser.add_argument_group("random-features model (docs/theory/model.md)")
     g.add_argument("--psi-p", type=positive_float, default=psi_p, metavar="PSI_P",
                    help="p/d, hidden neurons per input dimension (> 0; default: %(default)s)")
     g.add_argument("--psi-n", type=positive_float, default=psi_n, metavar="PSI_N",

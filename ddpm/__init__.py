@@ -8,7 +8,7 @@ importable from here and loads its submodule, and torch, on first use), and so d
   ``make_pair(data, classes, proportion, n, seed)`` (exact counts, pair normalisation),
   ``class_statistics(images, labels, classes=None, weights=None)`` (per-class mean pixel
   variance, normalised variance, centroid norm² per pixel, centroid cosines: the inputs of the
-  random-features counterpart, THEORY.md §9 / paper Result 4), ``CLASS_NAMES``, ``SNEAKER``;
+  random-features counterpart, docs/theory/ddpm.md / paper Result 4), ``CLASS_NAMES``, ``SNEAKER``;
 - :mod:`classdyn.ddpm.config` (no torch): ``UNetConfig``, ``DiffusionConfig``, ``TrainConfig``,
   ``checkpoint_steps``;
 - :mod:`classdyn.ddpm.gaps` (NumPy/matplotlib): ``crossing_time``, ``gap_table``, figures.

@@ -1,4 +1,4 @@
-"""Binary ResNet-18 classifier per pair, used to assign generated samples to classes (THEORY.md §9;
+"""Binary ResNet-18 classifier per pair, used to assign generated samples to classes (docs/theory/ddpm.md;
 paper App. J.1).
 
 ResNet-18 (He et al. 2016): a 7×7 stride-2 convolution with a single input channel (grayscale),

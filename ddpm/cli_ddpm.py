@@ -1,4 +1,4 @@
-"""``classdyn ddpm …``: the DDPM experiment of THEORY.md §9 (paper Sec. 4, App. J).
+"""``classdyn ddpm …``: the DDPM experiment of docs/theory/ddpm.md (paper Sec. 4, App. J).
 
 Subcommands: ``stats`` (per-class statistics of the real data), ``train``, ``sample``,
 ``classify``, ``memorization``, ``gaps`` (each on one run folder ``--out DIR``, resumable) and
@@ -67,7 +67,7 @@ def _table_flags(p):
 
 
 def _model_flags(p):
-    g = p.add_argument_group("pair and model (THEORY.md §9; paper App. J.1)")
+    g = p.add_argument_group("pair and model (docs/theory/ddpm.md; paper App. J.1)")
     g.add_argument("--size", choices=list(SIZES), default="tiny",
                    help="preset for every size flag left unset: tiny (CPU minutes), demo (GPU "
                         "minutes), paper (the paper's widths, 8000 images, 32 checkpoints)")
@@ -321,7 +321,7 @@ def _run(args) -> CommandResult:
 # ---------------------------------------------------------------- registration
 def register(sub) -> None:
     grp = add_command(sub, "ddpm", help="DDPM U-Net on Fashion-MNIST pairs: memorisation per "
-                      "class and the Sneaker-partner gaps (THEORY.md §9)",
+                      "class and the Sneaker-partner gaps (docs/theory/ddpm.md)",
                       description=__doc__)
     dsub = grp.add_subparsers(dest="ddpm_command", metavar="SUBCOMMAND", required=True)
 

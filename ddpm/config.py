@@ -1,4 +1,4 @@
-"""Configurations of the DDPM experiment (THEORY.md §9; paper App. J.1), torch-free.
+"""Configurations of the DDPM experiment (docs/theory/ddpm.md; paper App. J.1), torch-free.
 
 Frozen dataclasses that validate themselves on construction, so a bad value raises ``ValueError``
 naming the parameter, its value and the allowed range before any work starts. ``identity()`` is
@@ -24,7 +24,7 @@ def _need(cond: bool, msg: str) -> None:
 
 @dataclass(frozen=True)
 class UNetConfig:
-    """The U-Net of THEORY.md §9 / paper App. J.1.
+    """The U-Net of docs/theory/ddpm.md / paper App. J.1.
 
     ``widths``: channels per resolution level (paper: 64, 128, 256, 256; each level but the last
     halves the resolution); ``enc_blocks`` ResNet blocks per level in the encoder (paper 2),
@@ -82,7 +82,7 @@ class UNetConfig:
 
 @dataclass(frozen=True)
 class DiffusionConfig:
-    """DDPM (Ho et al. 2020; THEORY.md §9): linear β schedule from ``beta_start`` to ``beta_end``
+    """DDPM (Ho et al. 2020; docs/theory/ddpm.md): linear β schedule from ``beta_start`` to ``beta_end``
     over ``T`` steps, scaled by ``1000/T`` when ``T != 1000`` so that ``ᾱ_T`` stays near 0
     (paper: 1e-4 to 0.02, T = 1000, unscaled)."""
 

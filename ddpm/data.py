@@ -1,7 +1,7 @@
 """Fashion-MNIST: IDX reader, binary class pairs, pair normalisation, per-class statistics.
 
 NumPy and the standard library only (no torch), so the statistics feed the random-features theory
-(THEORY.md §9, "RF counterpart"; paper Result 4) on machines without torch.
+(docs/theory/ddpm.md, "RF counterpart"; paper Result 4) on machines without torch.
 
 Where the files are looked for (first hit wins): the ``dir`` argument (CLI ``--data DIR``), the
 environment variable ``$FASHION_MNIST_DIR``, then ``/usr/share/datasets/fashion-mnist/`` (Debian
@@ -360,12 +360,12 @@ def make_pair(data: FashionMNIST, classes: Sequence[int | str], proportion: floa
 # ---------------------------------------------------------------- statistics
 @dataclass
 class ClassStatistics:
-    """Per-class statistics of Fashion-MNIST (THEORY.md §9, RF counterpart).
+    """Per-class statistics of Fashion-MNIST (docs/theory/ddpm.md, RF counterpart).
 
     ``raw_variance[c]``: mean over pixels of the within-class pixel variance, pixels in [0, 1]:
     ``(1/d) Σ_i Var_c(u_i)`` (the paper's "mean pixel variance"). Normalised quantities use the
     normalisation of the module docstring, fitted on ``classes`` with ``weights``:
-    ``variance[c] = (1/d) Σ_i Var_c(x_i)`` (σ_c² of THEORY.md §1), ``norms2[c] = ‖μ_c‖²/d`` with
+    ``variance[c] = (1/d) Σ_i Var_c(x_i)`` (σ_c² of docs/theory/model.md), ``norms2[c] = ‖μ_c‖²/d`` with
     ``μ_c = E_c[x]``, and ``cosine[c, c'] = μ_c·μ_c' / (‖μ_c‖ ‖μ_c'‖)``.
     """
 

@@ -1,4 +1,4 @@
-"""DDPM forward process, ε-prediction loss and ancestral sampler (Ho et al. 2020; THEORY.md §9,
+"""DDPM forward process, ε-prediction loss and ancestral sampler (Ho et al. 2020; docs/theory/ddpm.md,
 paper App. J.1).
 
 Schedule: ``β_t`` linear from ``β_1`` to ``β_T`` (paper: 1e-4 to 0.02, ``T = 1000``; both scaled by

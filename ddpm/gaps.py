@@ -1,4 +1,4 @@
-"""Threshold-crossing times and the Sneaker–partner memorisation gap (THEORY.md §9; paper Sec. 4,
+"""Threshold-crossing times and the Sneaker–partner memorisation gap (docs/theory/ddpm.md; paper Sec. 4,
 App. J.1).
 
 For a run with per-checkpoint memorised fractions ``f_c(τ)``:

@@ -1,4 +1,4 @@
-"""Memorisation of generated samples (THEORY.md §9; paper Sec. 4 and App. J.1).
+"""Memorisation of generated samples (docs/theory/ddpm.md; paper Sec. 4 and App. J.1).
 
 A generated sample ``x`` is memorised when its two nearest training neighbours satisfy the ratio
 test

@@ -1,5 +1,5 @@
 """The stages of a DDPM experiment on one run folder, and a whole scaled-down experiment
-(THEORY.md §9; paper Sec. 4, App. J).
+(docs/theory/ddpm.md; paper Sec. 4, App. J).
 
 Stages (each resumable: finished work on disk is reused, never redone):
 

@@ -1,4 +1,4 @@
-"""Training a DDPM on one pair, with log-spaced checkpoints and exact resume (THEORY.md §9; paper
+"""Training a DDPM on one pair, with log-spaced checkpoints and exact resume (docs/theory/ddpm.md; paper
 App. J.1: Adam on the ε-prediction MSE, 32 log-spaced checkpoints).
 
 A run folder holds
@@ -212,7 +212,7 @@ def train(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray, labels: 
           progress: bool = True) -> TrainResult:
     """Train (or resume training of) the DDPM of ``cfg`` on ``images`` into the run folder.
 
-    Objective (THEORY.md §9): Adam on ``E ‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖²`` over batches of
+    Objective (docs/theory/ddpm.md): Adam on ``E ‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖²`` over batches of
     ``cfg.batch_size`` images drawn with replacement, ``t`` uniform in 0..T−1. Weights are saved at
     the log-spaced steps :func:`classdyn.ddpm.config.checkpoint_steps`. ``amp``: bfloat16 autocast (CUDA);
     ``compile``: ``torch.compile`` the model (CUDA). ``max_seconds``: stop (saving the state)

@@ -1,4 +1,4 @@
-"""The U-Net noise predictor ε_θ(x_t, t) of THEORY.md §9 (paper App. J.1).
+"""The U-Net noise predictor ε_θ(x_t, t) of docs/theory/ddpm.md (paper App. J.1).
 
 Structure (a DDPM U-Net, Ho et al. 2020), for ``widths = (w_0, …, w_{L−1})``:
 

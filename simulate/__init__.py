@@ -1,4 +1,4 @@
-"""simulate: finite-size random-features experiments on CPU (THEORY.md §2-§6).
+"""simulate: finite-size random-features experiments on CPU (docs/theory/model.md).
 
 Modules, in the order of the flow of data:
 

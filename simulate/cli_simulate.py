@@ -5,7 +5,7 @@ progress bars on stderr, checkpoints finished units under ``parts/`` and resumes
 rerun with the same parameters (see :mod:`classdyn.simulate._runs`). The peak memory is estimated before
 anything starts; a ``--memory-gb`` budget below it is refused with a message.
 
-Units: training time ``tau`` as in THEORY.md §2 (a mode of eigenvalue λ of U relaxes as
+Units: training time ``tau`` as in docs/theory/model.md (a mode of eigenvalue λ of U relaxes as
 exp(−λ τ)); diffusion time ``t`` of the OU forward process.
 """
 
@@ -34,7 +34,7 @@ def _common(p: argparse.ArgumentParser, *, extensive_default: bool = False) -> N
 
 
 def _tau_flags(p: argparse.ArgumentParser, tau_max: float = 1e4) -> None:
-    g = p.add_argument_group("training time (THEORY.md §2 unit: a mode of eigenvalue λ relaxes "
+    g = p.add_argument_group("training time (docs/theory/model.md unit: a mode of eigenvalue λ relaxes "
                              "as exp(-λ tau))")
     g.add_argument("--tau-min", type=positive_float, default=1e-2, help="first tau of the grid")
     g.add_argument("--tau-max", type=positive_float, default=tau_max, help="last tau")
@@ -55,7 +55,7 @@ def register(sub) -> None:
                     description="Sample the mixture, build U, V, U_c, V_c, diagonalise U once "
                                 "and write the train loss, each class's test loss E_c(tau) and "
                                 "score error on a log-spaced tau grid, with tau_gen, tau_mem "
-                                "per class and the gaps (THEORY.md §3).")
+                                "per class and the gaps (docs/theory/class-losses.md).")
     _common(p)
     add_size(p, default=200)
     add_time(p)
@@ -64,14 +64,14 @@ def register(sub) -> None:
 
     p = add_command(ss, "train", help="explicit gradient descent with fresh noise, over seeds",
                     description="Full-batch gradient descent on A with fresh diffusion noise at "
-                                "each step (THEORY.md §1-2), exact losses at log-spaced steps, "
+                                "each step (docs/theory/model.md), exact losses at log-spaced steps, "
                                 "averaged over seeds (plain mean, standard error beside it), "
                                 "with the semi-analytic curves of discrete GD for comparison.")
     _common(p)
     add_size(p, default=100)
     add_time(p)
     p.add_argument("--tau-max", type=positive_float, default=100.0,
-                   help="train until this tau (THEORY.md §2 unit)")
+                   help="train until this tau (docs/theory/model.md unit)")
     p.add_argument("--step-frac", type=positive_float, default=0.5,
                    help="GD step as a fraction of 1/lambda_max(U) (< 1)")
     p.add_argument("--seeds", type=positive_int, default=4, help="noise seeds to average")
@@ -84,7 +84,7 @@ def register(sub) -> None:
                                 "the diffusion time t, detect outliers above the bulk edge and "
                                 "the overlap of the top eigenvectors with W mu_c, extract each "
                                 "class's speciation time per d and fit slopes against log d "
-                                "(THEORY.md §7; prediction 1/2 (1 - gamma_c)).")
+                                "(docs/theory/speciation.md; prediction 1/2 (1 - gamma_c)).")
     add_mixture(p, variances_default=(1.0, 1.0))
     add_random_features(p, psi_p=2.0, psi_n=1.0)
     add_seed(p)
@@ -180,7 +180,7 @@ def _losses(args) -> CommandResult:
     times = class_times(tau, lc.test, args.threshold, args.worse_than_min)
     next(stages, None)
     data = {"params": params, "memory_estimate_gb": need, "times": times.to_dict(),
-            "tau_unit": "THEORY.md §2"}
+            "tau_unit": "docs/theory/model.md"}
     data = run.finish(data, {"tau": tau, "train": lc.train, "test": lc.test, "score": lc.score,
                              "eigvals": lc.eigvals})
     lines = [f"simulate losses: d={d} p={p} n={n} t={args.t} {args.activation} ({args.kind})",

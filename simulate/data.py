@@ -1,4 +1,4 @@
-"""Gaussian-mixture training data (THEORY.md §1).
+"""Gaussian-mixture training data (docs/theory/model.md).
 
 ``x ~ Σ_c ρ_c N(μ_c, σ_c² I_d)`` with centroids of squared norm ``‖μ_c‖² = norms2_c · d`` and
 cosine similarities ``overlaps``; ``n`` samples with per-class counts fixed by the weights
@@ -81,7 +81,7 @@ class GMMSample:
 
 def sample_mixture(mixture: Mixture, d: int, n: int, seed=0,
                    centroids: np.ndarray | None = None) -> GMMSample:
-    """Draw ``n`` samples in dimension ``d`` (THEORY.md §1): ``x = μ_c + σ_c z``, ``z ~ N(0, I_d)``.
+    """Draw ``n`` samples in dimension ``d`` (docs/theory/model.md): ``x = μ_c + σ_c z``, ``z ~ N(0, I_d)``.
 
     The centroids are drawn from the same generator first (or taken from ``centroids``).
     """

@@ -1,6 +1,6 @@
-"""Semi-analytic learning curves of the random-features score model (THEORY.md §2-§3).
+"""Semi-analytic learning curves of the random-features score model (docs/theory/model.md).
 
-Time unit: ``tau`` is the training time of THEORY.md §2, chosen so that an eigenmode of ``U``
+Time unit: ``tau`` is the training time of docs/theory/model.md, chosen so that an eigenmode of ``U``
 with eigenvalue ``λ`` relaxes as ``exp(−λ τ)``; ``τ = 2 Δ_t τ_GF/(p d)`` with ``τ_GF`` the
 gradient-flow time of the loss ``L(A)`` (a gradient step ``η`` on ``L`` advances ``τ`` by
 ``2 Δ_t η/(p d)``).
@@ -43,10 +43,10 @@ class Eigenbasis:
 
 @dataclass
 class LossCurves:
-    """Semi-analytic curves on a grid of training times ``tau`` (THEORY.md §2 unit).
+    """Semi-analytic curves on a grid of training times ``tau`` (docs/theory/model.md unit).
 
     ``train`` (T,), ``test`` (C, T) = ``E_c(τ)``, ``score`` (C, T) = class score error
-    ``E_score^c(τ)`` (THEORY.md §3, well-separated classes), ``eigvals`` (p,) of ``U``, ``step``
+    ``E_score^c(τ)`` (docs/theory/class-losses.md, well-separated classes), ``eigvals`` (p,) of ``U``, ``step``
     the GD step (τ units) when the curves are those of discrete gradient descent, else ``None``.
     """
 
@@ -61,11 +61,11 @@ class LossCurves:
     def to_dict(self) -> dict:
         return {"tau": self.tau, "train": self.train, "test": self.test, "score": self.score,
                 "eigvals": self.eigvals, "t": self.t, "step": self.step,
-                "tau_unit": "THEORY.md §2: a mode of eigenvalue λ of U relaxes as exp(-λ τ)"}
+                "tau_unit": "docs/theory/model.md: a mode of eigenvalue λ of U relaxes as exp(-λ τ)"}
 
 
 def tau_grid(tau_min: float = 1e-2, tau_max: float = 1e4, num: int = 200) -> np.ndarray:
-    """A log-spaced grid of training times (THEORY.md §2 unit), ``tau_min > 0``."""
+    """A log-spaced grid of training times (docs/theory/model.md unit), ``tau_min > 0``."""
     for name, v in (("tau_min", tau_min), ("tau_max", tau_max)):
         if not (isinstance(v, (int, float, np.floating)) and math.isfinite(v) and v > 0):
             raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
@@ -85,7 +85,7 @@ def _check_tau(tau) -> np.ndarray:
 
 
 def relax_factors(lam: np.ndarray, tau: np.ndarray, step: float | None = None) -> np.ndarray:
-    """``g_k(τ)`` for every ``τ`` (rows) and mode (columns), THEORY.md §3.
+    """``g_k(τ)`` for every ``τ`` (rows) and mode (columns), docs/theory/class-losses.md.
 
     Gradient flow: ``g_k(τ) = (1 − e^{−λ_k τ})/λ_k = τ · φ₁(λ_k τ)``,
     ``φ₁(x) = −expm1(−x)/x`` (``φ₁(0) = 1``), stable for any ``λ_k τ ≥ 0``.
@@ -149,7 +149,7 @@ def eigenbasis(U: np.ndarray, V: np.ndarray) -> Eigenbasis:
 def semi_analytic_curves(U, V, Uc, Vc, tau, t: float, variances=None,
                          step: float | None = None, basis: Eigenbasis | None = None
                          ) -> LossCurves:
-    """Train loss, class test losses and class score errors on a ``τ`` grid (THEORY.md §3).
+    """Train loss, class test losses and class score errors on a ``τ`` grid (docs/theory/class-losses.md).
 
     With ``g_k(τ)`` from :func:`relax_factors`, ``B = Ṽ Ṽᵀ`` (``Ṽ = Qᵀ V``), ``Ũ_c = Qᵀ U_c Q``,
     ``Ṽ_c = Qᵀ V_c``:
@@ -163,7 +163,7 @@ def semi_analytic_curves(U, V, Uc, Vc, tau, t: float, variances=None,
       ``E_score^c(τ) = (E_c(τ) − 1)/Δ_t + 1/Γ_c²``, ``Γ_c² = e^{−2t} σ_c² + Δ_t``
       (needs the class ``variances``; without them ``score`` is an empty (0, T) array).
 
-    ``τ`` is in the unit of THEORY.md §2. ``step``: curves of discrete gradient descent with that
+    ``τ`` is in the unit of docs/theory/model.md. ``step``: curves of discrete gradient descent with that
     step instead of gradient flow (see :func:`relax_factors`). ``U, V`` (p×p, p×d), ``Uc``
     (C×p×p), ``Vc`` (C×p×d).
     """
@@ -214,7 +214,7 @@ def _curves(U, V, Uc, Vc, tau, t, variances, step, basis, C, d):
 
 
 def losses_at(A: np.ndarray, U, V, Uc, Vc, t: float) -> tuple[float, np.ndarray]:
-    """Exact train and class test losses at a given ``A`` (d×p), THEORY.md §2-§3.
+    """Exact train and class test losses at a given ``A`` (d×p), docs/theory/model.md.
 
     ``E(A) = 1 + (Δ/(p d)) tr(A U Aᵀ) + (2√Δ/(√p d)) tr(A V)`` with ``(U, V)`` for the train loss
     and ``(U_c, V_c)`` for class ``c``.
@@ -231,7 +231,7 @@ def losses_at(A: np.ndarray, U, V, Uc, Vc, t: float) -> tuple[float, np.ndarray]
 
 
 def weights_at(tau: float, U, V, t: float) -> np.ndarray:
-    """``A(τ) = −√(p/Δ) Vᵀ U⁻¹ (I − e^{−U τ})`` (paper's (6)), d×p; ``τ`` in THEORY.md §2 units."""
+    """``A(τ) = −√(p/Δ) Vᵀ U⁻¹ (I − e^{−U τ})`` (paper's (6)), d×p; ``τ`` in docs/theory/model.md units."""
     eb = eigenbasis(U, V)
     g = relax_factors(eb.lam, np.array([tau]))[0]
     p = U.shape[0]

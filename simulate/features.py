@@ -11,7 +11,7 @@ Conventions: ``W`` is p×d (i.i.d. N(0,1) rows ``w_i``), samples ``X`` are n×d 
 ``K = W Wᵀ/d``, ``u_i^ν = e^{−t} w_i·x^ν/√d`` the data part of the pre-activation and
 ``Δ = 1 − e^{−2t}``. ``φ(x) = σ(W x/√d)``.
 
-Exact matrices (THEORY.md §2, §4), no Monte Carlo:
+Exact matrices (docs/theory/model.md, §4), no Monte Carlo:
 
 * ``U = (1/n) Σ_ν E_ξ[φ(x_t^ν) φ(x_t^ν)ᵀ]`` by the Mehler series: given ``x^ν`` the pair
   ``(h_i, h_j)`` is Gaussian with means ``(u_i, u_j)``, variances ``γ_i² = Δ K_ii`` and covariance
@@ -33,7 +33,7 @@ Exact matrices (THEORY.md §2, §4), no Monte Carlo:
   series with one "sample" ``u = m_c`` and noise scale ``Γ_c²`` in place of ``Δ`` gives
   ``U_c`` exactly (no sampling of class points), and ``V_c = √Δ diag(E σ'(h_i)) W/√d``.
 
-GEP matrices (THEORY.md §4, paper's (9), (50)–(52)), coefficients from
+GEP matrices (docs/theory/gaussian-equivalence.md, paper's (9), (50)–(52)), coefficients from
 :func:`classdyn.theory.coefficients.class_coefficients`:
 
 * features ``φ^ν ≈ μ0_c + a_c ∘ (u^ν − m_c) + v_c ∘ ω^ν`` (+ noise terms), ``ω^ν ~ N(0, I_p)``;
@@ -51,9 +51,9 @@ Measured (tanh, t = 0.1, variances 1 and 2, ψ_p = 2, ψ_n = 1, d = 500; tests/s
 moments ``tr U^k/p`` differ from the exact ones by 0.03–0.2 %, 0.24–0.57 %, 0.5–1.0 %,
 0.7–1.3 % for k = 1..4 (two GEP draws differ by 0.1–0.2 %); the mismatch sits at the top edge
 (largest eigenvalue 0.5 % apart) and around ``s̄²`` where the exact U spreads its eigenvalues
-(THEORY.md §4), so a KS distance reads 0.09 though the quantiles from the 10th percentile up
+(docs/theory/gaussian-equivalence.md), so a KS distance reads 0.09 though the quantiles from the 10th percentile up
 agree to ~0.5 %. Extensive centroids (‖μ_c‖² = d, cosine 0.5, d = 300, t = 0.3 and 1): top
-eigenvalues (outliers) 0.1–0.5 % apart, bulk moments 0.2–1.4 % (THEORY.md §6 reports the same).
+eigenvalues (outliers) 0.1–0.5 % apart, bulk moments 0.2–1.4 % (docs/theory/extensive.md reports the same).
 Exact U cost at d = 500 (p = 1000, n = 500, tanh): k_max = 8 orders, 9-10 s measured on the
 shared 2-core machine under load (load average ~7); erf 3 s.
 """
@@ -222,7 +222,7 @@ def _hermite(lo: int, hi: int, x: np.ndarray, physicists: bool) -> dict[int, np.
 
 def smoothed_derivatives(activation: str, u: np.ndarray, gamma: np.ndarray, k0: int, k1: int,
                          want_e2: bool = False):
-    """``F_k(u) = E_z σ^{(k)}(u + γ z)`` for ``k0 ≤ k < k1`` (THEORY.md §4), and ``E_z σ²``.
+    """``F_k(u) = E_z σ^{(k)}(u + γ z)`` for ``k0 ≤ k < k1`` (docs/theory/gaussian-equivalence.md), and ``E_z σ²``.
 
     ``u`` is p×n, ``gamma`` (p,) the per-row noise standard deviation. Returns
     ``(F (k1−k0, p, n), E2 (p, n) or None)``. Closed forms:
@@ -391,7 +391,7 @@ def exact_UV(W, X, activation: str, t: float, *, tol: float = MEHLER_TOL,
     """Exact ``U`` (p×p) and ``V`` (p×d) of a training set, and the :class:`MehlerInfo`.
 
     ``U = (1/n) Σ_ν E_ξ φ(x_t^ν) φ(x_t^ν)ᵀ`` by the Mehler series, ``V = √Δ diag((1/n) Σ_ν
-    F_1(u^ν)) W/√d`` by Stein's lemma (module docstring; THEORY.md §2, §4). Memory: the output
+    F_1(u^ν)) W/√d`` by Stein's lemma (module docstring; docs/theory/model.md, §4). Memory: the output
     U (8 p² bytes) and K (8 p² bytes), 5 p×n arrays, plus at most ``memory_mb`` MiB of work
     arrays (orders of the series are held ``k_chunk`` at a time, the products formed in row
     blocks); e.g. p = 4000, n = 2000: 256 MB output + 320 MB + the budget.
@@ -413,7 +413,7 @@ def exact_UV(W, X, activation: str, t: float, *, tol: float = MEHLER_TOL,
 
 def exact_U(W, X, activation: str, t: float, *, tol: float = MEHLER_TOL,
             memory_mb: float = MEMORY_MB, return_info: bool = False):
-    """Exact ``U = (1/n) Σ_ν E_ξ[φ(x_t^ν) φ(x_t^ν)ᵀ]`` by the Mehler series (THEORY.md §4):
+    """Exact ``U = (1/n) Σ_ν E_ξ[φ(x_t^ν) φ(x_t^ν)ᵀ]`` by the Mehler series (docs/theory/gaussian-equivalence.md):
 
     ``U_ij = Σ_k (Δ K_ij)^k/k! (1/n) Σ_ν F_k^{(i)}(u_i^ν) F_k^{(j)}(u_j^ν)`` (i ≠ j),
     ``U_ii = (1/n) Σ_ν E_z σ(u_i^ν + √(Δ K_ii) z)²``; ``F_k^{(i)}(u) = E_z σ^{(k)}(u + √(ΔK_ii) z)``.
@@ -426,7 +426,7 @@ def exact_U(W, X, activation: str, t: float, *, tol: float = MEHLER_TOL,
 
 
 def exact_V(W, X, activation: str, t: float) -> np.ndarray:
-    """Exact ``V = (1/n) Σ_ν E_ξ[φ(x_t^ν) ξᵀ]`` by Stein's lemma (THEORY.md §4):
+    """Exact ``V = (1/n) Σ_ν E_ξ[φ(x_t^ν) ξᵀ]`` by Stein's lemma (docs/theory/gaussian-equivalence.md):
 
     ``V = √Δ · diag((1/n) Σ_ν F_1^{(i)}(u_i^ν)) · W/√d``, ``F_1^{(i)}(u) = E_z σ'(u + √(ΔK_ii) z)``.
     """
@@ -456,7 +456,7 @@ def exact_U_c(W, centroid, variance: float, activation: str, t: float, *,
 
     ``h_i ~ N(m_i, Γ² K_ii)``, ``Cov(h_i, h_j) = Γ² K_ij``, ``m_i = e^{−t} w_i·μ_c/√d``,
     ``Γ² = e^{−2t}σ_c² + Δ``: ``U_c,ij = Σ_k (Γ² K_ij)^k/k! G_k^{(i)} G_k^{(j)}``,
-    ``G_k^{(i)} = E_z σ^{(k)}(m_i + Γ √K_ii z)``, diagonal ``E σ(h_i)²`` (THEORY.md §3–4).
+    ``G_k^{(i)} = E_z σ^{(k)}(m_i + Γ √K_ii z)``, diagonal ``E σ(h_i)²`` (docs/theory/class-losses.md).
     ``centroid=None`` means ``μ_c = 0``.
     """
     check_activation(activation)
@@ -472,7 +472,7 @@ def exact_U_c(W, centroid, variance: float, activation: str, t: float, *,
 
 def exact_V_c(W, centroid, variance: float, activation: str, t: float) -> np.ndarray:
     """Population ``V_c = E_{x~c, ξ}[φ(x_t) ξᵀ] = √Δ diag(E σ'(h_i)) W/√d``, ``h_i ~ N(m_i, Γ²K_ii)``
-    (Stein's lemma; THEORY.md §3–4)."""
+    (Stein's lemma; docs/theory/class-losses.md)."""
     check_activation(activation)
     t = check_time(t)
     W, mu, var = _check_class(W, centroid, variance)
@@ -489,7 +489,7 @@ def exact_V_c(W, centroid, variance: float, activation: str, t: float) -> np.nda
 def gep_coefficients(W, mixture: Mixture, activation: str, t: float, centroids=None):
     """Class coefficients for the GEP builders: scalar per class (shape (C,)) for centred
     classes (``centroids=None``), per neuron (shape (C, p)) at ``m_{c,i} = e^{−t} w_i·μ_c/√d``
-    when ``centroids`` (C×d) are given (THEORY.md §4)."""
+    when ``centroids`` (C×d) are given (docs/theory/gaussian-equivalence.md)."""
     from classdyn.theory.coefficients import class_coefficients
 
     W = _check_W(W)
@@ -518,7 +518,7 @@ def _coef_arrays(coeffs, p):
 
 
 def U_gep(W, X, labels, coeffs, *, centroids=None, seed=0, return_G: bool = False):
-    """GEP of the training ``U`` (THEORY.md §4; paper's (9), (50), (52)):
+    """GEP of the training ``U`` (docs/theory/gaussian-equivalence.md; paper's (9), (50), (52)):
 
     ``U_gep = (1/n) G Gᵀ + Σ_c ρ̂_c (b_c b_cᵀ) ∘ K + diag(Σ_c ρ̂_c s_c²)``,
     column ``ν`` (class ``c``) of ``G``: ``μ0_c + a_c ∘ (u^ν − m_c) + v_c ∘ ω^ν``,
@@ -554,7 +554,7 @@ def U_gep(W, X, labels, coeffs, *, centroids=None, seed=0, return_G: bool = Fals
 
 
 def V_gep(W, labels, coeffs) -> np.ndarray:
-    """GEP of ``V``: ``V_gep = Σ_c ρ̂_c diag(b_c) W/√d`` (THEORY.md §4)."""
+    """GEP of ``V``: ``V_gep = Σ_c ρ̂_c diag(b_c) W/√d`` (docs/theory/gaussian-equivalence.md)."""
     W = _check_W(W)
     p, d = W.shape
     C, co = _coef_arrays(coeffs, p)
@@ -565,7 +565,7 @@ def V_gep(W, labels, coeffs) -> np.ndarray:
 
 
 def U_c_gep(W, coeffs, c: int, variance: float) -> np.ndarray:
-    """GEP population class matrix (THEORY.md §4):
+    """GEP population class matrix (docs/theory/gaussian-equivalence.md):
     ``U_c ≈ μ0_c μ0_cᵀ + Γ_c² (a_c a_cᵀ) ∘ K + diag(v_c² + s_c²)``, ``Γ_c² = e^{−2t}σ_c² + Δ``
     (centred scalars: ``(a² e^{−2t}σ² + b²) K + (v² + s²) I + μ0² 11ᵀ``)."""
     W = _check_W(W)
@@ -582,7 +582,7 @@ def U_c_gep(W, coeffs, c: int, variance: float) -> np.ndarray:
 
 
 def V_c_gep(W, coeffs, c: int) -> np.ndarray:
-    """GEP population ``V_c ≈ diag(b_c) W/√d`` (THEORY.md §4)."""
+    """GEP population ``V_c ≈ diag(b_c) W/√d`` (docs/theory/gaussian-equivalence.md)."""
     W = _check_W(W)
     p, d = W.shape
     C, co = _coef_arrays(coeffs, p)

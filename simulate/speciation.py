@@ -1,4 +1,4 @@
-"""Finite-size speciation: outliers of ``U`` and their class overlaps (THEORY.md §7, paper's Fig. 1).
+"""Finite-size speciation: outliers of ``U`` and their class overlaps (docs/theory/speciation.md, paper's Fig. 1).
 
 For extensive centroids (``‖μ_c‖² = n2_c d``) the class means of the features put a rank-``C``
 spike ``Σ_c ρ_c f̄_c f̄_cᵀ``, ``f̄_c ∝ e^{−t} W μ_c/√d``, on the feature covariance
@@ -21,7 +21,7 @@ Speciation time of class ``c`` (backward diffusion crosses it as ``t`` decreases
 - from the overlap: the largest ``t`` with ``o_c(t) ≥ level`` (default ½).
 Both are located by linear interpolation between the two sweep points bracketing the crossing.
 Fitted against ``log d`` over several ``d`` their slopes tend to ``½(1 − γ_c)`` for
-``ρ_c ∝ d^{−γ_c}`` (THEORY.md §7); the order-one offsets do not affect the slopes.
+``ρ_c ∝ d^{−γ_c}`` (docs/theory/speciation.md); the order-one offsets do not affect the slopes.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _top_eigh(U: np.ndarray, k: int):
 
 def _u_builder(W, X, X0, t_list, activation, kind, data, mixture):
     """Yield ``(U(t), U₀(t))``; for the linear activation ``U(t) = e^{−2t} S + Δ_t K`` with
-    ``S = (1/n) Σ_ν (W x^ν/√d)(W x^ν/√d)ᵀ`` computed once (THEORY.md §4 with ``σ = id``)."""
+    ``S = (1/n) Σ_ν (W x^ν/√d)(W x^ν/√d)ᵀ`` computed once (docs/theory/gaussian-equivalence.md with ``σ = id``)."""
     from classdyn.simulate.systems import build_U
     from classdyn.theory.params import delta_t
 
@@ -121,7 +121,7 @@ def speciation_sweep(mixture: Mixture, d: int, psi_p: float, psi_n: float, ts,
                      activation: str = "tanh", seed=0, margin: float = 0.05,
                      level: float = 0.5, extra: int = 3, kind: str = "exact",
                      progress=None) -> SpeciationSweep:
-    """Sweep the diffusion times ``ts`` at size ``d`` (module docstring, THEORY.md §7).
+    """Sweep the diffusion times ``ts`` at size ``d`` (module docstring, docs/theory/speciation.md).
 
     ``p = round(psi_p d)``, ``n = round(psi_n d)``; one draw of ``W``, data and centroids from
     ``seed``. ``kind``: ``"exact"`` feature matrices (Mehler/Stein, or closed form for the linear
@@ -203,7 +203,7 @@ class SlopeFit:
 
 
 def fit_slopes(ds, t_s) -> SlopeFit:
-    """Fit ``t_s^c`` (C × len(ds)) against ``log d`` (THEORY.md §7: slope ``½(1 − γ_c)``).
+    """Fit ``t_s^c`` (C × len(ds)) against ``log d`` (docs/theory/speciation.md: slope ``½(1 − γ_c)``).
 
     ``slope_se`` is the least-squares standard error (``nan`` with only two sizes: no residual
     degrees of freedom).

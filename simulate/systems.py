@@ -2,10 +2,10 @@
 
 :func:`draw_system` draws a Gaussian-mixture training set and the first-layer weights ``W``,
 :func:`build_features` returns the training ``U, V`` and the population class matrices
-``U_c, V_c`` (THEORY.md §2-§4), :func:`build_U` the training ``U`` alone. Each routes to the
+``U_c, V_c`` (docs/theory/model.md), :func:`build_U` the training ``U`` alone. Each routes to the
 exact (Mehler/Stein) or Gaussian-equivalent (GEP) builders of :mod:`classdyn.simulate.features`,
 except for the one case where everything is closed form and needs no series: the **linear**
-activation ``σ(h) = h``, for which (THEORY.md §4 with ``σ = id``)
+activation ``σ(h) = h``, for which (docs/theory/gaussian-equivalence.md with ``σ = id``)
 
 - ``U = (1/n) Σ_ν u^ν u^νᵀ + Δ K``, ``u^ν = e^{−t} W x^ν/√d``, ``K = W Wᵀ/d``;
 - ``V = √Δ W/√d``;
@@ -85,7 +85,7 @@ def build_features(W: np.ndarray, X: np.ndarray, labels: np.ndarray, mixture: Mi
                    centroids: np.ndarray | None, t: float, activation: str = "tanh",
                    kind: str = "exact", seed=0, *, tol: float = MEHLER_TOL,
                    memory_mb: float = MEMORY_MB) -> FeatureSet:
-    """Exact (or GEP) ``U, V`` of the training set and population ``U_c, V_c`` (THEORY.md §2-§4).
+    """Exact (or GEP) ``U, V`` of the training set and population ``U_c, V_c`` (docs/theory/model.md).
 
     ``U = (1/n) Σ_ν E_ξ[φ(x_t^ν) φ(x_t^ν)ᵀ]``, ``V = (1/n) Σ_ν E_ξ[φ(x_t^ν) ξᵀ]``,
     ``U_c = E_{x~c,ξ}[φ φᵀ]``, ``V_c = E_{x~c,ξ}[φ ξᵀ]``, ``φ(x) = σ(W x/√d)``.

@@ -1,6 +1,6 @@
-"""Class times from test-loss curves (THEORY.md §3; paper's (15)) and the gaps between classes.
+"""Class times from test-loss curves (docs/theory/class-losses.md; paper's (15)) and the gaps between classes.
 
-All times are training times ``τ`` in the unit of THEORY.md §2 (a mode of eigenvalue ``λ`` of
+All times are training times ``τ`` in the unit of docs/theory/model.md (a mode of eigenvalue ``λ`` of
 ``U`` relaxes as ``exp(−λ τ)``), read off the ``τ`` grid of the curves.
 
 - ``τ_gen^c = argmin_τ E_c(τ)`` — refined by a parabola through the grid minimum and its two
@@ -26,7 +26,7 @@ import numpy as np
 class ClassTimes:
     """``tau_gen`` (C,), ``tau_mem`` (C,), ``min_loss`` (C,) (smallest grid value),
     ``mem_reached`` (C,) booleans,
-    ``threshold`` (C,) used for ``τ_mem``; times in THEORY.md §2 units."""
+    ``threshold`` (C,) used for ``τ_mem``; times in docs/theory/model.md units."""
 
     tau_gen: np.ndarray
     tau_mem: np.ndarray
@@ -39,7 +39,7 @@ class ClassTimes:
         return {"tau_gen": self.tau_gen, "tau_mem": self.tau_mem, "min_loss": self.min_loss,
                 "mem_reached": self.mem_reached, "threshold": self.threshold,
                 "gen_interior": self.gen_interior, "gaps": gaps(self),
-                "tau_unit": "THEORY.md §2: a mode of eigenvalue λ of U relaxes as exp(-λ τ)"}
+                "tau_unit": "docs/theory/model.md: a mode of eigenvalue λ of U relaxes as exp(-λ τ)"}
 
 
 def _check_curves(tau, curves):
@@ -60,7 +60,7 @@ def class_times(tau, curves, threshold: float = 1.0, worse_than_min: float | Non
                 ) -> ClassTimes:
     """``τ_gen^c`` and ``τ_mem^c`` of each class curve ``E_c`` (module docstring; paper's (15)).
 
-    ``tau``: log-spaced grid (T,) in THEORY.md §2 units; ``curves``: (C, T) test losses.
+    ``tau``: log-spaced grid (T,) in docs/theory/model.md units; ``curves``: (C, T) test losses.
     """
     tau, curves = _check_curves(tau, curves)
     if not (isinstance(threshold, (int, float, np.floating)) and math.isfinite(threshold)):

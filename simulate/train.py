@@ -1,13 +1,13 @@
-"""Explicit gradient-descent training of the random-features score model (THEORY.md §1-§2).
+"""Explicit gradient-descent training of the random-features score model (docs/theory/model.md).
 
 The model ``s_A(x) = A σ(W x/√d)/√p`` is trained on the denoising score-matching loss of
-THEORY.md §1 the way practitioners do: full batch over the ``n`` training points, **fresh**
+docs/theory/model.md the way practitioners do: full batch over the ``n`` training points, **fresh**
 diffusion noise ``ξ^ν ~ N(0, I_d)`` for every point at every step (one draw each), so each
 step follows an unbiased estimate of the gradient of ``L(A)``. With ``Φ = σ(X_t Wᵀ/√d)`` (n×p),
 ``X_t = e^{−t} X + √Δ Ξ`` and residual ``R = √Δ Φ Aᵀ/√p + Ξ`` (n×d), the sampled loss is
 ``L̂ = ‖R‖²/(n d)`` and its gradient ``∇_A L̂ = (2√Δ/(n d √p)) Rᵀ Φ``.
 
-Learning rate in the time unit of THEORY.md §2: a step of size ``η`` on ``L`` advances
+Learning rate in the time unit of docs/theory/model.md: a step of size ``η`` on ``L`` advances
 ``τ`` by ``2 Δ η/(p d)``; we fix the step ``δτ`` in ``τ`` units, i.e. ``η = δτ p d/(2Δ)``, so
 
     ``A ← A − δτ (√p/(n √Δ)) Rᵀ Φ``,
@@ -16,7 +16,7 @@ whose expectation is ``A ← A − δτ (A U + √(p/Δ) Vᵀ)`` — discrete gr
 loss, solved in closed form by :func:`classdyn.simulate.dynamics.relax_factors` with ``step = δτ``.
 
 The losses tracked at log-spaced steps are the exact expectations ``E_train(A)``, ``E_c(A)`` of
-THEORY.md §2-§3 at the current ``A`` (no evaluation noise; :func:`classdyn.simulate.dynamics.losses_at`).
+docs/theory/model.md at the current ``A`` (no evaluation noise; :func:`classdyn.simulate.dynamics.losses_at`).
 The only randomness is that of the training noise; curves are averaged over ``seeds``.
 Smoothing: the reported curve is the plain mean over seeds (no smoothing in ``τ``); the
 standard error over seeds is reported beside it.
@@ -49,7 +49,7 @@ class TrainRun:
 
 @dataclass
 class TrainResult:
-    """Explicit GD averaged over seeds; ``tau`` in THEORY.md §2 units (``τ = step · k``).
+    """Explicit GD averaged over seeds; ``tau`` in docs/theory/model.md units (``τ = step · k``).
 
     ``train``/``test`` are means over seeds, ``train_se``/``test_se`` their standard errors
     (std over seeds / √S, zero for one seed); ``runs`` the per-seed curves.
@@ -69,7 +69,7 @@ class TrainResult:
         return {"tau": self.tau, "steps": self.steps, "step": self.step, "train": self.train,
                 "test": self.test, "train_se": self.train_se, "test_se": self.test_se,
                 "seeds": [r.seed for r in self.runs], "smoothing": self.smoothing,
-                "tau_unit": "THEORY.md §2: a mode of eigenvalue λ of U relaxes as exp(-λ τ)"}
+                "tau_unit": "docs/theory/model.md: a mode of eigenvalue λ of U relaxes as exp(-λ τ)"}
 
     @classmethod
     def from_runs(cls, runs: list[TrainRun], step: float) -> "TrainResult":
@@ -103,7 +103,7 @@ def checkpoint_steps(step: float, tau_max: float, num: int = 40, tau_min: float 
 class GDTrainer:
     """Full-batch GD with fresh diffusion noise (module docstring), preallocated buffers.
 
-    ``W`` p×d, ``X`` n×d (rows = samples), diffusion time ``t``, step ``δτ`` (THEORY.md §2).
+    ``W`` p×d, ``X`` n×d (rows = samples), diffusion time ``t``, step ``δτ`` (docs/theory/model.md).
     """
 
     def __init__(self, W: np.ndarray, X: np.ndarray, t: float, step: float,
@@ -188,7 +188,7 @@ def train_gd(W, X, U, V, Uc, Vc, t: float, step: float, tau_max: float, seeds=(0
              lam_max: float | None = None) -> TrainResult:
     """Explicit GD with fresh noise averaged over ``seeds`` (module docstring).
 
-    ``step`` and ``tau_max`` in THEORY.md §2 units. ``lam_max`` (largest eigenvalue of ``U``,
+    ``step`` and ``tau_max`` in docs/theory/model.md units. ``lam_max`` (largest eigenvalue of ``U``,
     computed if omitted) guards stability: ``step · λ_max < 1`` is required.
     """
     if lam_max is None:

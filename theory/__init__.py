@@ -2,15 +2,15 @@
 
 Symbolic derivations (SymPy) of the Hermite/Gaussian-equivalence coefficients and edge
 polynomials, compiled into fast (Numba) and high-precision (mpmath) solvers for the spectral
-density, its edges, the class timescales and the speciation times. See THEORY.md.
+density, its edges, the class timescales and the speciation times. See docs/theory/.
 
 One door: :func:`model` (``classdyn.theory.model.model(mixture, rf, t)``) returns the spectral
-model of the mixture, centred (THEORY.md §5) or with extensive centroids (§6–§7), with the same
+model of the mixture, centred (docs/theory/spectrum-centred.md) or with extensive centroids (§6–§7), with the same
 methods for both kinds. Layout:
 
 * parameters and validators: :mod:`~classdyn.theory.params` (``Mixture``, ``RandomFeatures``,
   the activation registry, ``check_*``);
-* coefficients (THEORY.md §4): :mod:`~classdyn.theory.activations` (SymPy),
+* coefficients (docs/theory/gaussian-equivalence.md): :mod:`~classdyn.theory.activations` (SymPy),
   :mod:`~classdyn.theory.coefficients`, :mod:`~classdyn.theory.quadrature` (Numba);
 * centred chain (§5), one way: :mod:`~classdyn.theory.spectral_params` →
   :mod:`~classdyn.theory.curve` → :mod:`~classdyn.theory.stieltjes` →

@@ -1,4 +1,4 @@
-"""Compiled kernels of the extensive-centroid bulk equations (THEORY.md §6).
+"""Compiled kernels of the extensive-centroid bulk equations (docs/theory/extensive.md).
 
 Everything here works on plain arrays (Numba ``@njit(cache=True)``); the public API, input checks
 and result objects live in :mod:`classdyn.theory.extensive`.
@@ -8,7 +8,7 @@ Node arrays: weights ``w`` (N,), coefficients ``A = a_c(m)`` (N, C), ``V2 = v_c�
 ``S2 = s̄²(m) = Σ_c ρ_c s_c²(m_c)`` (N,). Class constants: ``rho`` (C,), ``e2s2 = e^{−2t} σ_c²``
 (C,), ``Delta = Δ_t``, ``psi_p``, ``psi_n``.
 
-Equations (THEORY.md §6, re-derived in :mod:`classdyn.theory.extensive`):
+Equations (docs/theory/extensive.md, re-derived in :mod:`classdyn.theory.extensive`):
 
     κ_c = ρ_c (e2 σ_c²/(1+δ_c) + Δ),   M = (diag(κ)⁻¹ + T)⁻¹
     R(m) = 1 / [−z + s̄²(m) + Σ_c ρ_c v_c²(m)/(1+δ_c) + a(m)ᵀ M a(m)]
@@ -329,7 +329,7 @@ def density_grid(lams, eta, eta0s, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2,
 
 @njit(cache=True)
 def node_resolvent(z, x, rho, e2s2, Delta, A, V2, S2, pj, pl):
-    """Per-node ``R(m_k; z)`` at the solution ``x`` (THEORY.md §6)."""
+    """Per-node ``R(m_k; z)`` at the solution ``x`` (docs/theory/extensive.md)."""
     C = rho.size
     delta, T = unpack(x, C, pj, pl)
     Minv = T.copy()

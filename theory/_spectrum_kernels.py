@@ -1,9 +1,9 @@
-"""Compiled (Numba) kernels of the centred-class spectral equations (THEORY.md §5).
+"""Compiled (Numba) kernels of the centred-class spectral equations (docs/theory/spectrum-centred.md).
 
 Private module: the public API lives in :mod:`classdyn.theory.spectrum`. Everything here works on plain
 float/complex arrays so that the kernels compile once for any number of classes ``C``.
 
-Equations (THEORY.md §5, paper App. F.3 eq. (114)), with ``k = ψ_p/ψ_n``:
+Equations (docs/theory/spectrum-centred.md, paper App. F.3 eq. (114)), with ``k = ψ_p/ψ_n``:
 
 * ``δ_c = k (α_c² r + v_c² q)``
 * ``A = b̄² + Σ_c ρ_c α_c²/(1+δ_c)``,  ``B = −z + s̄² + Σ_c ρ_c v_c²/(1+δ_c)``
@@ -24,7 +24,7 @@ LEFT_BRANCH = 2  # continuation could not keep Im q >= 0, Im r >= 0
 
 @njit(cache=True)
 def residual_jacobian(q, r, z, psi_p, k, rho, a2, v2, bb2, ss2):
-    """Residuals ``(G1, G2)`` of THEORY.md §5 and their Jacobian in ``(q, r)``.
+    """Residuals ``(G1, G2)`` of docs/theory/spectrum-centred.md and their Jacobian in ``(q, r)``.
 
     ``G1 = A r + B q − 1``, ``G2 = r − ψ_p B q² − (1 − ψ_p) q``; returns
     ``(G1, G2, ∂G1/∂q, ∂G1/∂r, ∂G2/∂q, ∂G2/∂r, res)`` with ``res`` the sum of ``|G_i|``

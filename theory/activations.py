@@ -1,4 +1,4 @@
-"""Activations as SymPy objects and the GEP coefficients as SymPy expressions (THEORY.md §4).
+"""Activations as SymPy objects and the GEP coefficients as SymPy expressions (docs/theory/gaussian-equivalence.md).
 
 For each activation ``σ`` (:data:`classdyn.theory.params.ACTIVATIONS`) :func:`symbolic_coefficients`
 returns ``μ0, a, b, v², s²`` as SymPy expressions of the symbols ``m``, ``sigma2``, ``t``
@@ -204,7 +204,7 @@ def derive_linear() -> dict[str, sp.Expr]:
 
 @lru_cache(maxsize=None)
 def symbolic_coefficients(name: str) -> dict[str, sp.Expr]:
-    """``{"mu0", "a", "b", "v2", "s2"}`` as SymPy expressions of (m, sigma2, t) (THEORY.md §4).
+    """``{"mu0", "a", "b", "v2", "s2"}`` as SymPy expressions of (m, sigma2, t) (docs/theory/gaussian-equivalence.md).
 
     Closed forms for linear, erf, ReLU (module docstring); unevaluated Gaussian integrals for
     tanh. Print with ``sympy.latex(expr)``.

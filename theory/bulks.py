@@ -1,4 +1,4 @@
-"""Bulks of a spectral density and the one rule that names their edges (THEORY.md §5).
+"""Bulks of a spectral density and the one rule that names their edges (docs/theory/timescales.md).
 
 A :class:`Bulk` is one connected piece ``[lower, upper]`` of the support of the density of
 ``U`` with its mass. Both kinds of model, centred classes (:mod:`classdyn.theory.spectrum`) and
@@ -46,8 +46,8 @@ MASS_MATCH_TOL = 1e-6
 
 @dataclass
 class Timescales:
-    """Edges ``λ_gen, λ_mem, λ_fin``, times ``τ = 1/λ`` (training-time unit of THEORY.md §2:
-    a mode of eigenvalue ``λ`` relaxes as ``exp(−λ τ)``) and windows (THEORY.md §5).
+    """Edges ``λ_gen, λ_mem, λ_fin``, times ``τ = 1/λ`` (training-time unit of docs/theory/model.md:
+    a mode of eigenvalue ``λ`` relaxes as ``exp(−λ τ)``) and windows (docs/theory/timescales.md).
 
     ``roles[i]`` names what bulk ``i`` (left to right) holds: ``"fin"``, ``"mem"``, ``"gen"``,
     or merged roles joined by ``+``.
@@ -86,17 +86,17 @@ def _inv(x):
 
 def check_bulk_counting(psi_p: float, psi_n: float) -> None:
     """Refuse the parameters where the generalisation / memorisation / final reading of the
-    bulks (THEORY.md §5) is not defined: it needs ``ψ_n > 1`` and ``ψ_p ≥ 1 + ψ_n``."""
+    bulks (docs/theory/timescales.md) is not defined: it needs ``ψ_n > 1`` and ``ψ_p ≥ 1 + ψ_n``."""
     if psi_n <= 1:
         raise ValueError(f"psi_n must be > 1 for the generalisation/memorisation bulk counting "
-                         f"(THEORY.md §5), got psi_n={psi_n}")
+                         f"(docs/theory/timescales.md), got psi_n={psi_n}")
     if psi_p < 1 + psi_n - 1e-12:
         raise ValueError(f"psi_p must be >= 1 + psi_n = {1 + psi_n:g} for the bulk "
-                         f"counting of THEORY.md §5, got psi_p={psi_p}")
+                         f"counting of docs/theory/timescales.md, got psi_p={psi_p}")
 
 
 def assign_roles(bulks, psi_p: float, psi_n: float, *, tol: float = MASS_MATCH_TOL):
-    """Which bulk is generalisation / memorisation / final (THEORY.md §5), by cumulative weight.
+    """Which bulk is generalisation / memorisation / final (docs/theory/timescales.md), by cumulative weight.
 
     Walking the bulks (objects with ``weight``, ordered left to right) from the right, the
     cumulative weight ``W`` reaches ``1/ψ_p`` at the end of the generalisation bulk,
@@ -149,7 +149,7 @@ def assign_roles(bulks, psi_p: float, psi_n: float, *, tol: float = MASS_MATCH_T
 def named_timescales(bulks, psi_p: float, psi_n: float, *, tol: float = MASS_MATCH_TOL,
                      edges=(), params=None) -> Timescales:
     """``λ_gen, λ_mem, λ_fin``, ``τ = 1/λ`` and the windows from bulks named by
-    :func:`assign_roles` (THEORY.md §5, paper Sec. 3.2), for either kind of model:
+    :func:`assign_roles` (docs/theory/timescales.md, paper Sec. 3.2), for either kind of model:
 
     ``λ_gen`` = lower edge of bulk ``i_gen``, ``λ_mem`` = upper edge of bulk ``i_mem`` (both only
     when a gap separates the top ``1/ψ_p`` of the mass), ``λ_fin`` = lower edge of bulk

@@ -1,4 +1,4 @@
-"""``classdyn coefficients``: the GEP coefficients of THEORY.md §4 for each class.
+"""``classdyn coefficients``: the GEP coefficients of docs/theory/gaussian-equivalence.md for each class.
 
 Examples::
 
@@ -23,10 +23,10 @@ COLS = ("mu0", "a", "b", "v2", "s2")
 def register(sub) -> None:
     p = add_command(
         sub, "coefficients",
-        help="Hermite / Gaussian-equivalence coefficients mu0, a, b, v2, s2 (THEORY.md §4)",
+        help="Hermite / Gaussian-equivalence coefficients mu0, a, b, v2, s2 (docs/theory/gaussian-equivalence.md)",
         description=(
             "Print the Gaussian-equivalence coefficients of a random-features layer for each "
-            "class variance,\ndiffusion time and projected centroid m (THEORY.md §4, paper's "
+            "class variance,\ndiffusion time and projected centroid m (docs/theory/gaussian-equivalence.md, paper's "
             "App. D-E):\n  mu0 = E s(m + G z), a = E s'(m + G z), b = sqrt(Delta_t) a,\n"
             "  v2 = Var_u f(u) - a^2 e^{-2t} sigma^2,  s2 = Var s(m + G z) - a^2 e^{-2t} "
             "sigma^2 - v2 - b^2,\nwith G^2 = e^{-2t} sigma^2 + Delta_t and f(u) = E_v s(u + v), "
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> CommandResult:
         from classdyn.theory.activations import latex_coefficients
 
         tex = latex_coefficients(args.activation)
-        lines = [f"% GEP coefficients for sigma = {args.activation} (THEORY.md §4); "
+        lines = [f"% GEP coefficients for sigma = {args.activation} (docs/theory/gaussian-equivalence.md); "
                  "symbols m, \\sigma^2, t"]
         lines += [f"{k} = {v}" for k, v in tex.items()]
         return CommandResult(data={"activation": args.activation, "latex": tex},
@@ -102,5 +102,5 @@ def run(args: argparse.Namespace) -> CommandResult:
 
     path = atomic_write_json(args.out / "coefficients.json", data)
     text = "\n".join([f"GEP coefficients, activation {args.activation}, {precision} "
-                      f"(THEORY.md §4)", head, *body, f"(written to {path})"])
+                      f"(docs/theory/gaussian-equivalence.md)", head, *body, f"(written to {path})"])
     return CommandResult(data=data, text=text)

@@ -1,9 +1,9 @@
-"""``classdyn speciation``: predicted speciation times of the classes (THEORY.md §7).
+"""``classdyn speciation``: predicted speciation times of the classes (docs/theory/speciation.md).
 
 Leading order ``t_s^c = ½ log(ρ_c ‖μ_c‖²) = ½ log(ρ_c n2_c d)`` for each ``d``; with
 ``--gammas`` the weights follow ``ρ_c ∝ d^{−γ_c}`` and the slopes ``½(1 − γ_c)`` against
 ``log d`` are printed too. ``--method outlier`` (the default) adds the order-one threshold: the
-diffusion time at which the class's outlier of the outlier equation of THEORY.md §6 leaves the
+diffusion time at which the class's outlier of the outlier equation of docs/theory/extensive.md leaves the
 upper bulk edge. Answered by the one door, ``classdyn.theory.model(mixture, rf).speciation(d)``
 (speciation does not depend on the diffusion time t).
 """
@@ -29,7 +29,7 @@ def register(sub) -> None:
                         "--weights)")
     p.add_argument("--method", choices=["leading", "outlier"], default="outlier",
                    help="leading order 1/2 log(rho |mu|^2), or the order-one outlier "
-                        "threshold (THEORY.md §6)")
+                        "threshold (docs/theory/extensive.md)")
     add_output(p)
     p.set_defaults(handler=_handler)
 
@@ -58,9 +58,9 @@ def _handler(args) -> CommandResult:
         rows.append({"d": d, "weights": list(mix.weights), "t_s": r.t_s})
     data = {"method": args.method, "rows": rows,
             "t_unit": "diffusion time t of the OU forward process (dimensionless)",
-            "formula": ("t_s^c = 1/2 log(rho_c |mu_c|^2) (THEORY.md §7)"
+            "formula": ("t_s^c = 1/2 log(rho_c |mu_c|^2) (docs/theory/speciation.md)"
                         if args.method == "leading" else
-                        "t at which class c's outlier of the THEORY.md §6 outlier equation "
+                        "t at which class c's outlier of the docs/theory/extensive.md outlier equation "
                         "leaves the upper bulk edge")}
     if args.gammas is not None:
         data["slopes_vs_log_d"] = speciation_slopes(args.gammas)

@@ -1,4 +1,4 @@
-"""``classdyn spectrum``, ``classdyn edges``, ``classdyn times``: THEORY.md §5 from the shell.
+"""``classdyn spectrum``, ``classdyn edges``, ``classdyn times``: docs/theory/spectrum-centred.md from the shell.
 
 Examples::
 
@@ -7,8 +7,8 @@ Examples::
     classdyn times --variances 1 2 --weights 0.25 0.75 --t 0.01 0.1 --json
 
 Every command asks the one door :func:`classdyn.theory.model.model` for the model of the
-mixture: centred classes (THEORY.md §5) or, with some ``--norms2 > 0``, extensive centroids
-(THEORY.md §6); only the report differs between the two kinds.
+mixture: centred classes (docs/theory/spectrum-centred.md) or, with some ``--norms2 > 0``, extensive centroids
+(docs/theory/extensive.md); only the report differs between the two kinds.
 
 Units: eigenvalues of the feature covariance U (dimensionless); training time tau such that a
 mode of eigenvalue lambda relaxes as exp(-lambda tau); diffusion time t of the OU process.
@@ -33,10 +33,10 @@ def _common(p):
 def register(sub) -> None:
     p = add_command(
         sub, "spectrum",
-        help="spectral density of the GEP feature covariance U, centred classes (THEORY.md §5)",
+        help="spectral density of the GEP feature covariance U, centred classes (docs/theory/spectrum-centred.md)",
         description=(
             "Density rho(lambda) = Im q(lambda + i0+)/pi of U = sum_c G_c G_c^T/n + b^2 K + "
-            "s^2 I (THEORY.md §5),\nits bulks (support and weights) and the delta peak at "
+            "s^2 I (docs/theory/spectrum-centred.md),\nits bulks (support and weights) and the delta peak at "
             "s^2. Writes spectrum.json and spectrum.npz\n(and spectrum.png with --plot) to "
             "--out."))
     _common(p)
@@ -54,10 +54,10 @@ def register(sub) -> None:
     p = add_command(
         sub, "edges",
         help="edges of the spectral density to --dps digits, from the edge polynomial "
-             "(THEORY.md §5)",
+             "(docs/theory/spectrum-centred.md)",
         description=(
             "Real roots of the edge polynomial E(z) = sqf Disc_q P(q, z) (P: the spectral "
-            "equations with r eliminated,\nTHEORY.md §5), computed with mpmath to --dps digits "
+            "equations with r eliminated,\ndocs/theory/spectrum-centred.md), computed with mpmath to --dps digits "
             "and classified as true edges (density zero on one\nside) or not. "
             "--show-polynomials prints P(q, z) and E(z)."))
     _common(p)
@@ -71,7 +71,7 @@ def register(sub) -> None:
     p = add_command(
         sub, "times",
         help="learning timescales tau_gen, tau_mem, tau_fin and windows from the edges "
-             "(THEORY.md §5)",
+             "(docs/theory/spectrum-centred.md)",
         description=(
             "tau_gen = 1/lambda_gen (lower edge of the rightmost bulk), tau_mem = 1/lambda_mem "
             "(upper edge of the\nmemorisation bulk), tau_fin = 1/lambda_fin (lowest edge); "
@@ -131,7 +131,7 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
     out = args.out
     atomic_write_json(out / "spectrum.json", data)
     atomic_save_npz(out / "spectrum.npz", lam=lam, density=dens.density, q=dens.q)
-    lines = [f"Spectral density of U (THEORY.md §5), t = {t:g}, psi_p = {rf.psi_p:g}, "
+    lines = [f"Spectral density of U (docs/theory/spectrum-centred.md), t = {t:g}, psi_p = {rf.psi_p:g}, "
              f"psi_n = {rf.psi_n:g}, activation {rf.activation}",
              f"delta peak at s^2 = {params.sbar2:.8g}, weight {spec.delta_weight:.6g}; "
              f"total mass {spec.total_mass:.10f}",
@@ -156,7 +156,7 @@ def _density_table(lines, lam, dens):
 
 
 def _spectrum_extensive(args, mod) -> CommandResult:
-    """The report of ``classdyn spectrum`` for extensive centroids (THEORY.md §6)."""
+    """The report of ``classdyn spectrum`` for extensive centroids (docs/theory/extensive.md)."""
     import numpy as np
 
     from classdyn.io import atomic_save_npz, atomic_write_json
@@ -170,13 +170,13 @@ def _spectrum_extensive(args, mod) -> CommandResult:
         if res.n_failed:
             raise RuntimeError(f"bulk equations did not converge at {res.n_failed} points")
         dens = res.density
-    data = {"theory": "THEORY.md §6 (extensive centroids)", "mixture": mix.to_dict(),
+    data = {"theory": "docs/theory/extensive.md (extensive centroids)", "mixture": mix.to_dict(),
             "model": rf.to_dict(), "t": t, "spectrum": spec.to_dict(), "lam": lam,
             "density": dens}
     out = args.out
     atomic_write_json(out / "spectrum.json", data)
     atomic_save_npz(out / "spectrum.npz", lam=lam, density=dens)
-    lines = [f"Spectral density of U for extensive centroids (THEORY.md §6), t = {t:g}, "
+    lines = [f"Spectral density of U for extensive centroids (docs/theory/extensive.md), t = {t:g}, "
              f"psi_p = {rf.psi_p:g}, psi_n = {rf.psi_n:g}, activation {rf.activation}",
              spec.summary()]
     _density_table(lines, lam, dens)
@@ -201,7 +201,7 @@ def _plot_spectrum(mod, spec, path, t, lam=None, dens=None):
         ax.set_yscale("log")
         ax.set_xlabel("eigenvalue λ")
         ax.set_ylabel("density")
-        ax.set_title(f"extensive centroids (THEORY.md §6), t = {t:g}", fontsize=9)
+        ax.set_title(f"extensive centroids (docs/theory/extensive.md), t = {t:g}", fontsize=9)
     else:
         params = mod.params
         for b in spec.bulks:
@@ -237,7 +237,7 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
     params = mod.params
     res = mod.edges(dps=args.dps)
     data = {"params": params.to_dict(), "t": t, **res.to_dict()}
-    lines = [f"Edges of the spectral density (THEORY.md §5), {args.dps} digits; t = {t:g}, "
+    lines = [f"Edges of the spectral density (docs/theory/spectrum-centred.md), {args.dps} digits; t = {t:g}, "
              f"psi_p = {rf.psi_p:g}, psi_n = {rf.psi_n:g}",
              f"edge polynomial: degree {res.degree} (square-free part of Disc_q P); "
              f"{len(res.candidates)} real roots >= s^2 = {params.sbar2:.8g}, "
@@ -267,14 +267,14 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
 
 
 def _edges_extensive(args, mod) -> CommandResult:
-    """The report of ``classdyn edges`` for extensive centroids (THEORY.md §6)."""
+    """The report of ``classdyn edges`` for extensive centroids (docs/theory/extensive.md)."""
     from classdyn.io import atomic_write_json
 
     mix, rf, t = mod.mixture, mod.rf, mod.t
     e = mod.edges()
-    data = {"theory": "THEORY.md §6 (extensive centroids)", "t": t, "mixture": mix.to_dict(),
+    data = {"theory": "docs/theory/extensive.md (extensive centroids)", "t": t, "mixture": mix.to_dict(),
             "model": rf.to_dict(), **e.to_dict()}
-    lines = [f"Bulk edges for extensive centroids (THEORY.md §6), t = {t:g}, psi_p = "
+    lines = [f"Bulk edges for extensive centroids (docs/theory/extensive.md), t = {t:g}, psi_p = "
              f"{rf.psi_p:g}, psi_n = {rf.psi_n:g}: critical values of the inverse map along the "
              f"real branch ('fold', ~1e-10) or grid threshold crossings ('grid')",
              f"{'bulk':>4} {'lower':>16} {'upper':>16} {'mass':>10}  method"]
@@ -303,7 +303,7 @@ def run_times(args: argparse.Namespace) -> CommandResult:
         raise ValueError("--limit (the large-psi_p limit of the windows) is available for centred "
                          "classes only (all --norms2 0)")
     rows = []
-    kind = "centred classes, THEORY.md §5" if mix.centred else "extensive centroids, THEORY.md §6"
+    kind = "centred classes, docs/theory/spectrum-centred.md" if mix.centred else "extensive centroids, docs/theory/extensive.md"
     lines = [f"Timescales from the spectral edges ({kind}); training time tau: a mode of "
              "eigenvalue lambda relaxes as exp(-lambda tau)",
              f"{'t':>8} {'tau_gen':>12} {'tau_mem':>12} {'tau_fin':>12} {'W_gen':>10} "

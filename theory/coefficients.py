@@ -1,4 +1,4 @@
-"""Hermite / Gaussian-equivalence coefficients of a random-features layer (THEORY.md §4).
+"""Hermite / Gaussian-equivalence coefficients of a random-features layer (docs/theory/gaussian-equivalence.md).
 
 Pre-activation of a neuron on a noisy sample of class ``c`` at diffusion time ``t``:
 ``h = u + v``, data part ``u ~ N(m, e^{−2t} σ_c²)`` (``m`` the projected centroid), noise part
@@ -72,7 +72,7 @@ CLOSED_FORMS = ("linear", "relu", "erf")
 
 @dataclass
 class Coefficients:
-    """GEP coefficients (THEORY.md §4) on the broadcast shape of ``m`` and ``sigma2``.
+    """GEP coefficients (docs/theory/gaussian-equivalence.md) on the broadcast shape of ``m`` and ``sigma2``.
 
     Attributes: ``mu0, a, b, v2, s2`` (float64 arrays), the inputs ``m, sigma2`` (broadcast),
     ``t``, ``Delta = 1 − e^{−2t}``, ``activation``, ``method``.
@@ -254,7 +254,7 @@ def _evaluate(activation, m, s2, t, use_closed, table=True):
 
 def coefficients(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *,
                  method: str = "auto") -> Coefficients:
-    """GEP coefficients ``μ0, a, b, v², s²`` of THEORY.md §4 (paper's (47)–(49)), float64.
+    """GEP coefficients ``μ0, a, b, v², s²`` of docs/theory/gaussian-equivalence.md (paper's (47)–(49)), float64.
 
     .. math::
         μ_0 = E σ(m + Γz),\\quad a = E σ'(m + Γz),\\quad b = \\sqrt{Δ_t}\\,a,\\\\
@@ -301,7 +301,7 @@ def coefficients(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *,
 
 def class_coefficients(mixture: Mixture, activation: str, t: float, m=None, *,
                        method: str = "auto") -> Coefficients:
-    """Per-class coefficients for a :class:`~classdyn.theory.params.Mixture` (THEORY.md §4).
+    """Per-class coefficients for a :class:`~classdyn.theory.params.Mixture` (docs/theory/gaussian-equivalence.md).
 
     ``m=None``: centred classes, arrays of shape ``(C,)`` at ``m = 0`` with ``σ² = σ_c²``.
     ``m`` of shape ``(C, p)``: per-neuron projected centroids ``m_{c,i} = e^{−t} w_i·μ_c/√d``
@@ -339,7 +339,7 @@ def _cheb_matrix(N: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _eval_table(evaluate, m: np.ndarray, scale: float):
-    """Piecewise-Chebyshev interpolation in ``m`` of an exact evaluator (THEORY.md §4 coefficients
+    """Piecewise-Chebyshev interpolation in ``m`` of an exact evaluator (docs/theory/gaussian-equivalence.md coefficients
     are entire functions of ``m`` varying on the scale ``Γ``).
 
     Panels of width ``scale`` (halved until every panel passes), degree :data:`TABLE_DEGREE`;
@@ -380,7 +380,7 @@ def coefficients_mp(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *, dps: 
                     method: str = "quadrature") -> dict:
     """The coefficients of :func:`coefficients` at ``dps`` significant digits (mpmath), scalars.
 
-    ``method="quadrature"`` (default, any activation): the definitions of THEORY.md §4
+    ``method="quadrature"`` (default, any activation): the definitions of docs/theory/gaussian-equivalence.md
     integrated with the nested trapezoidal rule of :mod:`classdyn.theory.quadrature` in mpmath
     arithmetic, with the aliasing budget ``LOG_EPS = (dps + 5) ln 10`` and truncation
     ``L = √(2 LOG_EPS)``, so the rule error is below ``10^{−dps}``. The inner (noise) integrals of

@@ -1,11 +1,11 @@
-"""The algebraic curve of the centred spectral equations (THEORY.md §5): ``F(q, r)``, ``Z(q, r, z)``,
+"""The algebraic curve of the centred spectral equations (docs/theory/edges.md): ``F(q, r)``, ``Z(q, r, z)``,
 the eliminated polynomial ``P(q, z)`` and the edge polynomial ``E(z)``; float curve for the
 ``polynomial`` density method. Second link of the chain ``spectral_params`` → ``curve`` →
 ``stieltjes`` → ``edges`` → ``spectrum``.
 
 The spectral equations of :mod:`classdyn.theory.spectrum` (unknowns ``q, r``; ``k = ψ_p/ψ_n``;
 ``D_c = 1 + δ_c = 1 + k (α_c² r + v_c² q)``; ``Π = Π_c D_c``) become two polynomials once the
-denominators are cleared (THEORY.md §5, "A useful elimination"):
+denominators are cleared (docs/theory/edges.md, "A useful elimination"):
 
 * the ``z``-free curve
   ``F(q, r) = ψ_p q [ b̄² r Π + r Σ_c ρ_c α_c² Π/D_c − Π ] + (r − (1 − ψ_p) q) Π = 0``
@@ -65,7 +65,7 @@ def curve_polynomials(n_classes: int):
 
     Returns ``(F, Z, symbols)``, ``symbols`` a dict with keys ``q, r, z, psi_p, psi_n, bbar2,
     sbar2, rho, alpha2, v2`` (the last three tuples of length ``n_classes``). Print them to see
-    the equations: ``F`` is THEORY.md §5's ``F(q, r) = 0`` cleared of denominators, ``Z`` its
+    the equations: ``F`` is docs/theory/edges.md's ``F(q, r) = 0`` cleared of denominators, ``Z`` its
     explicit ``z``.
     """
     import sympy as sp
@@ -145,7 +145,7 @@ def _eliminated_cached(key, n_classes):
 
 
 def eliminated_polynomial(params):
-    """``P(q, z)`` (THEORY.md §5): ``Res_r(F, Z)`` with the ``z``-free factors removed.
+    """``P(q, z)`` (docs/theory/edges.md): ``Res_r(F, Z)`` with the ``z``-free factors removed.
 
     A :class:`sympy.Poly` in ``(q, z)`` with integer coefficients (exact for the float64 inputs).
     Its roots ``q`` at a given ``z`` contain the Stieltjes transform ``q(z)``.
@@ -221,7 +221,7 @@ def _edge_poly_cached(key, n_classes):
 
 
 def edge_polynomial(params, squarefree: bool = True):
-    """The edge polynomial ``E(z)``: ``Disc_q P(q, z)`` (THEORY.md §5), a :class:`sympy.Poly`.
+    """The edge polynomial ``E(z)``: ``Disc_q P(q, z)`` (docs/theory/edges.md), a :class:`sympy.Poly`.
 
     ``squarefree=True`` (default) returns its square-free part (integer coefficients), whose
     real roots contain every edge of the density.
@@ -241,7 +241,7 @@ class NumericCurve:
     params: Any
 
     def z_of(self, q, r):
-        """``z = s̄² + Σ ρ_c v_c²/D_c − (r − (1 − ψ_p) q)/(ψ_p q²)`` (THEORY.md §5)."""
+        """``z = s̄² + Σ ρ_c v_c²/D_c − (r − (1 − ψ_p) q)/(ψ_p q²)`` (docs/theory/edges.md)."""
         p = self.params
         D = 1.0 + p.k * (p.alpha2 * r + p.v2 * q)
         return p.sbar2 + np.sum(p.rho * p.v2 / D) - (r - (1 - p.psi_p) * q) / (p.psi_p * q * q)

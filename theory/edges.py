@@ -1,4 +1,4 @@
-"""High-precision spectral edges, centred classes (THEORY.md §5): the real roots of the edge
+"""High-precision spectral edges, centred classes (docs/theory/edges.md): the real roots of the edge
 polynomial ``E(z)`` of :mod:`classdyn.theory.curve`, classified. Fourth link of the chain
 ``spectral_params`` → ``curve`` → ``stieltjes`` → ``edges`` → ``spectrum``.
 
@@ -42,7 +42,7 @@ __all__ = ["curve_polynomials", "eliminated_polynomial", "edge_polynomial", "fin
 
 @dataclass
 class EdgeResult:
-    """Real roots of the edge polynomial at ``dps`` digits, classified (THEORY.md §5).
+    """Real roots of the edge polynomial at ``dps`` digits, classified (docs/theory/edges.md).
 
     ``candidates``: every real root ``≥ s̄²`` (mpmath ``mpf``) sorted; ``is_edge``: whether it is a
     true edge; ``kind``: ``"lower"`` (density zero below, positive above), ``"upper"``, or
@@ -172,7 +172,7 @@ def _find_edges_cached(key, n_classes, dps):
 
 
 def find_edges(params, dps: int = 30) -> EdgeResult:
-    """Edges of the spectral density at ``dps`` digits (THEORY.md §5, "Edges").
+    """Edges of the spectral density at ``dps`` digits (docs/theory/edges.md, "Edges").
 
     Real roots ``λ₀ ≥ s̄²`` of the edge polynomial ``E(z)`` (:func:`edge_polynomial`), isolated
     and certified real with FLINT/Arb at ``dps + 20`` digits (:func:`_real_roots`), plus ``s̄²``; each

@@ -1,10 +1,10 @@
 r"""Spectrum, edges and outliers of the feature covariance ``U`` for extensive centroids.
 
-THEORY.md §6 (the paper's (107), whose solution the paper leaves open) and §7 (speciation).
+docs/theory/extensive.md (the paper's (107), whose solution the paper leaves open) and §7 (speciation).
 
-Derivation (re-done here; it agrees with THEORY.md §6 up to a change of basis in the ``ℓ`` block)
+Derivation (re-done here; it agrees with docs/theory/extensive.md up to a change of basis in the ``ℓ`` block)
 ---------------------------------------------------------------------------------------------
-GEP of ``U`` (THEORY.md §4) with per-neuron coefficients: for a sample ``ν`` of class ``c``,
+GEP of ``U`` (docs/theory/gaussian-equivalence.md) with per-neuron coefficients: for a sample ``ν`` of class ``c``,
 ``g^ν = μ0_c + D_{a_c} e^{−t} W (x^ν − μ_c)/√d + D_{v_c} ω^ν`` and
 
     U = (1/n) Σ_ν g^ν g^νᵀ + Δ Σ_c ρ_c D_{a_c} K D_{a_c} + diag(s̄²),   K = W Wᵀ/d.
@@ -27,7 +27,7 @@ GEP of ``U`` (THEORY.md §4) with per-neuron coefficients: for a sample ``ν`` o
        δ_c     = (1/ψ_n) [e2 σ_c² (T (I + diag(κ) T)⁻¹)_cc + ψ_p E_m[v_c² R]]
 
    (the first term of ``δ_c`` is ``(1/n) Σ_k (Y_kᵀ R Y_k)_cc = (d/n)(T − T M T)_cc`` and
-   ``T − T M T = T (I + diag(κ) T)⁻¹``). This is THEORY.md §6's bulk system, unchanged.
+   ``T − T M T = T (I + diag(κ) T)⁻¹``). This is docs/theory/extensive.md's bulk system, unchanged.
 3. *Outliers.*  The rank-``r`` part ``Σ_c κ_c D_{a_c} K_μ D_{a_c}`` and the means
    ``Σ_c ρ_c y_c y_cᵀ`` are finite-rank perturbations of the bulk. With an orthonormal basis
    ``q_j`` of ``span(μ_c)``, ``g_{ij} = w_i·q_j`` (i.i.d. ``N(0, 1)``) and ``μ_c = √d Σ_j L_cj q_j``
@@ -42,7 +42,7 @@ GEP of ``U`` (THEORY.md §4) with per-neuron coefficients: for a sample ``ν`` o
 
    and the number of eigenvalues of ``U`` above ``λ`` is the number of negative eigenvalues of
    ``𝓜(λ)`` (inertia of the Woodbury capacitance matrix; ``𝓜`` increases with ``λ``).
-   **Difference from THEORY.md §6:** there the ``ℓ`` block uses ``ℓ_{cc'} = a_c m_c'`` and
+   **Difference from docs/theory/extensive.md:** there the ``ℓ`` block uses ``ℓ_{cc'} = a_c m_c'`` and
    ``d e2 diag(1/κ) ⊗ Gram``; that is the same matrix up to the congruence ``ℓ = (I ⊗ e^{−t} L) ℓ'``
    when ``Gram`` is invertible, but it needs ``Gram⁻¹`` in the derivation (the Woodbury form of the
    spike is ``(e^{2t}/d) m̃ Gram⁻¹ m̃ᵀ``). The whitened form used here also covers a singular
@@ -91,7 +91,7 @@ from classdyn.theory.speciation import SpeciationTimes, speciation_time
 # --------------------------------------------------------------------------- CLI-facing summary
 @dataclass
 class ExtensiveSpectrum:
-    """Everything ``classdyn spectrum|edges|times`` show for extensive centroids (THEORY.md §6).
+    """Everything ``classdyn spectrum|edges|times`` show for extensive centroids (docs/theory/extensive.md).
 
     ``lam``/``density``: the bulk density on a grid; ``intervals``/``masses``/``methods``: the
     bulks (:class:`ExtensiveEdges`); ``outliers``: their locations (``d`` given) or empty;
@@ -115,10 +115,10 @@ class ExtensiveSpectrum:
         return {"t": self.t, "lam": self.lam, "density": self.density,
                 "intervals": self.intervals, "masses": self.masses, "methods": self.methods,
                 "outliers": self.outliers, "outlier_classes": self.outlier_classes,
-                "times": self.times, "d": self.d, "theory": "THEORY.md §6 (extensive centroids)"}
+                "times": self.times, "d": self.d, "theory": "docs/theory/extensive.md (extensive centroids)"}
 
     def summary(self) -> str:
-        lines = [f"extensive-centroid spectrum at t = {self.t:g} (THEORY.md §6)"]
+        lines = [f"extensive-centroid spectrum at t = {self.t:g} (docs/theory/extensive.md)"]
         for (a, b), m, meth in zip(self.intervals, self.masses, self.methods):
             lines.append(f"  bulk [{a:.6g}, {b:.6g}]  mass {m:.4f}  ({meth[0]}/{meth[1]})")
         if self.outliers.size:
@@ -128,7 +128,7 @@ class ExtensiveSpectrum:
             lines.append(f"  {k} = {v:.6g}")
         if not self.times:
             lines.append("  timescales: not defined here (the bulk counting needs psi_n > 1 and "
-                         "psi_p >= 1 + psi_n, THEORY.md §5)")
+                         "psi_p >= 1 + psi_n, docs/theory/spectrum-centred.md)")
         return "\n".join(lines)
 
 
@@ -142,7 +142,7 @@ EXTENSIVE_MASS_MATCH_TOL = 1e-3
 def extensive_timescales(edges: ExtensiveEdges, psi_p: float, psi_n: float) -> Timescales:
     """``τ_gen, τ_mem, τ_fin`` and the windows of extensive centroids: the bulks of
     :func:`extensive_edges` named by the one rule of both kinds,
-    :func:`classdyn.theory.bulks.named_timescales` (THEORY.md §5 naming applied to the bulks of
+    :func:`classdyn.theory.bulks.named_timescales` (docs/theory/spectrum-centred.md naming applied to the bulks of
     §6; masses matched to :data:`EXTENSIVE_MASS_MATCH_TOL`). The ``s̄²(m)`` modes, a delta peak
     for centred classes, spread into a band here: bulks beyond cumulative mass
     ``(1 + ψ_n)/ψ_p`` from the right carry the role ``"band"``. Training-time units: a mode of
@@ -169,7 +169,7 @@ def extensive_spectrum(mixture: Mixture, features: RandomFeatures, t: float, *,
                        d: int | None = None, order: int = 40, n_grid: int = 400,
                        rule: str = "hermite") -> ExtensiveSpectrum:
     """Density, bulk edges, timescales and (for a given ``d``) outliers for extensive centroids
-    (THEORY.md §6), with ``E_m`` over the Gaussian law of ``m`` (``order`` nodes per axis).
+    (docs/theory/extensive.md), with ``E_m`` over the Gaussian law of ``m`` (``order`` nodes per axis).
 
     The density is returned on ``n_grid`` equispaced points from ``min s̄²(m)/2`` to 5 % above
     the upper edge (for CDFs use :func:`adaptive_density`).

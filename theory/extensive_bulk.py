@@ -1,4 +1,4 @@
-"""Bulk solver for extensive centroids (THEORY.md §6, the system of :mod:`classdyn.theory.extensive`):
+"""Bulk solver for extensive centroids (docs/theory/extensive.md, the system of :mod:`classdyn.theory.extensive`):
 
     R(m; z) = 1 / [−z + s̄²(m) + Σ_c ρ_c v_c²(m)/(1+δ_c) + a(m)ᵀ M a(m)]
     δ_c     = (1/ψ_n) [e2 σ_c² (T (I + diag(κ) T)⁻¹)_cc + ψ_p E_m[v_c² R]]
@@ -27,7 +27,7 @@ def _K():
 
 @dataclass
 class BulkSolution:
-    """Solution of the bulk system at points ``z`` (THEORY.md §6).
+    """Solution of the bulk system at points ``z`` (docs/theory/extensive.md).
 
     ``q = E_m R(m; z)`` (the normalised trace ``(1/p) tr (U − z)⁻¹``), ``delta`` (n, C), ``T``
     (n, C, C), Newton ``residual`` and ``iterations``, ``status`` (0 ok; see
@@ -69,7 +69,7 @@ def _eta0(lams, nodes):
 
 
 def solve_bulk(z, nodes: ExtensiveNodes, *, tol: float = 1e-12, maxit: int = 60) -> BulkSolution:
-    """Solve the bulk equations of THEORY.md §6 at complex ``z`` (``Im z > 0``).
+    """Solve the bulk equations of docs/theory/extensive.md at complex ``z`` (``Im z > 0``).
 
     Equations (unknowns ``δ ∈ C^C``, symmetric ``T ∈ C^{C×C}``):
     ``κ_c = ρ_c (e2 σ_c²/(1+δ_c) + Δ)``, ``M = (diag(κ)⁻¹ + T)⁻¹``,
@@ -116,7 +116,7 @@ def _solve_points(z, nodes, tol, maxit):
 
 @dataclass
 class ExtensiveDensity:
-    """Bulk density ``ρ(λ) = Im q(λ + iη)/π`` on a grid (THEORY.md §6).
+    """Bulk density ``ρ(λ) = Im q(λ + iη)/π`` on a grid (docs/theory/extensive.md).
 
     ``mass`` is the trapezoid integral of the density over the grid (≈ 1 when the grid covers
     the bulk); ``converged`` per point; ``n_failed`` the number of points that did not converge
@@ -153,7 +153,7 @@ class ExtensiveDensity:
 
 def extensive_density(lam, nodes: ExtensiveNodes, *, eta: float = 1e-7, tol: float = 1e-12,
                       maxit: int = 60, warm: bool = True) -> ExtensiveDensity:
-    """Density ``ρ(λ) = lim_{η→0+} Im q(λ + iη)/π`` of THEORY.md §6 on the grid ``lam``.
+    """Density ``ρ(λ) = lim_{η→0+} Im q(λ + iη)/π`` of docs/theory/extensive.md on the grid ``lam``.
 
     ``warm=False``: each point is solved by its own continuation in ``η`` (compiled; no
     information passes between grid points, so a wrong branch cannot propagate along the grid).

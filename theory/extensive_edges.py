@@ -1,4 +1,4 @@
-"""Bulk edges for extensive centroids (THEORY.md §6): critical values of the inverse map along the
+"""Bulk edges for extensive centroids (docs/theory/extensive.md): critical values of the inverse map along the
 real branch of the bulk system (folds, :func:`upper_edge`) and every bulk with its mass
 (:func:`extensive_edges`).
 """
@@ -127,7 +127,7 @@ def _fold(nodes, start: _RealPoint, direction: int, tol: float, upper_check: boo
 
 @dataclass
 class UpperEdge:
-    """Upper edge ``λ_+`` of the bulk (THEORY.md §6).
+    """Upper edge ``λ_+`` of the bulk (docs/theory/extensive.md).
 
     ``edge``: the estimate (vertex of the parabola ``λ(q)`` through the last accepted real
     points, or the last accepted point); ``lam_solved`` (≥ ``edge``, within ``tol``-ish): the
@@ -147,7 +147,7 @@ class UpperEdge:
 def upper_edge(nodes: ExtensiveNodes, *, tol: float = 1e-11) -> UpperEdge:
     """Upper edge of the bulk: the critical value of the inverse map along the real branch.
 
-    Above the bulk the bulk equations (THEORY.md §6) have a real solution with ``R(m) < 0`` at
+    Above the bulk the bulk equations (docs/theory/extensive.md) have a real solution with ``R(m) < 0`` at
     every node, analytic in ``λ``; it disappears at the edge, where it merges with an unphysical
     real branch (``dλ/dx = 0``, the critical point of the inverse map ``x ↦ λ``). Found by
     continuation from far above with step halving (:func:`_fold`), to ``tol (1 + λ)``.
@@ -163,7 +163,7 @@ def upper_edge(nodes: ExtensiveNodes, *, tol: float = 1e-11) -> UpperEdge:
 # --------------------------------------------------------------------------- all edges
 @dataclass
 class ExtensiveEdges:
-    """Bulks of the extensive-centroid spectrum (THEORY.md §6), left to right.
+    """Bulks of the extensive-centroid spectrum (docs/theory/extensive.md), left to right.
 
     ``intervals`` (k, 2): ``[lower, upper]`` edge of each bulk; ``masses`` (k,): integrated
     density of each; ``methods`` (k, 2): ``"fold"`` where the edge was located as the critical
@@ -203,14 +203,14 @@ def _real_start(nodes, lam):
 def extensive_edges(nodes: ExtensiveNodes, *, eta: float = 1e-8, min_mass: float = 1e-3,
                     threshold: float = 1e-6, tol: float = 1e-10, rtol: float = 2e-5
                     ) -> ExtensiveEdges:
-    """Edges of every bulk of THEORY.md §6's density (the timescales τ = 1/λ_edge of THEORY.md
+    """Edges of every bulk of docs/theory/extensive.md's density (the timescales τ = 1/λ_edge of docs/theory/
     §5 extend to extensive centroids through them).
 
     1. the upper edge by :func:`upper_edge` (fold of the real branch from above);
     2. the density on an adaptive grid from ``min s̄²(m)/2`` (``U ≥ diag(s̄²)``) to the upper
        edge; support = where the density exceeds ``threshold`` × its maximum; bulks of mass
        below ``min_mass`` are dropped: quadrature nodes near a real pole of ``R(m)`` leave tiny
-       spurious bands inside gaps (THEORY.md §6 pitfalls). Measured at t = 1 (variances 1, 2,
+       spurious bands inside gaps (docs/theory/extensive.md pitfalls). Measured at t = 1 (variances 1, 2,
        ‖μ_c‖² = d, ψ_p = 2, ψ_n = 1): Gauss–Hermite 40×40 and 70×70 give 6–7 bands of mass
        1e-5 – 6e-4 between 0.045 and 0.095 that move with the order, the composite Legendre rule
        (96 per axis) one of mass 1e-5; the two real bulks carry 0.4987–0.5002 each. For the

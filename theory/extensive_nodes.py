@@ -1,4 +1,4 @@
-"""Nodes of ``E_m`` for extensive centroids (THEORY.md §6): the Gaussian law ``m ~ N(0, e2 Gram)`` of the
+"""Nodes of ``E_m`` for extensive centroids (docs/theory/extensive.md): the Gaussian law ``m ~ N(0, e2 Gram)`` of the
 projected centroids (:func:`gaussian_nodes`: tensor Gauss–Hermite or composite Gauss–Legendre in the
 whitened coordinates) or a finite set of neurons (:func:`neuron_nodes`), with the per-node
 coefficients ``μ0, a, v², s̄²``; and the input checks shared by the ``extensive_*`` modules.
@@ -33,7 +33,7 @@ def _check_nodes(nodes):
 def whitening(mixture: Mixture) -> np.ndarray:
     """``L`` (C×r) with ``L Lᵀ = Gram`` and ``r = rank(Gram)`` (eigen-decomposition).
 
-    Projected centroids are ``m = e^{−t} L g`` with ``g ~ N(0, I_r)`` (THEORY.md §6).
+    Projected centroids are ``m = e^{−t} L g`` with ``g ~ N(0, I_r)`` (docs/theory/extensive.md).
     """
     gram = mixture.gram
     evals, evecs = np.linalg.eigh(gram)
@@ -46,7 +46,7 @@ def whitening(mixture: Mixture) -> np.ndarray:
 
 @dataclass
 class ExtensiveNodes:
-    """Nodes of the average ``E_m`` with the per-neuron coefficients of THEORY.md §4 at each.
+    """Nodes of the average ``E_m`` with the per-neuron coefficients of docs/theory/gaussian-equivalence.md at each.
 
     ``weights`` (N,) sum to 1; ``m`` (N, C) projected centroids; ``g`` (N, r) their whitened
     coordinates (``m = e^{−t} g Lᵀ``); ``a``, ``v2``, ``mu0`` (N, C) the class coefficients
@@ -104,7 +104,7 @@ class ExtensiveNodes:
 
 
 def _class_coefficients(activation, m, sigma2, t):
-    """Per-class coefficients at per-class projected centroids ``m`` (N, C) (THEORY.md §4),
+    """Per-class coefficients at per-class projected centroids ``m`` (N, C) (docs/theory/gaussian-equivalence.md),
     from :func:`classdyn.theory.coefficients.coefficients`."""
     from classdyn.theory.coefficients import coefficients
 
@@ -154,7 +154,7 @@ def _rule_1d(order: int, rule: str):
 
 def gaussian_nodes(mixture: Mixture, features: RandomFeatures, t: float, order: int = 40,
                    rule: str = "hermite") -> ExtensiveNodes:
-    """Nodes for ``E_m`` over the Gaussian law ``m ~ N(0, e^{−2t} Gram)`` (THEORY.md §6).
+    """Nodes for ``E_m`` over the Gaussian law ``m ~ N(0, e^{−2t} Gram)`` (docs/theory/extensive.md).
 
     Tensor rule in the ``r = rank(Gram)`` whitened coordinates ``g ~ N(0, I_r)``:
     ``rule="hermite"`` (``order`` Gauss–Hermite nodes per axis) or ``rule="legendre"``

@@ -1,4 +1,4 @@
-"""Outliers of ``U`` above the bulk for extensive centroids (THEORY.md §6): roots of
+"""Outliers of ``U`` above the bulk for extensive centroids (docs/theory/extensive.md): roots of
 ``det 𝓜(λ) = 0`` with the ``(C + C r)``-square capacitance matrix of
 :mod:`classdyn.theory.extensive` (:func:`outlier_matrix`, :func:`outliers`); the number of
 eigenvalues of ``U`` above ``λ`` is the number of negative eigenvalues of ``𝓜(λ)``.
@@ -21,7 +21,7 @@ def _check_d(d):
 
 
 def _outlier_features(nodes):
-    """Per-node vectors ``[μ0_c]_c`` and ``ℓ'_{cj} = a_c g_j`` (c-major), THEORY.md §6."""
+    """Per-node vectors ``[μ0_c]_c`` and ``ℓ'_{cj} = a_c g_j`` (c-major), docs/theory/extensive.md."""
     N, C = nodes.a.shape
     r = nodes.rank
     ell = (nodes.a[:, :, None] * nodes.g[:, None, :]).reshape(N, C * r)
@@ -31,7 +31,7 @@ def _outlier_features(nodes):
 def outlier_matrix(lam: float, nodes: ExtensiveNodes, d: int, x: np.ndarray) -> np.ndarray:
     """The symmetric ``(C + C r)``-square matrix ``𝓜(λ)`` at real ``λ`` above the bulk.
 
-    THEORY.md §6 (re-derived in the module docstring; whitened ``ℓ`` block):
+    docs/theory/extensive.md (re-derived in the module docstring; whitened ``ℓ`` block):
 
         𝓜 = [[diag((1+δ_c)/ρ_c) + p E[μ0 μ0ᵀ R],  p E[μ0 ℓ'ᵀ R]],
              [p E[ℓ' μ0ᵀ R],                      d diag(1/κ) ⊗ I_r + p E[ℓ' ℓ'ᵀ R]]]
@@ -58,7 +58,7 @@ def outlier_matrix(lam: float, nodes: ExtensiveNodes, d: int, x: np.ndarray) -> 
 
 @dataclass
 class Outliers:
-    """Outliers of ``U`` above the bulk (THEORY.md §6), largest first.
+    """Outliers of ``U`` above the bulk (docs/theory/extensive.md), largest first.
 
     ``locations`` (k,), ``classes`` (k,): the class whose block (``μ0_c`` and ``ℓ'_{c·}``)
     carries most of the null vector of ``𝓜`` at that outlier (−1 if none dominates: weight
@@ -124,7 +124,7 @@ def _class_weights(vec, C, r):
 
 def outliers(nodes: ExtensiveNodes, d: int, *, tol: float = 1e-10,
              edge: UpperEdge | None = None) -> Outliers:
-    """Locations of all outliers of ``U`` above the bulk (THEORY.md §6, the matrix ``𝓜(λ)``).
+    """Locations of all outliers of ``U`` above the bulk (docs/theory/extensive.md, the matrix ``𝓜(λ)``).
 
     ``𝓜(λ)`` increases with ``λ``; its ``k``-th smallest eigenvalue ``μ_k(λ)`` crosses zero at
     the ``k``-th largest outlier. The count is the number of negative eigenvalues at the upper

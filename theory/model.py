@@ -1,8 +1,8 @@
-"""The one door to the spectral theory: ``model(mixture, rf, t)`` (THEORY.md §5–§7).
+"""The one door to the spectral theory: ``model(mixture, rf, t)`` (docs/theory/spectrum-centred.md).
 
 ``model`` returns a :class:`CentredModel` when every centroid is subextensive
-(``mixture.norms2 = 0``: THEORY.md §5, the centred chain ``spectrum`` → ``edges`` →
-``timescales``) and an :class:`ExtensiveModel` otherwise (THEORY.md §6–§7, ``E_m`` over the
+(``mixture.norms2 = 0``: docs/theory/spectrum-centred.md, the centred chain ``spectrum`` → ``edges`` →
+``timescales``) and an :class:`ExtensiveModel` otherwise (docs/theory/extensive.md, ``E_m`` over the
 Gaussian law of the projected centroids, :mod:`classdyn.theory.extensive`). Both have the same
 methods:
 
@@ -76,7 +76,7 @@ class _Model:
 
 
 class CentredModel(_Model):
-    """Centred classes (THEORY.md §5): the spectral parameters of :class:`SpectralParams`
+    """Centred classes (docs/theory/spectrum-centred.md): the spectral parameters of :class:`SpectralParams`
     (``m`` the projected means, default 0) through the Stieltjes solver, the edge polynomial and
     the bulk counting of :mod:`classdyn.theory.timescales`."""
 
@@ -133,17 +133,17 @@ class CentredModel(_Model):
     def outliers(self, d: int):
         check_positive_int(d, "d", "input dimension")
         raise NotApplicableError(
-            "outliers: centred classes (norms2 = 0) give U no low-rank part in THEORY.md §5, so "
-            "there are no outliers to locate; give some class norms2 > 0 (THEORY.md §6)")
+            "outliers: centred classes (norms2 = 0) give U no low-rank part in docs/theory/spectrum-centred.md, so "
+            "there are no outliers to locate; give some class norms2 > 0 (docs/theory/extensive.md)")
 
     def speciation(self, d: int, **kw):
         raise NotApplicableError(
-            "speciation needs extensive centroids (some norms2 > 0, THEORY.md §7): centred "
+            "speciation needs extensive centroids (some norms2 > 0, docs/theory/speciation.md): centred "
             "classes never speciate")
 
 
 class ExtensiveModel(_Model):
-    """Extensive centroids (THEORY.md §6–§7): ``E_m`` over the Gaussian law of the projected
+    """Extensive centroids (docs/theory/extensive.md): ``E_m`` over the Gaussian law of the projected
     centroids, ``order`` nodes per axis (default :func:`extensive_order`)."""
 
     kind = "extensive"

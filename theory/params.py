@@ -1,4 +1,4 @@
-"""Parameter objects shared by theory, simulate and validation (THEORY.md §1).
+"""Parameter objects shared by theory, simulate and validation (docs/theory/model.md).
 
 All are frozen dataclasses that validate themselves on construction and raise ``ValueError``
 naming the parameter, its value and the allowed range.
@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-#: The activation registry (THEORY.md §1): name → integer code of the compiled (Numba) kernels
+#: The activation registry (docs/theory/model.md): name → integer code of the compiled (Numba) kernels
 #: in :mod:`classdyn.theory.quadrature` (``act``/``dact`` branch on it). The NumPy functions are
 #: :func:`activation_function` / :func:`activation_derivative_function`, the SymPy expressions
 #: :func:`classdyn.theory.activations.activation_expr`; all three are keyed by these names.
@@ -58,7 +58,7 @@ def overlaps_from_upper(values: Sequence[float], n_classes: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Mixture:
-    """Gaussian mixture ``x ~ Σ_c ρ_c N(μ_c, σ_c² I_d)`` (THEORY.md §1).
+    """Gaussian mixture ``x ~ Σ_c ρ_c N(μ_c, σ_c² I_d)`` (docs/theory/model.md).
 
     Parameters
     ----------
@@ -131,7 +131,7 @@ class Mixture:
 
     @property
     def gram(self) -> np.ndarray:
-        """``Gram_cc' = μ_c·μ_c'/d = √(n2_c n2_c') cos_cc'`` (THEORY.md §6)."""
+        """``Gram_cc' = μ_c·μ_c'/d = √(n2_c n2_c') cos_cc'`` (docs/theory/extensive.md)."""
         s = np.sqrt(np.asarray(self.norms2))
         return np.outer(s, s) * np.asarray(self.overlaps)
 
@@ -142,7 +142,7 @@ class Mixture:
 
 @dataclass(frozen=True)
 class RandomFeatures:
-    """Random-features score model ``s_A(x) = A σ(W x/√d)/√p`` (THEORY.md §1).
+    """Random-features score model ``s_A(x) = A σ(W x/√d)/√p`` (docs/theory/model.md).
 
     ``psi_p = p/d > 0``, ``psi_n = n/d > 0``, ``activation`` one of :data:`ACTIVATIONS`.
     """
@@ -183,7 +183,7 @@ def check_time(t, name: str = "t") -> float:
 
 
 def delta_t(t: float) -> float:
-    """``Δ_t = 1 − e^{−2t}`` (THEORY.md §1), computed as ``-expm1(-2t)`` (exact at small t)."""
+    """``Δ_t = 1 − e^{−2t}`` (docs/theory/model.md), computed as ``-expm1(-2t)`` (exact at small t)."""
     return -math.expm1(-2.0 * check_time(t))
 
 

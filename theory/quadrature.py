@@ -220,7 +220,7 @@ def lattice_values(code, u0, delta, nk, sqd, yn, yw, gx, gw):
 # ------------------------------------------------------------------ outer integrals per m
 @njit(cache=True)
 def outer_coefficients(m, s, sqd, u0, delta, lat, out):
-    """THEORY.md §4 coefficients for each ``m[i]`` from lattice values ``lat`` (k, 4).
+    """docs/theory/gaussian-equivalence.md coefficients for each ``m[i]`` from lattice values ``lat`` (k, 4).
 
     With ``u ~ N(m, s²)``, ``s² = e^{−2t} σ²``, trapezoidal weights ``ω_k = δ φ((u_k−m)/s)/s``:
 
@@ -331,7 +331,7 @@ def _phi(x):
 
 @njit(cache=True)
 def closed_erf(m, s2, D, glx, glw, out):
-    """Closed forms for σ = erf (THEORY.md §4; derivation in ``classdyn.theory.activations``).
+    """Closed forms for σ = erf (docs/theory/gaussian-equivalence.md; derivation in ``classdyn.theory.activations``).
 
     With ``Γ² = s2 + Δ``, ``A = 1 + 2Γ²``, ``k = √2 m/√A``, ``α(c) = √((A − 2c)/(A + 2c))``,
     ``T`` Owen's T function:
@@ -381,7 +381,7 @@ def _relu_J(m, G, rho, glx, glw):
 
 @njit(cache=True)
 def closed_relu(m, s2, D, glx, glw, out):
-    """Closed forms for σ = ReLU (THEORY.md §4), ``Γ² = s2 + Δ``, ``α = m/Γ``:
+    """Closed forms for σ = ReLU (docs/theory/gaussian-equivalence.md), ``Γ² = s2 + Δ``, ``α = m/Γ``:
 
     * ``μ0 = m Φ(α) + Γ φ(α)``, ``a = Φ(α)``, ``E σ² = (m² + Γ²) Φ(α) + m Γ φ(α)``
     * ``v² = J(ρ = s2/Γ²) − μ0² − a² s2``, ``s² = E σ² − J(s2/Γ²) − Δ a²`` (J: :func:`_relu_J`).

@@ -1,4 +1,4 @@
-"""Speciation times of the classes in backward diffusion (THEORY.md §7; paper's Sec. 3.1, Result 1).
+"""Speciation times of the classes in backward diffusion (docs/theory/speciation.md; paper's Sec. 3.1, Result 1).
 
 At large diffusion time ``t`` the class means of the features put a rank-``C`` perturbation
 ``Σ_c ρ_c f̄_c f̄_cᵀ`` on the feature covariance ``U``, with ``f̄_c ≈ a e^{−t} W μ_c/√d`` of squared
@@ -6,14 +6,14 @@ norm ``≈ a² e^{−2t} ψ_p ‖μ_c‖²``. An outlier eigenvalue carrying cla
 (a BBP-type transition) when ``ρ_c a² e^{−2t} ψ_p ‖μ_c‖²`` reaches order one, so to leading
 order in ``d``
 
-    ``t_s^c = ½ log(ρ_c ‖μ_c‖²) + O(1)``                                   (THEORY.md §7)
+    ``t_s^c = ½ log(ρ_c ‖μ_c‖²) + O(1)``                                   (docs/theory/speciation.md)
 
 and, for ``‖μ_c‖² = n2_c d`` and ``ρ_c ∝ d^{−γ_c}``, ``t_s^c = ½ (1 − γ_c) log d + O(1)``: the
 slope of ``t_s^c`` against ``log d`` is ``½ (1 − γ_c)``.
 
 Methods (``method=``):
 - ``"leading"``: the formula above, without the order-one constant;
-- ``"outlier"``: the order-one threshold from the outlier equation of THEORY.md §6 (the diffusion
+- ``"outlier"``: the order-one threshold from the outlier equation of docs/theory/extensive.md (the diffusion
   time at which the class's outlier of ``𝓜(λ)`` leaves the upper bulk edge): ``t_s`` solves
   ``μ_k(𝓜(λ_+(t); t)) = 0`` (:func:`speciation_time`, on the extensive-centroid modules
   ``extensive_nodes``, ``extensive_edges``, ``extensive_outliers``, imported when needed).
@@ -38,7 +38,7 @@ METHODS = ("leading", "outlier")
 
 @dataclass
 class SpeciationTimes:
-    """Speciation times of the classes (THEORY.md §7), either method.
+    """Speciation times of the classes (docs/theory/speciation.md), either method.
 
     ``t_s`` (C,): diffusion time (OU forward process, dimensionless) at which class ``c``
     speciates; ``−inf`` for a class that never does (``norms2 = 0``, or no outlier above the
@@ -76,7 +76,7 @@ def _check_d(d) -> int:
 
 def power_law_weights(gammas, d: int, prefactors=None) -> np.ndarray:
     """Weights ``ρ_c = κ_c d^{−γ_c}`` for classes with ``γ_c > 0``; the remaining mass is split
-    equally among the classes with ``γ_c = 0`` (THEORY.md §7, strong imbalance).
+    equally among the classes with ``γ_c = 0`` (docs/theory/speciation.md, strong imbalance).
 
     ``gammas`` in ``[0, 1)``, at least one zero; ``prefactors`` ``κ_c > 0`` (default 1).
     Raises ``ValueError`` when the minority weights leave no mass for the majority classes.
@@ -102,11 +102,11 @@ def power_law_weights(gammas, d: int, prefactors=None) -> np.ndarray:
 
 def speciation_times(mixture: Mixture, d: int, features: RandomFeatures | None = None,
                      method: str = "leading", **kw) -> SpeciationTimes:
-    """Speciation time of each class (THEORY.md §7), diffusion-time units.
+    """Speciation time of each class (docs/theory/speciation.md), diffusion-time units.
 
     ``"leading"``: ``t_s^c = ½ log(ρ_c ‖μ_c‖²) = ½ log(ρ_c n2_c d)``; classes with
     ``norms2 = 0`` (centred) never speciate (``t_s = −inf``).
-    ``"outlier"``: the order-one threshold of THEORY.md §6 (:func:`speciation_time`; needs
+    ``"outlier"``: the order-one threshold of docs/theory/extensive.md (:func:`speciation_time`; needs
     ``features``; ``kw``: ``order``, ``rule``, ``tol``, ``t_min``, ``t_max``).
     """
     check_instance(mixture, Mixture, "mixture")
@@ -126,7 +126,7 @@ def speciation_times(mixture: Mixture, d: int, features: RandomFeatures | None =
 
 def speciation_slopes(gammas) -> np.ndarray:
     """Slope of ``t_s^c`` against ``log d`` for ``ρ_c ∝ d^{−γ_c}``: ``½ (1 − γ_c)``
-    (THEORY.md §7; for the majority classes, whose weight tends to a constant, ``γ_c = 0``)."""
+    (docs/theory/speciation.md; for the majority classes, whose weight tends to a constant, ``γ_c = 0``)."""
     g = np.asarray(gammas, float)
     if g.ndim != 1 or np.any(~np.isfinite(g)) or np.any(g < 0) or np.any(g >= 1):
         raise ValueError(f"gammas must be numbers in [0, 1), got {np.asarray(gammas).tolist()}")
@@ -156,11 +156,11 @@ def _edge_matrix(mixture, features, t, d, order, rule, tol):
 def speciation_time(mixture: Mixture, features: RandomFeatures, d: int, *,
                     t_min: float | None = None, t_max: float | None = None, order: int = 20,
                     rule: str = "hermite", tol: float = 1e-6) -> SpeciationTimes:
-    """Speciation time of each class: when its outlier leaves the upper bulk edge (THEORY.md §7),
+    """Speciation time of each class: when its outlier leaves the upper bulk edge (docs/theory/speciation.md),
     the ``"outlier"`` method of :func:`speciation_times`.
 
     ``t_s`` solves ``μ_k(𝓜(λ_+(t); t)) = 0`` (``μ_k`` the ``k``-th eigenvalue, ``λ_+`` the upper
-    edge of the bulk, both from THEORY.md §6 with ``E_m`` by ``order``-point quadrature per axis
+    edge of the bulk, both from docs/theory/extensive.md with ``E_m`` by ``order``-point quadrature per axis
     of the Gaussian law of ``m``): for ``t < t_s`` the outlier is above the edge. Brent's method
     in ``t`` to ``tol``, bracketed by ``[t_min, t_max]`` (default: the leading-order
     ``½ log(ρ_c ‖μ_c‖²)`` range widened by 2.5 on each side, ``t_min ≥ 0.02``). Classes with

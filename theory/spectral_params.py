@@ -1,9 +1,9 @@
-"""Parameters of the centred spectral equations (THEORY.md §5): the first link of the chain
+"""Parameters of the centred spectral equations (docs/theory/spectrum-centred.md): the first link of the chain
 ``spectral_params`` → ``curve`` → ``stieltjes`` → ``edges`` → ``spectrum`` (bulks).
 
 Spectral density of the Gaussian-equivalent feature covariance ``U``, centred classes.
 
-THEORY.md §5 (paper App. F.3, eqs. (63), (114)). For centred classes the GEP matrix is
+docs/theory/spectrum-centred.md (paper App. F.3, eqs. (63), (114)). For centred classes the GEP matrix is
 
 .. math::
 
@@ -69,7 +69,7 @@ def _scalar(name, value, positive=False):
 
 @dataclass(frozen=True)
 class SpectralParams:
-    """Plain numbers that fix the spectrum of the centred-class GEP matrix (THEORY.md §5).
+    """Plain numbers that fix the spectrum of the centred-class GEP matrix (docs/theory/spectrum-centred.md).
 
     Parameters
     ----------
@@ -118,7 +118,7 @@ class SpectralParams:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_model(cls, mixture, rf, t: float, m=None) -> "SpectralParams":
-        """Parameters of the GEP matrix for a centred ``mixture`` (THEORY.md §4–5).
+        """Parameters of the GEP matrix for a centred ``mixture`` (docs/theory/gaussian-equivalence.md).
 
         ``α_c² = a_c² e^{−2t} σ_c²``, ``v_c²``, ``b̄² = Σ ρ_c b_c²``, ``s̄² = Σ ρ_c s_c²`` from
         :func:`classdyn.theory.coefficients.class_coefficients` (Gaussian-equivalence coefficients of
@@ -135,8 +135,8 @@ class SpectralParams:
         t = check_time(t)
         if not mixture.centred:
             raise ValueError(f"the centred-class spectrum needs norms2 = 0 for every class, got "
-                             f"norms2={list(mixture.norms2)}; extensive centroids are THEORY.md "
-                             f"§6")
+                             f"norms2={list(mixture.norms2)}; extensive centroids are "
+                             f"docs/theory/extensive.md (classdyn.theory.model chooses for you)")
         from classdyn.theory.coefficients import class_coefficients
 
         co = class_coefficients(mixture, rf.activation, t, m=m)
@@ -187,7 +187,7 @@ class SpectralParams:
     def merged(self) -> "SpectralParams":
         """The same spectrum with classes of identical ``(α_c², v_c²)`` merged (weights added).
 
-        The equations of THEORY.md §5 depend on the classes only through ``Σ_c ρ_c f(α_c², v_c²)``
+        The equations of docs/theory/spectrum-centred.md depend on the classes only through ``Σ_c ρ_c f(α_c², v_c²)``
         so merging is exact; it removes the common factors that identical classes put into the
         eliminated polynomials of :mod:`classdyn.theory.edges`.
         """
@@ -216,7 +216,7 @@ class SpectralParams:
 
 
 def delta_weight(params: SpectralParams) -> float:
-    """Weight of the delta peak of the density at ``s̄²`` (THEORY.md §5, paper App. F.3.1).
+    """Weight of the delta peak of the density at ``s̄²`` (docs/theory/spectrum-centred.md, paper App. F.3.1).
 
     Rank counting: ``Σ_c G_c G_cᵀ/n`` has rank ``min(n, p)``; ``b̄² K`` (or the ``α`` part of
     ``G``) spans the ``min(d, p)`` directions of ``W``; the other directions carry eigenvalue

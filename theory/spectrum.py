@@ -1,4 +1,4 @@
-"""Bulks of the centred spectral density (THEORY.md §5): support, weights, delta peak, CDF.
+"""Bulks of the centred spectral density (docs/theory/spectrum-centred.md): support, weights, delta peak, CDF.
 
 Last link of the centred chain, which runs one way: :mod:`classdyn.theory.spectral_params`
 (``SpectralParams``) → :mod:`classdyn.theory.curve` (algebraic curve, edge polynomial) →
@@ -33,7 +33,7 @@ __all__ = ["SpectralParams", "StieltjesResult", "DensityResult", "Bulk", "Spectr
 
 @dataclass
 class Spectrum:
-    """Support, bulk weights and delta peak of the density (THEORY.md §5, bulks).
+    """Support, bulk weights and delta peak of the density (docs/theory/spectrum-centred.md, bulks).
 
     ``bulks`` sorted left to right; ``total_mass = Σ bulk weights + delta_weight`` (should be 1);
     ``edges`` the high-precision edges (strings with ``dps`` digits) they come from.
@@ -101,7 +101,7 @@ def _adaptive_mass(params, lo, hi, nodes, whole, depth):
 
 
 def spectrum(params: SpectralParams, *, dps: int = 30, nodes: int = 120) -> Spectrum:
-    """Support, bulk weights, delta peak and total mass (THEORY.md §5, "Bulks").
+    """Support, bulk weights, delta peak and total mass (docs/theory/spectrum-centred.md, "Bulks").
 
     The edges are the true edges of :func:`classdyn.theory.edges.find_edges` (algebraic curve, mpmath
     with ``dps`` digits); each bulk's weight is ``∫ρ`` over it: the bulk is cut at the non-edge

@@ -1,4 +1,4 @@
-"""Stieltjes solvers of the centred spectral equations (THEORY.md §5): ``q(z)``, ``r(z)`` and the
+"""Stieltjes solvers of the centred spectral equations (docs/theory/spectrum-centred.md): ``q(z)``, ``r(z)`` and the
 density ``ρ(λ) = Im q(λ + i0⁺)/π``. Second-to-last link of the chain ``spectral_params`` →
 ``curve`` → ``stieltjes`` → ``edges`` → ``spectrum``.
 
@@ -32,7 +32,7 @@ __all__ = ["StieltjesResult", "DensityResult", "stieltjes", "density", "default_
 
 @dataclass
 class StieltjesResult:
-    """``q(z)``, ``r(z)`` on an array of ``z`` (THEORY.md §5).
+    """``q(z)``, ``r(z)`` on an array of ``z`` (docs/theory/spectrum-centred.md).
 
     ``converged`` is ``False`` where the solver failed (``status`` 1: Newton did not converge,
     2: the continuation could not keep the physical branch); ``residual`` the final
@@ -63,7 +63,7 @@ class StieltjesResult:
 
 @dataclass
 class DensityResult:
-    """Density ``ρ(λ) = Im q(λ + i0⁺)/π`` on a real grid, plus the delta peak (THEORY.md §5)."""
+    """Density ``ρ(λ) = Im q(λ + i0⁺)/π`` on a real grid, plus the delta peak (docs/theory/spectrum-centred.md)."""
 
     lam: np.ndarray
     density: np.ndarray
@@ -113,7 +113,7 @@ def _kernel_args(params: SpectralParams):
 
 def stieltjes(params: SpectralParams, z, *, method: str = "continuation",
               strict: bool = True) -> StieltjesResult:
-    """Stieltjes transform ``q(z) = (1/p) tr (U − z)⁻¹`` of the GEP matrix (THEORY.md §5).
+    """Stieltjes transform ``q(z) = (1/p) tr (U − z)⁻¹`` of the GEP matrix (docs/theory/spectrum-centred.md).
 
     Solves ``A r + B q = 1``, ``r = ψ_p B q² + (1 − ψ_p) q`` with
     ``δ_c = (ψ_p/ψ_n)(α_c² r + v_c² q)``, ``A = b̄² + Σ ρ_c α_c²/(1+δ_c)``,
@@ -195,7 +195,7 @@ def _stieltjes_polynomial(params: SpectralParams, lam: np.ndarray) -> StieltjesR
 
 def density(params: SpectralParams, lam, *, method: str = "continuation",
             strict: bool = True) -> DensityResult:
-    """Spectral density ``ρ(λ) = lim_{η→0⁺} Im q(λ + iη)/π`` on a real grid (THEORY.md §5).
+    """Spectral density ``ρ(λ) = lim_{η→0⁺} Im q(λ + iη)/π`` on a real grid (docs/theory/spectrum-centred.md).
 
     The delta peak at ``s̄²`` (weight :func:`delta_weight`) is reported separately, not on the
     grid. ``lam`` must be real and finite. Non-converged points raise

@@ -1,10 +1,10 @@
-"""Learning timescales and windows from the spectral edges, centred classes (THEORY.md §5).
+"""Learning timescales and windows from the spectral edges, centred classes (docs/theory/timescales.md).
 
-Time unit: training time ``τ`` of THEORY.md §2 — an eigenmode of ``U`` with eigenvalue ``λ``
+Time unit: training time ``τ`` of docs/theory/model.md — an eigenmode of ``U`` with eigenvalue ``λ``
 relaxes as ``exp(−λ τ)`` (``τ = 2 Δ_t τ_GF/(p d)`` for gradient flow on the loss). Every time
 returned here is in that unit: ``τ_x = 1/λ_x``.
 
-Bulks (THEORY.md §5 "Bulks", paper Sec. 3.2 and App. F.3.1), for ``ψ_n > 1`` and
+Bulks (docs/theory/timescales.md "Bulks", paper Sec. 3.2 and App. F.3.1), for ``ψ_n > 1`` and
 ``ψ_p ≥ 1 + ψ_n``, counted from the right by their weights:
 
 * the rightmost ``d`` eigenvalues (weight ``1/ψ_p``, the population part): lower edge
@@ -16,7 +16,7 @@ Bulks (THEORY.md §5 "Bulks", paper Sec. 3.2 and App. F.3.1), for ``ψ_n > 1`` a
 * a delta peak at ``s̄²`` carrying the rest (modes that training never moves).
 
 For ``ψ_n < 1`` the bulks hold ``n``, ``d − n``, ``n`` eigenvalues from left to right (theory
-weights, checked against GEP matrices in tests/theory/test_timescales.py; THEORY.md's first guess
+weights, checked against GEP matrices in tests/theory/test_timescales.py; the first reconstruction's first guess
 "d − n, n, n" is not what the equations give); the generalisation/memorisation reading above is
 not defined there and :func:`timescales` refuses ``ψ_n ≤ 1``.
 
@@ -43,14 +43,14 @@ __all__ = ["Timescales", "timescales", "timescales_model", "named_timescales", "
            "check_bulk_counting", "WindowLimit", "window_limits", "MASS_MATCH_TOL"]
 
 def timescales(params, *, dps: int = 30) -> Timescales:
-    """``λ_gen, λ_mem, λ_fin``, ``τ = 1/λ`` and the windows of centred classes (THEORY.md §5,
+    """``λ_gen, λ_mem, λ_fin``, ``τ = 1/λ`` and the windows of centred classes (docs/theory/timescales.md,
     paper Sec. 3.2): the bulks of :func:`classdyn.theory.spectrum.spectrum` named by
     :func:`classdyn.theory.bulks.named_timescales`.
 
     ``τ_gen = 1/λ_gen``, ``τ_mem = 1/λ_mem``, ``τ_fin = 1/λ_fin`` in training-time units
     (a mode of eigenvalue ``λ`` relaxes as ``exp(−λ τ)``); ``W_gen = τ_mem/τ_gen``,
     ``W_mem = τ_fin/τ_mem``. Needs ``ψ_n > 1`` and ``ψ_p ≥ 1 + ψ_n`` (the bulk counting of
-    THEORY.md §5, :func:`~classdyn.theory.bulks.check_bulk_counting`); raises ``ValueError``
+    docs/theory/timescales.md, :func:`~classdyn.theory.bulks.check_bulk_counting`); raises ``ValueError``
     otherwise.
     """
     from classdyn.theory.spectrum import SpectralParams, spectrum
@@ -65,7 +65,7 @@ def timescales(params, *, dps: int = 30) -> Timescales:
 
 def timescales_model(mixture, rf, t: float, *, dps: int = 30) -> Timescales:
     """:func:`timescales` for a centred :class:`~classdyn.theory.params.Mixture`, a
-    :class:`~classdyn.theory.params.RandomFeatures` model and diffusion time ``t`` (THEORY.md §4–5)."""
+    :class:`~classdyn.theory.params.RandomFeatures` model and diffusion time ``t`` (docs/theory/gaussian-equivalence.md)."""
     from classdyn.theory.spectrum import SpectralParams
 
     return timescales(SpectralParams.from_model(mixture, rf, t), dps=dps)
@@ -74,7 +74,7 @@ def timescales_model(mixture, rf, t: float, *, dps: int = 30) -> Timescales:
 # ---------------------------------------------------------------------- large-ψ_p limit
 @dataclass
 class WindowLimit:
-    """Windows as ``ψ_p → ∞`` at fixed ``ψ_n`` (paper Fig. 2b; THEORY.md §5).
+    """Windows as ``ψ_p → ∞`` at fixed ``ψ_n`` (paper Fig. 2b; docs/theory/timescales.md).
 
     All bulks scale like ``ψ_p`` at large ``ψ_p`` (the lowest one above the fixed ``s̄²``), so
     ``W_gen`` and ``W_mem`` have finite limits, reached like ``ψ_p^{−1/2}`` (measured: successive

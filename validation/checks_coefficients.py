@@ -1,6 +1,6 @@
 """Validation checks of the Gaussian-equivalence coefficients and of the GEP itself.
 
-* ``coefficients``: the float64 coefficients of THEORY.md §4 (closed forms for erf/ReLU/linear,
+* ``coefficients``: the float64 coefficients of docs/theory/gaussian-equivalence.md (closed forms for erf/ReLU/linear,
   quadrature for tanh) against an independent quadrature path and against Monte Carlo.
 * ``gep-vs-exact``: the spectrum of the GEP matrix ``U_gep`` against the exact finite-size ``U``
   (Mehler series), the paper's Fig. 7 analogue.
@@ -19,7 +19,7 @@ import numpy as np
 
 from classdyn.validation.registry import CheckContext, Outcome, check
 
-#: closed form vs quadrature (float64 both; THEORY.md §4 asks for 1e-12)
+#: closed form vs quadrature (float64 both; docs/theory/gaussian-equivalence.md asks for 1e-12)
 CLOSED_TOL = 1e-12
 #: Monte Carlo: every estimate within this many standard errors
 MC_SIGMAS = 5.0
@@ -126,7 +126,7 @@ def _coefficients_figure(grid_m, curves, mc_points, s2, t):
              "agree with an independent quadrature to 1e-12 (closed forms for erf/ReLU) and "
              "with Monte Carlo over the Gaussian pre-activations within 5 standard errors; "
              "v2, s2 >= 0",
-       reference="THEORY.md §4; paper App. D-E",
+       reference="docs/theory/gaussian-equivalence.md; paper App. D-E",
        sizes={"small": {"n_draws": 200_000, "m": [0.0, 0.8, -2.0], "sigma2": [0.5, 4.0],
                         "t": [0.02, 0.5], "seed": 0},
               "paper": {"n_draws": 2_000_000, "m": [0.0, 0.4, 0.8, -1.5, -3.0],
@@ -316,7 +316,7 @@ _GEP_PAPER = {**_GEP_SMALL, "d": 1000}
              "tr U^k/p (k = 1..4) within 3x the GEP draw-to-draw spread plus a finite-d margin "
              "0.5% k sqrt(500/d), and Wasserstein-1 distance within 2x that between two GEP "
              "draws (paper's Fig. 7)",
-       reference="THEORY.md §4; paper App. E, Fig. 7",
+       reference="docs/theory/gaussian-equivalence.md; paper App. E, Fig. 7",
        sizes={"small": _GEP_SMALL, "paper": _GEP_PAPER},
        order=11)
 def gep_vs_exact(params: dict, ctx: CheckContext) -> Outcome:
@@ -330,7 +330,7 @@ def gep_vs_exact(params: dict, ctx: CheckContext) -> Outcome:
                   f"W1 <= {W1_FACTOR:g} x W1(GEP, GEP)",
         tolerance_reason="two GEP draws differ by ~0.1-0.2% in moments; exact and GEP differ "
                          "systematically at finite d (top eigenvalues ~0.5% at d = 500, "
-                         "eigenvalues spread around s_bar^2, THEORY.md §4), shrinking like "
+                         "eigenvalues spread around s_bar^2, docs/theory/gaussian-equivalence.md), shrinking like "
                          "d^-1/2; a 2% error in a moves m_1 by 3% and m_4 by 16%",
         figure=fig,
         summary=f"moments differ by {', '.join(f'{100 * x:.2f}%' for x in res['rel_diff_moments'])}"

@@ -1,4 +1,4 @@
-"""Validation checks of the DDPM side (THEORY.md §9; paper Sec. 4, App. J).
+"""Validation checks of the DDPM side (docs/theory/ddpm.md; paper Sec. 4, App. J).
 
 ``fmnist-stats``: the paper pairs every class with Sneaker because Sneaker "exhibits the lowest
 pixel-wise variance". This check computes the mean pixel variance of each class on the real data
@@ -34,7 +34,7 @@ def judge_lowest_variance(raw_variance) -> dict:
 @check(name="fmnist-stats",
        claim="Sneaker (label 7) has the lowest mean pixel variance of the ten Fashion-MNIST "
              "classes, (1/d) sum_i Var_c(u_i) with pixels u in [0, 1]",
-       reference="THEORY.md §9; paper Sec. 4 and App. J.1",
+       reference="docs/theory/ddpm.md; paper Sec. 4 and App. J.1",
        sizes={"small": {"split": "train", "per_class": 2000},
               "paper": {"split": "train", "per_class": 0}},
        order=90)

@@ -1,4 +1,4 @@
-"""Checks of the finite-size learning dynamics (THEORY.md §2-§3, §7-§8; paper's Figs. 1-4).
+"""Checks of the finite-size learning dynamics (docs/theory/model.md, §7-§8; paper's Figs. 1-4).
 
 Each check's core comparison is a plain function of measured arrays (``compare_gd``,
 ``judge_ablations``, ``judge_tradeoff``, ``judge_slopes``) so that tests can feed it wrong
@@ -56,7 +56,7 @@ def compare_gd(sa_test, gd_test, gd_se, excess) -> dict:
 
 def _edge_times(fs, mix, psi_p, psi_n, t, d):
     """Edge times 1/λ: classdyn.theory.timescales when available, else the empirical bulk edges
-    (top d eigenvalues = population bulk, next n − d = memorisation bulk, THEORY.md §5)."""
+    (top d eigenvalues = population bulk, next n − d = memorisation bulk, docs/theory/spectrum-centred.md)."""
     try:
         from classdyn.theory.params import RandomFeatures
         from classdyn.theory.timescales import timescales_model
@@ -81,7 +81,7 @@ def _edge_times(fs, mix, psi_p, psi_n, t, d):
              "exact U (paper's (133), Fig. 2a) agree with explicit gradient descent with fresh "
              "diffusion noise (same W, data) over the whole training-time range, once the "
              "derived noise excess of GD is accounted for",
-       reference="THEORY.md §2-§3; paper's (6), (14), (133), Fig. 2a",
+       reference="docs/theory/model.md; paper's (6), (14), (133), Fig. 2a",
        sizes={"small": {"d": 30, "psi_p": 4.0, "psi_n": 2.0, "t": 0.1,
                         "variances": [1.0, 2.0], "seeds": 4, "step_frac": 0.5, "seed": 0},
               "paper": {"d": 100, "psi_p": 4.0, "psi_n": 2.0, "t": 0.1,
@@ -122,7 +122,7 @@ def loss_curves(params: dict, ctx: CheckContext) -> Outcome:
         if math.isfinite(edges[k]):
             ax.axvline(edges[k], color="gray", ls=ls, label=f"{k} = 1/λ ({edge_src})")
     ax.set_xscale("log")
-    ax.set_xlabel("training time τ (THEORY.md §2 unit)")
+    ax.set_xlabel("training time τ (docs/theory/model.md unit)")
     ax.set_ylabel("loss")
     ax.legend(fontsize=7)
     fig.tight_layout()
@@ -172,7 +172,7 @@ def judge_ablations(times: dict) -> dict:
              "doubling one class's variance makes it reach tau_gen and tau_mem first; halving "
              "its centroid norm does likewise, more weakly; skewed weights modulate the times "
              "without reversing the order",
-       reference="THEORY.md §3, §8; paper's Fig. 3, Result 2",
+       reference="docs/theory/class-losses.md, §8; paper's Fig. 3, Result 2",
        sizes={"small": {"d": 60, "psi_p": 2.0, "psi_n": 1.0, "t": 0.1, "norms2": 1.0,
                         "seed": 0},
               "paper": {"d": 200, "psi_p": 4.0, "psi_n": 2.0, "t": 0.1, "norms2": 1.0,
@@ -246,7 +246,7 @@ def judge_tradeoff(rhos, gen_gaps, mem_gaps, min_slope: float = MIN_GAP_SLOPE) -
        claim="Result 3 (paper's Fig. 4): sweeping the weight of the high-variance class, the "
              "generalisation and memorisation gaps between the classes move in opposite "
              "directions: closing one widens the other",
-       reference="THEORY.md §8; paper's Fig. 4, Result 3",
+       reference="docs/theory/index.md; paper's Fig. 4, Result 3",
        sizes={"small": {"d": 30, "psi_p": 8.0, "psi_n": 4.0, "t": 0.01,
                         "variances": [4.0, 1.0], "rhos": [0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9],
                         "seed": 0},
@@ -299,7 +299,7 @@ SLOPE_TOL = 0.1
 
 def judge_slopes(ds, t_s, gammas, tol: float = SLOPE_TOL) -> dict:
     """Fit ``t_s^c`` (C × len(ds)) against ``log d``; pass (``slopes_ok``) when every slope is
-    within ``tol`` of ``½(1 − γ_c)`` (THEORY.md §7)."""
+    within ``tol`` of ``½(1 − γ_c)`` (docs/theory/speciation.md)."""
     from classdyn.simulate.speciation import fit_slopes
     from classdyn.theory.speciation import speciation_slopes
 
@@ -334,7 +334,7 @@ def judge_speciation(ds, experiments: dict, tol: float = SLOPE_TOL) -> dict:
        claim="Result 1 (paper's Fig. 1): the diffusion time at which a class's outlier leaves "
              "the bulk of U and its eigenvector aligns with W mu_c grows like "
              "1/2 (1 - gamma_c) log d for weights rho_c ~ d^-gamma_c",
-       reference="THEORY.md §7; paper's Sec. 3.1, Fig. 1, Result 1",
+       reference="docs/theory/speciation.md; paper's Sec. 3.1, Fig. 1, Result 1",
        sizes={"small": {"ds": [100, 200, 400], "gammas": [0.0, 0.5], "repeats": 3,
                         "psi_p": 2.0, "psi_n": 1.0, "activation": "linear", "kind": "exact",
                         "t": [0.5, 5.0, 19], "seed": 0},

@@ -1,4 +1,4 @@
-"""Validation check ``extensive-spectrum``: the bulk density and outliers of THEORY.md §6
+"""Validation check ``extensive-spectrum``: the bulk density and outliers of docs/theory/extensive.md
 (classdyn.theory.extensive, the solution of the equations the paper's (107) leaves open) against the
 eigenvalues of finite GEP matrices (classdyn.simulate.features).
 
@@ -17,7 +17,7 @@ from classdyn.validation.registry import CheckContext, Outcome, check
 #: KS criterion: the theory CDF may be at most this factor further from draw A than draw B is.
 KS_FACTOR = 1.5
 #: Floor of the outlier-bias criterion, relative to the prediction: the GEP matrix differs from
-#: the exact one by ~0.3 % in its outliers (THEORY.md §6), and with few seeds the sample std
+#: the exact one by ~0.3 % in its outliers (docs/theory/extensive.md), and with few seeds the sample std
 #: can come out small by chance.
 OUTLIER_FLOOR = 0.01
 
@@ -101,11 +101,11 @@ _MIX = {"variances": [1.0, 2.0], "weights": [0.3, 0.7], "norms2": [1.0, 1.0], "o
 
 @check(name="extensive-spectrum",
        claim="For extensive centroids (‖μ_c‖² = d) the GEP feature covariance U has the bulk "
-             "density and outliers of the deterministic equivalent of THEORY.md §6 (the "
+             "density and outliers of the deterministic equivalent of docs/theory/extensive.md (the "
              "saddle point of the paper's (107), which the paper leaves unsolved): KS distance "
              "of the bulk within 1.5x the distance between two GEP draws, outliers unbiased "
              "within the seed-to-seed scatter",
-       reference="THEORY.md §6; paper App. F (eq. 107), Sec. 3.1",
+       reference="docs/theory/extensive.md; paper App. F (eq. 107), Sec. 3.1",
        sizes={"small": {"d": 300, "t": 1.0, "seeds": 6, "order": 30, "psi_p": 2.0,
                         "psi_n": 1.0, **_MIX},
               "paper": {"d": 1000, "t": 1.0, "seeds": 6, "order": 40, "psi_p": 2.0,
@@ -146,7 +146,7 @@ def extensive_spectrum(params: dict, ctx: CheckContext) -> Outcome:
         ax = axes[0]
         bulk = ev_a[ev_a <= 1.05 * edge_own]
         ax.hist(bulk, bins=80, density=True, alpha=0.4, label=f"GEP, d={d}")
-        ax.plot(dens.lam, dens.density, "k-", lw=1, label="THEORY §6")
+        ax.plot(dens.lam, dens.density, "k-", lw=1, label="theory (docs: extensive)")
         ax.set_yscale("log")
         ax.set_xlabel("eigenvalue λ")
         ax.set_ylabel("density")

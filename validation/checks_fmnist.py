@@ -5,8 +5,8 @@ For every partner class ``c ≠ Sneaker`` and Sneaker proportion ``ρ``, the sta
 real images (``classdyn.ddpm.data.class_statistics`` over the ten classes: per-class variance ``σ_c²``,
 centroid norm² per pixel ``‖μ_c‖²/d`` and the cosine between the Sneaker and partner centroids;
 ``geometry="pair"`` normalises by the pair instead, which makes every cosine −1) define the mixture
-``ρ N(μ_S, σ_S² I) + (1 − ρ) N(μ_c, σ_c² I)`` (THEORY.md §1, §9). The RF model's class test
-losses ``E_c(τ)`` (THEORY.md §3, from one eigendecomposition of the exact feature covariance at a
+``ρ N(μ_S, σ_S² I) + (1 − ρ) N(μ_c, σ_c² I)`` (docs/theory/model.md, §9). The RF model's class test
+losses ``E_c(τ)`` (docs/theory/class-losses.md, from one eigendecomposition of the exact feature covariance at a
 finite size) give the class memorisation times ``τ_mem^c`` and the RF gap
 
     G_RF = log10 τ_mem^Sneaker − log10 τ_mem^partner        (> 0: partner memorised first).
@@ -55,7 +55,7 @@ def rf_memorisation_gap(variances, weights, norms2, cosine, *, d: int, psi_p: fl
                         activation: str = "tanh", tau_max: float = 1e8) -> dict:
     """RF class times for a two-class mixture (class 0 = Sneaker), averaged over seeds.
 
-    Data, ``W`` and the exact (Mehler/Stein, THEORY.md §4) or GEP feature matrices come from
+    Data, ``W`` and the exact (Mehler/Stein, docs/theory/gaussian-equivalence.md) or GEP feature matrices come from
     :mod:`simulate`; ``E_c(τ)`` from :func:`classdyn.simulate.dynamics.semi_analytic_curves`; times from
     :func:`classdyn.simulate.times.class_times` (threshold 1, paper's (15)). Returns the mean and the
     seed-to-seed standard error of the log10 gap, and the per-seed times.
@@ -212,7 +212,7 @@ def judge_ddpm(rf_by_key: dict, ddpm_rows: list[dict], *, min_pairs: int = MIN_D
              "pair's variances, centroid norms and cosine memorises the higher-variance partner "
              "first and its gap grows with the variance ratio; where DDPM gap tables exist, "
              "RF and DDPM gaps agree in sign and trend",
-       reference="THEORY.md §9; paper Sec. 4, Result 4, Fig. 6",
+       reference="docs/theory/ddpm.md; paper Sec. 4, Result 4, Fig. 6",
        sizes={"small": {"d": 80, "psi_p": 4.0, "psi_n": 2.0, "t": 0.05, "seeds": [0, 1],
                         "proportions": [0.5], "kind": "exact", "geometry": "ten-class"},
               "paper": {"d": 300, "psi_p": 4.0, "psi_n": 2.0, "t": 0.05,

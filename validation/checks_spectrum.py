@@ -1,4 +1,4 @@
-"""Validation checks of the centred-class spectrum (THEORY.md §5; classdyn.theory.spectrum/edges/timescales).
+"""Validation checks of the centred-class spectrum (docs/theory/spectrum-centred.md; classdyn.theory.spectrum/edges/timescales).
 
 * ``density-vs-histogram`` (paper Fig. 8): theoretical density (bulks + delta) against the
   eigenvalues of finite GEP matrices, and the edges against the extreme eigenvalues of each
@@ -34,7 +34,7 @@ EDGE_TOL = 0.1
 
 
 def gep_eigenvalues(params, d: int, seed: int) -> np.ndarray:
-    """Eigenvalues of the GEP matrix of THEORY.md §5 with the coefficients of ``params``:
+    """Eigenvalues of the GEP matrix of docs/theory/spectrum-centred.md with the coefficients of ``params``:
     ``U = Σ_c G_c G_cᵀ/n + b̄² K + s̄² I``, ``G_c = α_c W Z_c/√d + v_c Ω_c``, ``n_c = ρ_c n``."""
     rng = np.random.default_rng(seed)
     p = int(round(params.psi_p * d))
@@ -122,10 +122,10 @@ def judge_density(ks_theory: float, ks_two_draws: float, p: int, edge_error_by_d
 
 @check(name="density-vs-histogram",
        claim="The spectral density of the GEP feature covariance for centred classes (paper's "
-             "(114), THEORY.md §5) matches eigenvalue histograms of finite GEP matrices, and "
+             "(114), docs/theory/spectrum-centred.md) matches eigenvalue histograms of finite GEP matrices, and "
              "its edges match the extreme eigenvalues of each bulk, closer as d grows "
              "(paper's Fig. 8).",
-       reference="THEORY.md §5; paper App. F.3, eq. (114), Fig. 8",
+       reference="docs/theory/spectrum-centred.md; paper App. F.3, eq. (114), Fig. 8",
        sizes={"small": {"variances": [1.0, 2.0], "weights": [0.25, 0.75], "t": 0.01,
                         "psi_p": 4.0, "psi_n": 2.0, "ds": [150, 500], "seed": 1},
               "paper": {"variances": [1.0, 2.0], "weights": [0.25, 0.75], "t": 0.01,
@@ -189,7 +189,7 @@ def _figure_density(params, spec, eigs):
 
 # ---------------------------------------------------------------------- windows (Fig. 2b)
 def gep_windows(params, eigs):
-    """Windows read off GEP eigenvalues by bulk counting (THEORY.md §5): ``λ_gen`` = smallest
+    """Windows read off GEP eigenvalues by bulk counting (docs/theory/spectrum-centred.md): ``λ_gen`` = smallest
     of the top ``d``, ``λ_mem`` = largest of the next ``n − d``, ``λ_fin`` = smallest of the
     next ``d`` (``d = p/ψ_p``). Returns ``(W_gen, W_mem)``."""
     ev = np.sort(eigs)[::-1]
@@ -247,7 +247,7 @@ def compare_windows(ratios, limits: dict, finite: dict) -> dict:
              "tau_fin/tau_mem relative to the unimodal baseline, for every class weight "
              "(paper's Fig. 2b, psi_p -> infinity); the windows from the edges match those read "
              "off GEP eigenvalues at finite size.",
-       reference="THEORY.md §5 (bulks, windows); paper Sec. 3.2, App. F.3.1, Fig. 2b",
+       reference="docs/theory/spectrum-centred.md (bulks, windows); paper Sec. 3.2, App. F.3.1, Fig. 2b",
        sizes={"small": {"ratios": [1.0, 4.0, 0.25], "weights": [[0.5, 0.5], [0.25, 0.75]],
                         "psi_n": 2.0, "t": 0.01, "psi_p0": 16.0, "finite_d": 250,
                         "finite_seeds": 1},

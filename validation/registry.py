@@ -8,7 +8,7 @@ Writing a check: in a module ``validation/checks_<topic>.py``, decorate a module
 
 .. code-block:: python
 
-    @check(name="coefficients", claim="...", reference="THEORY.md §4; paper App. D",
+    @check(name="coefficients", claim="...", reference="docs/theory/gaussian-equivalence.md; paper App. D",
            sizes={"small": {...}, "paper": {...}})
     def coefficients(params: dict, ctx: CheckContext) -> Outcome:
         ...
