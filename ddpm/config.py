@@ -24,14 +24,55 @@ def _need(cond: bool, msg: str) -> None:
 
 @dataclass(frozen=True)
 class UNetConfig:
-    """The U-Net of docs/theory/ddpm.md / paper App. J.1.
+    """The U-Net of docs/theory/ddpm.md / paper App. J.1 (frozen, validated on construction).
 
     ``widths``: channels per resolution level (paper: 64, 128, 256, 256; each level but the last
     halves the resolution); ``enc_blocks`` ResNet blocks per level in the encoder (paper 2),
-    ``dec_blocks`` in the decoder (paper 3; must be ``enc_blocks + 1``); ``attn_levels``: levels whose blocks carry
-    ``heads``-head self-attention with GroupNorm pre-normalisation (paper: the two intermediate
-    resolutions, levels 1 and 2); the bottleneck is two ResNet blocks, attention after the first.
-    ``image_size`` 28 is zero-padded to ``pad_to`` (32) at the input and the output is cropped back.
+    ``dec_blocks`` in the decoder (paper 3; must be ``enc_blocks + 1``); ``attn_levels``: levels
+    whose blocks carry ``heads``-head self-attention with GroupNorm pre-normalisation (paper: the two
+    intermediate resolutions, levels 1 and 2); the bottleneck is two ResNet blocks, attention after
+    the first. ``image_size`` 28 is zero-padded to ``pad_to`` (32) at the input and the output is
+    cropped back. ``UNetConfig.tiny(**kw)`` gives a CPU-sized U-Net with the same structure.
+
+    Parameters
+    ----------
+    image_size : int, default 28
+        Side of the (square) input images, in pixels.
+    pad_to : int, default 32
+        Side after zero-padding; ``>= image_size``, a multiple of ``2**(len(widths) - 1)`` and
+        differing from ``image_size`` by an even number.
+    in_channels : int, default 1
+        Image channels (1 for Fashion-MNIST).
+    widths : tuple of int, default ``PAPER_WIDTHS`` = (64, 128, 256, 256)
+        Channels per resolution level.
+    enc_blocks : int, default 2
+        ResNet blocks per level in the encoder (>= 1).
+    dec_blocks : int, default 3
+        ResNet blocks per level in the decoder; must equal ``enc_blocks + 1``.
+    attn_levels : tuple of int, default (1, 2)
+        Levels (``0 .. len(widths) - 1``) whose blocks carry self-attention.
+    heads : int, default 4
+        Attention heads; must divide the channels of every attention level and of the bottleneck.
+    dropout : float, default 0.1
+        Dropout probability in the ResNet blocks, in [0, 1).
+
+    Raises
+    ------
+    ValueError
+        If a field is out of range; the message names the field, its value and the allowed range.
+
+    Examples
+    --------
+    >>> from classdyn.ddpm.config import UNetConfig
+    >>> cfg = UNetConfig.tiny()
+    >>> cfg.widths, cfg.enc_blocks, cfg.dec_blocks, cfg.attn_levels
+    ((16, 32, 32), 1, 2, (1,))
+    >>> UNetConfig().widths == (64, 128, 256, 256)
+    True
+    >>> UNetConfig(dec_blocks=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: dec_blocks: must equal enc_blocks + 1 = 3 (each decoder block takes one encoder skip, as in the DDPM U-Net), got 2
     """
 
     image_size: int = 28
@@ -82,9 +123,40 @@ class UNetConfig:
 
 @dataclass(frozen=True)
 class DiffusionConfig:
-    """DDPM (Ho et al. 2020; docs/theory/ddpm.md): linear β schedule from ``beta_start`` to ``beta_end``
-    over ``T`` steps, scaled by ``1000/T`` when ``T != 1000`` so that ``ᾱ_T`` stays near 0
-    (paper: 1e-4 to 0.02, T = 1000, unscaled)."""
+    r"""The DDPM noise schedule (Ho et al. 2020; docs/theory/ddpm.md), frozen and validated.
+
+    A linear β schedule from ``beta_start`` to ``beta_end`` over ``T`` steps, scaled by ``1000/T``
+    when ``T != 1000`` so that ``ᾱ_T`` stays near 0 (paper: 1e-4 to 0.02, T = 1000, unscaled).
+
+    .. math::
+
+        \beta_t = \frac{1000}{T}\Big(\beta_{\rm start} + (\beta_{\rm end} - \beta_{\rm start})
+        \frac{t-1}{T-1}\Big), \qquad \bar\alpha_t = \prod_{s \le t} (1 - \beta_s).
+
+    Parameters
+    ----------
+    T : int, default 1000
+        Number of diffusion steps (>= 2).
+    beta_start : float, default 1e-4
+        First β (dimensionless, per step), ``0 < beta_start <= beta_end``.
+    beta_end : float, default 0.02
+        Last β (dimensionless, per step); ``beta_end * 1000 / T`` must be < 1.
+
+    Raises
+    ------
+    ValueError
+        If ``T < 2``, the βs are not ordered and positive, or the scaled ``beta_end`` reaches 1.
+
+    Examples
+    --------
+    >>> from classdyn.ddpm.config import DiffusionConfig
+    >>> DiffusionConfig()
+    DiffusionConfig(T=1000, beta_start=0.0001, beta_end=0.02)
+    >>> DiffusionConfig(T=10)
+    Traceback (most recent call last):
+    ...
+    ValueError: beta_end: beta_end*1000/T = 2 must be < 1
+    """
 
     T: int = 1000
     beta_start: float = 1e-4
@@ -101,7 +173,59 @@ class DiffusionConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """One training run: the pair, the model, the schedule and the optimiser (Adam)."""
+    """One training run: the pair, the model, the schedule and the optimiser (Adam).
+
+    Frozen and validated on construction; ``to_dict``/``from_dict`` round-trip it through JSON, and
+    ``identity()`` (all fields, ``steps`` too since it fixes the checkpoint schedule) with its
+    16-hex-digit ``identity_hash()`` is what a run folder remembers (see ``check_same_identity``).
+
+    Parameters
+    ----------
+    classes : tuple of (int, int), default (7, 8)
+        Two different Fashion-MNIST labels in 0..9 (default sneaker and bag).
+    proportion : float, default 0.5
+        Fraction of the training set drawn from ``classes[0]``, in the open interval (0, 1).
+    n : int, default 8000
+        Number of training images (>= 2).
+    data_seed : int, default 0
+        Seed of the draw of the training pair (>= 0).
+    unet : UNetConfig or dict, default ``UNetConfig()``
+        The network; a dict is turned into a ``UNetConfig``.
+    diffusion : DiffusionConfig or dict, default ``DiffusionConfig()``
+        The noise schedule; a dict is turned into a ``DiffusionConfig``.
+    lr : float, default 2e-4
+        Adam learning rate (> 0).
+    batch_size : int, default 128
+        Minibatch size (>= 1).
+    steps : int, default 100000
+        Optimiser steps (>= 1).
+    n_checkpoints : int, default 32
+        Number of log-spaced checkpoints (>= 1; see :func:`checkpoint_steps`).
+    first_checkpoint : int, default 1
+        Step of the first checkpoint, in ``1..steps``.
+    seed : int, default 0
+        Seed of initialisation, minibatches and noise (>= 0).
+
+    Raises
+    ------
+    ValueError
+        If a field is out of range; the message names the field and its value.
+
+    Examples
+    --------
+    >>> from classdyn.ddpm.config import TrainConfig, UNetConfig, DiffusionConfig
+    >>> cfg = TrainConfig(n=10, steps=20, unet=UNetConfig.tiny(), diffusion={"T": 100})
+    >>> cfg.diffusion
+    DiffusionConfig(T=100, beta_start=0.0001, beta_end=0.02)
+    >>> TrainConfig.from_dict(cfg.to_dict()) == cfg
+    True
+    >>> len(cfg.identity_hash())
+    16
+    >>> TrainConfig(proportion=1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: proportion: must lie in the open interval (0, 1), got 1.0
+    """
 
     classes: tuple[int, int] = (7, 8)
     proportion: float = 0.5
@@ -184,11 +308,40 @@ def check_same_identity(saved: dict, asked: dict, where: str) -> None:
 
 
 def checkpoint_steps(steps: int, n_checkpoints: int = 32, first: int = 1) -> list[int]:
-    """Log-spaced checkpoint steps (paper App. J.1: 32 log-spaced checkpoints).
+    r"""Log-spaced checkpoint steps (paper App. J.1: 32 log-spaced checkpoints).
 
     ``round(first · (steps/first)^(k/(M−1)))``, ``k = 0..M−1``, duplicates (from rounding small
     steps) removed, with the smallest ``M >= K`` that leaves ``min(K, steps − first + 1)``
     distinct steps; the last one is always ``steps``.
+
+    .. math::
+
+        s_k = \mathrm{round}\Big(f \,(S/f)^{k/(M-1)}\Big), \qquad k = 0, \dots, M-1.
+
+    Parameters
+    ----------
+    steps : int
+        Total optimiser steps ``S``; the last checkpoint.
+    n_checkpoints : int, default 32
+        Number ``K`` of checkpoints wanted.
+    first : int, default 1
+        The first checkpoint step ``f``.
+
+    Returns
+    -------
+    list of int
+        ``min(K, steps - first + 1)`` distinct increasing steps from ``first`` to ``steps``
+        (just ``[steps]`` when that number is <= 1).
+
+    Examples
+    --------
+    >>> from classdyn.ddpm.config import checkpoint_steps
+    >>> checkpoint_steps(1000, 8)
+    [1, 3, 7, 19, 52, 139, 373, 1000]
+    >>> checkpoint_steps(5, 32)   # fewer steps than checkpoints: every step
+    [1, 2, 3, 4, 5]
+    >>> checkpoint_steps(100, 5, first=10)
+    [10, 18, 32, 56, 100]
     """
     import numpy as np
 
