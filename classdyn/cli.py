@@ -76,6 +76,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``classdyn`` console script.
+
+    Parses ``argv``, runs the subcommand's handler and prints its result: the ``data`` as one
+    JSON line with ``--json``, else its ``text``. A command group given without its subcommand
+    prints the group's help. ``ValueError``/``TypeError`` raised by a handler (parameter
+    validation) are reported as ``classdyn <command>: error: ...`` on stderr, not raised.
+
+    Parameters
+    ----------
+    argv : sequence of str or None, optional
+        The arguments after the program name; ``None`` (default) reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 1 the command ran and reports a failure (e.g. a failed
+        validation check), 2 bad usage or bad input, 130 interrupted (finished work is saved).
+
+    Raises
+    ------
+    SystemExit
+        From argparse: for ``--help`` and ``--version`` (code 0), for unknown options or a
+        missing command (code 2), and after printing a group's help.
+
+    Examples
+    --------
+    >>> from classdyn import main
+    >>> try:
+    ...     main(["--version"])
+    ... except SystemExit as exc:
+    ...     print("exit code", exc.code)
+    classdyn 0.1.0
+    exit code 0
+    """
     from classdyn.io import dumps
 
     parser = build_parser()

@@ -94,15 +94,108 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
-    """Write ``obj`` as indented JSON atomically (NumPy types converted)."""
+    """Write ``obj`` as indented JSON atomically (NumPy types converted).
+
+    The text goes to a temporary file in the destination folder, which is then renamed onto
+    ``path`` (``os.replace``), so a killed run never leaves a half-written file; missing parent
+    folders are created. NumPy scalars and arrays, dataclasses, paths and complex numbers are
+    converted by :func:`to_jsonable`; non-finite floats become the strings ``"nan"``, ``"inf"``,
+    ``"-inf"`` (strict JSON).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file; an existing file is replaced only once the new one is complete.
+    obj : Any
+        The object to write (mappings, sequences, NumPy types, dataclasses, ...).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` holds something JSON cannot encode even after conversion; the previous
+        ``path`` is left untouched.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from classdyn import atomic_write_json, read_json
+    >>> path = atomic_write_json(os.path.join(tempfile.mkdtemp(), "r.json"),
+    ...                          {"x": np.float64(0.5), "n": np.int64(3), "bad": float("nan")})
+    >>> path.name
+    'r.json'
+    >>> read_json(path)
+    {'x': 0.5, 'n': 3, 'bad': 'nan'}
+    """
     return atomic_write_text(path, dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
 def atomic_save_npz(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
-    """``numpy.savez_compressed`` to ``path`` atomically."""
+    """``numpy.savez_compressed`` to ``path`` atomically.
+
+    The archive is written to a temporary file in the destination folder and renamed onto
+    ``path``, so a killed run never leaves a half-written ``.npz``; missing parent folders are
+    created.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file (give it the ``.npz`` suffix: it is used as is, nothing is appended).
+    **arrays : numpy.ndarray
+        The arrays to store, by the name they get in the archive.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from classdyn import atomic_save_npz
+    >>> path = atomic_save_npz(os.path.join(tempfile.mkdtemp(), "a.npz"), x=np.arange(4.0))
+    >>> with np.load(path) as f:
+    ...     print(f.files, f["x"])
+    ['x'] [0. 1. 2. 3.]
+    """
     return atomic_write_with(path, lambda fh: np.savez_compressed(fh, **arrays))
 
 
 def read_json(path: str | os.PathLike) -> Any:
+    """Read a JSON file (UTF-8), as written by :func:`atomic_write_json`.
+
+    Non-finite floats written as ``"nan"``, ``"inf"``, ``"-inf"`` come back as those strings.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The JSON file.
+
+    Returns
+    -------
+    Any
+        The decoded object (dict, list, str, int, float, bool or None).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    json.JSONDecodeError
+        If the file is not valid JSON.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from classdyn import atomic_write_json, read_json
+    >>> path = atomic_write_json(os.path.join(tempfile.mkdtemp(), "r.json"), {"a": [1, 2]})
+    >>> read_json(path)
+    {'a': [1, 2]}
+    """
     with open(path, "r", encoding="utf-8") as fh:
         return json.load(fh)
