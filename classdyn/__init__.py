@@ -13,7 +13,7 @@ import importlib
 #: public name -> submodule that defines it (imported on first use, PEP 562)
 _EXPORTS = {
     "io": ("atomic_write_json", "atomic_save_npz", "read_json"),
-    "provenance": ("provenance", "code_version", "git_commit", "library_versions"),
+    "provenance": ("code_version", "git_commit", "library_versions"),
     "cli": ("main",),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -36,7 +36,7 @@ _EXPORTS = {
                      "ClassFractions"),
     "unet": ("UNet", "count_parameters"),
     "diffusion": ("Schedule", "ancestral_sample", "EmpiricalDenoiser"),
-    "train": ("train", "TrainResult", "load_run", "load_checkpoint_model"),
+    "train": ("TrainResult", "load_run", "load_checkpoint_model"),
     "classifier": ("ClassifierConfig", "resnet18", "train_classifier", "load_classifier"),
     "pipeline": ("run_experiment", "train_pair", "sample_checkpoints", "classify_run",
                  "memorization_run", "gaps_run", "estimate_experiment_seconds"),

@@ -53,3 +53,25 @@ def test_every_package_exports_its_public_api_lazily():
         for name in m.__all__:
             assert getattr(m, name) is not None, (pkg, name)
         assert "no_such_name" not in dir(m)
+
+
+def test_exported_names_are_not_shadowed_by_submodules():
+    """Importing every submodule of a package sets package attributes named like those
+    submodules; an exported name must still be the object its defining module holds (a
+    function named like its submodule, e.g. ``train`` in ``ddpm/train.py``, would silently turn
+    into the module)."""
+    import importlib
+    import pkgutil
+
+    for pkg in ("classdyn", "classdyn.theory", "classdyn.simulate", "classdyn.ddpm",
+                "classdyn.validation"):
+        m = importlib.import_module(pkg)
+        for info in pkgutil.iter_modules(m.__path__):
+            if info.name != "__main__":
+                importlib.import_module(f"{pkg}.{info.name}")
+        for name in m.__all__:
+            obj = getattr(m, name)
+            if name == "model" and pkg == "classdyn.theory":
+                assert callable(obj)  # the callable module of the one door
+                continue
+            assert not isinstance(obj, type(m)), f"{pkg}.{name} is shadowed by a submodule"

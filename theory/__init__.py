@@ -30,7 +30,10 @@ heavy friends nor Numba or SymPy.
 
 import importlib
 
-#: public name → module that defines it
+#: public name → module that defines it. A function named like its own submodule
+#: (``coefficients.coefficients``, ``timescales.timescales``) is not exported here: importing the
+#: submodule would replace the package attribute by the module. Import it from the submodule;
+#: ``model`` is the exception, its module being callable.
 _EXPORTS = {
     "model": "model", "CentredModel": "model", "ExtensiveModel": "model",
     "NotApplicableError": "model",
@@ -38,8 +41,7 @@ _EXPORTS = {
     "check_activation": "params", "check_positive": "params", "check_time": "params",
     "delta_t": "params",
     "SpectralParams": "spectral_params",
-    "coefficients": "coefficients", "class_coefficients": "coefficients",
-    "timescales": "timescales", "speciation_times": "speciation",
+    "class_coefficients": "coefficients", "speciation_times": "speciation",
     "SpeciationTimes": "speciation", "Timescales": "bulks", "Bulk": "bulks",
     "check_choice": "params", "check_instance": "params", "check_int": "params",
     "check_positive_int": "params",
