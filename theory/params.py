@@ -58,16 +58,39 @@ def overlaps_from_upper(values: Sequence[float], n_classes: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Mixture:
-    """Gaussian mixture ``x ~ Σ_c ρ_c N(μ_c, σ_c² I_d)`` (docs/theory/model.md).
+    """Gaussian mixture of ``C`` classes, the data model (docs/theory/model.md).
+
+    .. math:: x \sim \sum_c \rho_c\, \mathcal N(\mu_c, \sigma_c^2 I_d)
+
+    Validated on construction; stored as tuples of floats (frozen).
 
     Parameters
     ----------
-    variances : per-class σ_c² > 0.
-    weights : ρ_c > 0 summing to 1 within ``WEIGHT_SUM_TOL`` (default: equal weights).
-    norms2 : ‖μ_c‖²/d ≥ 0 (default 0: centred classes). Extensive centroids have norms2 = O(1).
-    overlaps : C×C cosine-similarity matrix of the centroids (unit diagonal, symmetric, entries
-        in [-1, 1], positive semi-definite), or its C(C-1)/2 upper-triangle entries; default
-        orthogonal (identity).
+    variances : sequence of float
+        Per-class variances ``σ_c² > 0`` (per coordinate, dimensionless).
+    weights : sequence of float, optional
+        Sampling weights ``ρ_c > 0`` summing to 1 within ``WEIGHT_SUM_TOL``; default equal.
+    norms2 : sequence of float, optional
+        Centroid norms ``‖μ_c‖²/d ≥ 0``; default 0 (centred classes). Extensive centroids have
+        ``norms2 = O(1)``.
+    overlaps : array_like, optional
+        ``C×C`` cosine-similarity matrix of the centroids (unit diagonal, symmetric, entries in
+        ``[-1, 1]``, positive semi-definite), or its ``C(C−1)/2`` upper-triangle entries;
+        default orthogonal (identity).
+
+    Raises
+    ------
+    ValueError
+        A parameter out of its range, named with the value given.
+
+    Examples
+    --------
+    >>> from classdyn.theory import Mixture
+    >>> mix = Mixture(variances=(1.0, 2.0), weights=(0.25, 0.75))
+    >>> mix.n_classes, mix.centred
+    (2, True)
+    >>> Mixture((1.0, 1.0), norms2=(1.0, 4.0), overlaps=[0.5]).gram.round(3).tolist()
+    [[1.0, 1.0], [1.0, 4.0]]
     """
 
     variances: tuple[float, ...]
@@ -142,9 +165,30 @@ class Mixture:
 
 @dataclass(frozen=True)
 class RandomFeatures:
-    """Random-features score model ``s_A(x) = A σ(W x/√d)/√p`` (docs/theory/model.md).
+    """The random-features score model and its sizes (docs/theory/model.md).
 
-    ``psi_p = p/d > 0``, ``psi_n = n/d > 0``, ``activation`` one of :data:`ACTIVATIONS`.
+    .. math:: s_A(x) = \frac{1}{\sqrt p} A\, \sigma\!\left(\frac{W x}{\sqrt d}\right)
+
+    Parameters
+    ----------
+    psi_p : float
+        ``p/d > 0``, hidden neurons per input dimension.
+    psi_n : float
+        ``n/d > 0``, training samples per input dimension.
+    activation : str, optional
+        One of :data:`ACTIVATIONS` (``"tanh"``, ``"erf"``, ``"relu"``, ``"linear"``); default
+        ``"tanh"``.
+
+    Raises
+    ------
+    ValueError
+        ``psi_p`` or ``psi_n`` not a finite number > 0, or an unknown activation.
+
+    Examples
+    --------
+    >>> from classdyn.theory import RandomFeatures
+    >>> RandomFeatures(4, 2).to_dict()
+    {'psi_p': 4.0, 'psi_n': 2.0, 'activation': 'tanh'}
     """
 
     psi_p: float
@@ -165,8 +209,37 @@ class RandomFeatures:
 
 
 def check_positive(value, name: str, meaning: str = "") -> float:
-    """``value`` as a float if it is a finite number > 0, else ``ValueError`` naming ``name``
-    (and what it means, e.g. "diffusion time")."""
+    """Validate a finite number > 0.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        Parameter name used in the error message.
+    meaning : str, optional
+        What the parameter means (e.g. ``"diffusion time"``), added to the message.
+
+    Returns
+    -------
+    float
+        ``value`` as a float.
+
+    Raises
+    ------
+    ValueError
+        ``value`` is not a finite number > 0; the message names the parameter and the value.
+
+    Examples
+    --------
+    >>> from classdyn.theory import check_positive
+    >>> check_positive("0.5", "tol")
+    0.5
+    >>> check_positive(-1, "tol")
+    Traceback (most recent call last):
+    ...
+    ValueError: tol must be a finite number > 0, got -1
+    """
     label = f"{name} ({meaning})" if meaning else name
     try:
         x = float(value)
@@ -178,26 +251,125 @@ def check_positive(value, name: str, meaning: str = "") -> float:
 
 
 def check_time(t, name: str = "t") -> float:
-    """Validate a diffusion time ``t > 0`` (finite) and return it as float."""
+    """Validate a diffusion time of the OU forward process (dimensionless, finite, > 0).
+
+    Parameters
+    ----------
+    t : object
+        The diffusion time.
+    name : str, optional
+        Parameter name for the message (default ``"t"``).
+
+    Returns
+    -------
+    float
+        ``t`` as a float.
+
+    Raises
+    ------
+    ValueError
+        ``t`` is not a finite number > 0.
+
+    Examples
+    --------
+    >>> from classdyn.theory import check_time
+    >>> check_time(0.01)
+    0.01
+    """
     return check_positive(t, name, "diffusion time")
 
 
 def delta_t(t: float) -> float:
-    """``Δ_t = 1 − e^{−2t}`` (docs/theory/model.md), computed as ``-expm1(-2t)`` (exact at small t)."""
+    """Noise variance of the OU forward process at diffusion time ``t`` (docs/theory/model.md).
+
+    .. math:: \Delta_t = 1 - e^{-2t}
+
+    computed as ``-expm1(-2t)``, accurate to the last digit at small ``t``.
+
+    Parameters
+    ----------
+    t : float
+        Diffusion time (dimensionless, > 0).
+
+    Returns
+    -------
+    float
+        ``Δ_t`` in ``(0, 1)``.
+
+    Examples
+    --------
+    >>> from classdyn.theory import delta_t
+    >>> round(delta_t(0.5), 12)
+    0.632120558829
+    >>> delta_t(1e-12)  # no cancellation
+    1.999999999998e-12
+    """
     return -math.expm1(-2.0 * check_time(t))
 
 
 def check_choice(value, name: str, choices) -> str:
-    """``value`` if it is one of ``choices`` (strings: a method, a quadrature rule, ...), else
-    ``ValueError`` naming the parameter, the value and the allowed set."""
+    """Validate one of a set of strings (a method, a quadrature rule, ...).
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        Parameter name for the message.
+    choices : sequence of str
+        The allowed values.
+
+    Returns
+    -------
+    str
+        ``value`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        ``value`` is not one of ``choices``; the message lists them.
+
+    Examples
+    --------
+    >>> from classdyn.theory import check_choice
+    >>> check_choice("outlier", "method", ("leading", "outlier"))
+    'outlier'
+    """
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
     return value
 
 
 def check_instance(value, cls: type, name: str):
-    """``value`` if it is an instance of ``cls``, else ``TypeError`` naming the parameter, the
-    expected class (with its module) and the type given."""
+    """Validate the type of an argument.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    cls : type
+        The expected class.
+    name : str
+        Parameter name for the message.
+
+    Returns
+    -------
+    object
+        ``value`` unchanged.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not an instance of ``cls``; the message names the class with its module.
+
+    Examples
+    --------
+    >>> from classdyn.theory import Mixture, check_instance
+    >>> check_instance("x", Mixture, "mixture")
+    Traceback (most recent call last):
+    ...
+    TypeError: mixture must be a classdyn.theory.params.Mixture, got str
+    """
     if not isinstance(value, cls):
         raise TypeError(f"{name} must be a {cls.__module__}.{cls.__qualname__}, got "
                         f"{type(value).__name__}")
@@ -205,8 +377,31 @@ def check_instance(value, cls: type, name: str):
 
 
 def check_activation(name, param: str = "activation") -> str:
-    """``name`` if it is one of :data:`ACTIVATIONS`, else ``ValueError`` naming the parameter,
-    the value and the allowed set (the one activation check of the package)."""
+    """Validate an activation name (the one activation check of the package).
+
+    Parameters
+    ----------
+    name : object
+        The activation, one of :data:`ACTIVATIONS`.
+    param : str, optional
+        Parameter name for the message (default ``"activation"``).
+
+    Returns
+    -------
+    str
+        ``name`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        Unknown activation; the message lists the allowed ones.
+
+    Examples
+    --------
+    >>> from classdyn.theory import check_activation
+    >>> check_activation("erf")
+    'erf'
+    """
     return check_choice(name, param, ACTIVATIONS)
 
 
@@ -262,7 +457,33 @@ def activation_derivative_function(name: str):
 
 
 def check_positive_int(value, name: str, meaning: str = "") -> int:
-    """``value`` as an int if it is an integer > 0, else ``ValueError`` naming ``name``."""
+    """Validate an integer > 0 (booleans refused).
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        Parameter name for the message.
+    meaning : str, optional
+        What the parameter means, added to the message.
+
+    Returns
+    -------
+    int
+        ``value`` as an int.
+
+    Raises
+    ------
+    ValueError
+        ``value`` is not an integer > 0.
+
+    Examples
+    --------
+    >>> from classdyn.theory import check_positive_int
+    >>> check_positive_int(500, "d", "input dimension")
+    500
+    """
     label = f"{name} ({meaning})" if meaning else name
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(f"{label} must be an integer > 0, got {value!r}")
@@ -270,8 +491,39 @@ def check_positive_int(value, name: str, meaning: str = "") -> int:
 
 
 def check_int(value, name: str, lo: int = 1, hi: int | None = None) -> int:
-    """``value`` as an int if it is an integer in ``[lo, hi]`` (``hi=None``: no upper bound),
-    else ``ValueError`` naming ``name``, the value and the allowed range."""
+    """Validate an integer in ``[lo, hi]``.
+
+    Parameters
+    ----------
+    value : object
+        The value to check (an integral float such as ``4.0`` is accepted; booleans are not).
+    name : str
+        Parameter name for the message.
+    lo : int, optional
+        Smallest allowed value (default 1).
+    hi : int or None, optional
+        Largest allowed value; ``None`` (default): no upper bound.
+
+    Returns
+    -------
+    int
+        ``value`` as an int.
+
+    Raises
+    ------
+    ValueError
+        ``value`` is not an integer in the range; the message names the range.
+
+    Examples
+    --------
+    >>> from classdyn.theory import check_int
+    >>> check_int(20, "order", 2, 400)
+    20
+    >>> check_int(1, "order", 2, 400)
+    Traceback (most recent call last):
+    ...
+    ValueError: order must be an integer in [2, 400], got 1
+    """
     rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
     try:
         ok = (not isinstance(value, bool) and int(value) == value and value >= lo
