@@ -109,7 +109,29 @@ class Up(nn.Module):
 
 
 class UNet(nn.Module):
-    """ε_θ(x_t, t): ``forward(x (B, 1, 28, 28), t (B,) integer steps) -> (B, 1, 28, 28)``."""
+    """The U-Net noise predictor ε_θ(x_t, t) (docs/theory/ddpm.md; paper App. J.1).
+
+    ``forward(x (B, C, H, W), t (B,) integer steps) -> (B, C, H, W)`` with ``C = cfg.in_channels``
+    and ``H = W = cfg.image_size`` (28): padded to ``cfg.pad_to`` inside and cropped back; the
+    structure is described in the module docstring. The output convolution is zero-initialised, so
+    a fresh network predicts ε = 0.
+
+    Parameters
+    ----------
+    cfg : UNetConfig, default ``UNetConfig()``
+        The architecture (paper: widths 64, 128, 256, 256; about 25.6 M parameters).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from classdyn.ddpm.config import UNetConfig
+    >>> from classdyn.ddpm.unet import UNet, count_parameters
+    >>> _ = torch.manual_seed(0)
+    >>> net = UNet(UNetConfig.tiny(widths=(8, 8), attn_levels=(), heads=2, pad_to=28))
+    >>> y = net(torch.randn(2, 1, 28, 28), torch.tensor([0, 5]))
+    >>> tuple(y.shape), bool((y == 0).all())
+    ((2, 1, 28, 28), True)
+    """
 
     def __init__(self, cfg: UNetConfig = UNetConfig()):
         super().__init__()
@@ -179,5 +201,27 @@ class UNet(nn.Module):
 
 
 def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters."""
+    """Number of trainable parameters of a torch module.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network.
+
+    Returns
+    -------
+    int
+        Sum of ``p.numel()`` over the parameters with ``requires_grad``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from classdyn.ddpm.unet import count_parameters
+    >>> count_parameters(torch.nn.Linear(3, 2))   # 3*2 weights + 2 biases
+    8
+    >>> from classdyn.ddpm.config import UNetConfig
+    >>> from classdyn.ddpm.unet import UNet
+    >>> count_parameters(UNet(UNetConfig.tiny(widths=(8, 8), attn_levels=(), heads=2, pad_to=28)))
+    17609
+    """
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
