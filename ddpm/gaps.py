@@ -44,7 +44,39 @@ from .data import CLASS_NAMES, SNEAKER
 
 
 def crossing_time(steps, fractions, threshold: float) -> int | None:
-    """``min{steps[k] : fractions[k] >= threshold}``; ``None`` when never reached (NaN = no)."""
+    r"""First checkpoint step at which a memorised fraction reaches the threshold (docs/theory/ddpm.md).
+
+    .. math::
+
+        \tau_c = \min\{\text{checkpoint step } \tau : f_c(\tau) \ge \theta\}.
+
+    Parameters
+    ----------
+    steps : sequence of int
+        Checkpoint steps (training steps), increasing.
+    fractions : sequence of float
+        Memorised fraction ``f_c`` at each step; NaN or None counts as not reached.
+    threshold : float
+        The threshold θ, in (0, 1].
+
+    Returns
+    -------
+    int or None
+        ``min{steps[k] : fractions[k] >= threshold}`` (training steps); ``None`` when never reached.
+
+    Raises
+    ------
+    ValueError
+        If ``threshold`` is outside (0, 1].
+
+    Examples
+    --------
+    >>> from classdyn.ddpm.gaps import crossing_time
+    >>> crossing_time([1, 10, 100], [0.1, 0.6, 0.9], 0.5)
+    10
+    >>> crossing_time([1, 10], [0.1, float("nan")], 0.5) is None
+    True
+    """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold: must lie in (0, 1], got {threshold}")
     for s, f in zip(steps, fractions):
@@ -54,9 +86,41 @@ def crossing_time(steps, fractions, threshold: float) -> int | None:
 
 
 def interpolated_crossing(steps, fractions, threshold: float) -> float | None:
-    """``log10`` of the step where ``f`` first reaches ``threshold``, interpolated linearly in
-    ``log10 step`` between the bracketing checkpoints (module docstring); the first checkpoint
-    when it already reaches it; ``None`` when never reached."""
+    r"""``log10`` of the step where ``f`` first reaches the threshold, interpolated in ``log10 step``.
+
+    Linear interpolation between the two checkpoints that bracket θ (docs/theory/ddpm.md):
+
+    .. math::
+
+        \log \tilde\tau_c = \log s_{k-1} + \frac{\theta - f_c(s_{k-1})}{f_c(s_k) - f_c(s_{k-1})}
+        (\log s_k - \log s_{k-1});
+
+    the first checkpoint when it already reaches θ (or its predecessor is undefined).
+
+    Parameters
+    ----------
+    steps : sequence of int
+        Checkpoint steps (training steps), increasing.
+    fractions : sequence of float
+        Memorised fraction at each step; NaN or None counts as undefined.
+    threshold : float
+        The threshold θ.
+
+    Returns
+    -------
+    float or None
+        ``log10`` of the interpolated crossing step (decades); ``None`` when never reached.
+
+    Examples
+    --------
+    >>> from classdyn.ddpm.gaps import interpolated_crossing
+    >>> round(interpolated_crossing([1, 10, 100], [0.0, 0.4, 0.8], 0.6), 6)   # half way 10 -> 100
+    1.5
+    >>> interpolated_crossing([1, 10], [0.7, 0.8], 0.5)    # first checkpoint: log10(1)
+    0.0
+    >>> interpolated_crossing([1, 10], [0.1, 0.2], 0.5) is None
+    True
+    """
     steps = np.asarray(steps, float)
     f = np.asarray([np.nan if v is None else v for v in fractions], float)
     for k in range(len(steps)):
@@ -70,9 +134,42 @@ def interpolated_crossing(steps, fractions, threshold: float) -> float | None:
 
 
 def memorisation_lead(steps, f_ref, f_partner) -> float | None:
-    """Mean of ``f_partner − f_ref`` over ``log10 step`` (trapezoid rule; module docstring);
-    checkpoints where either fraction is undefined (no sample of the class) are left out;
-    ``None`` with fewer than two usable checkpoints."""
+    r"""Mean of ``f_partner − f_ref`` over ``log10 step``: the memorisation lead (docs/theory/ddpm.md).
+
+    Trapezoid rule over the checkpoints:
+
+    .. math::
+
+        \mathrm{lead} = \frac{1}{\log s_K - \log s_1}\int (f_{\rm partner} - f_{\rm Sneaker})
+        \, d\log s \ \in [-1, 1]
+
+    (> 0: the partner is memorised earlier and more). Checkpoints where either fraction is
+    undefined (no sample of the class) are left out.
+
+    Parameters
+    ----------
+    steps : sequence of int
+        Checkpoint steps (training steps).
+    f_ref : sequence of float
+        Memorised fractions of the reference class (Sneaker); NaN or None = undefined.
+    f_partner : sequence of float
+        Memorised fractions of the partner class.
+
+    Returns
+    -------
+    float or None
+        The lead (dimensionless, in [-1, 1]); ``None`` with fewer than two usable checkpoints.
+
+    Examples
+    --------
+    >>> from classdyn.ddpm.gaps import memorisation_lead
+    >>> memorisation_lead([1, 10, 100], [0, 0, 0], [1, 1, 1])
+    1.0
+    >>> memorisation_lead([1, 10, 100], [0, 0, 0], [0, 1, 1])   # (0.5 + 1) / 2 decades
+    0.75
+    >>> memorisation_lead([1], [0], [1]) is None
+    True
+    """
     x = np.log10(np.asarray(steps, float))
     y = np.asarray([np.nan if v is None else v for v in f_partner], float) - \
         np.asarray([np.nan if v is None else v for v in f_ref], float)
@@ -161,7 +258,55 @@ def run_gap(mem: dict, threshold: float, arrays: dict | None = None,
 
 
 def gap_table(run_dirs, threshold: float = 0.5) -> list[dict]:
-    """Rows of :func:`run_gap` for every run folder holding a ``memorization.json``."""
+    r"""Rows of the gap table, one per run folder holding a ``memorization.json``.
+
+    For each run, ``run_gap`` computes (docs/theory/ddpm.md) the crossing steps ``τ_c``
+    (``tau_reference``, ``tau_partner``), the gap ``Δτ = τ_Sneaker − τ_partner`` (``gap``, steps;
+    ``classes[0] − classes[1]`` without Sneaker), the interpolated ``log_tau_*`` and ``log_gap``
+    (decades), the memorisation ``lead``, bootstrap errors (``log_gap_err``, ``lead_err``, from
+    ``memorization.npz`` when present) and the class statistics of the pair:
+
+    .. math::
+
+        \Delta\tau = \tau_{\rm Sneaker} - \tau_{\rm partner}.
+
+    Parameters
+    ----------
+    run_dirs : iterable of str or os.PathLike
+        Run folders (each with ``memorization.json``, optionally ``memorization.npz``).
+    threshold : float, default 0.5
+        The memorised-fraction threshold θ, in (0, 1].
+
+    Returns
+    -------
+    list of dict
+        One row per run (keys ``run``, ``reference``, ``partner``, ``gap``, ``log_gap``, ``lead``,
+        ``partner_variance``, ...).
+
+    Raises
+    ------
+    ValueError
+        If a folder has no ``memorization.json``, or ``threshold`` is outside (0, 1].
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from classdyn.ddpm.gaps import gap_table
+    >>> run = Path(tempfile.mkdtemp())
+    >>> ck = [{"step": 1, "fraction": [0.0, 0.2]}, {"step": 10, "fraction": [0.2, 0.6]},
+    ...       {"step": 100, "fraction": [0.8, 0.9]}]
+    >>> _ = (run / "memorization.json").write_text(json.dumps({"classes": [7, 8], "checkpoints": ck}))
+    >>> row = gap_table([run], threshold=0.5)[0]
+    >>> row["reference"], row["partner"], row["tau_reference"], row["tau_partner"], row["gap"]
+    ('Sneaker', 'Bag', 100, 10, 90)
+    >>> round(row["log_gap"], 4), round(row["lead"], 4)    # 1.5 - 0.75 decades
+    (0.75, 0.275)
+    >>> gap_table([tempfile.mkdtemp()])
+    Traceback (most recent call last):
+    ...
+    ValueError: runs: ... has no memorization.json; run `classdyn ddpm memorization --out ...` first
+    """
     rows = []
     for d in run_dirs:
         p = Path(d) / "memorization.json"
@@ -196,7 +341,38 @@ def write_table(rows: list[dict], out: str | os.PathLike, stem: str = "gaps",
 
 
 def plot_fractions(run_dirs, threshold: float, path: str | os.PathLike) -> Path:
-    """Figure: memorised fraction against training step, per class, one panel per run."""
+    """Figure: memorised fraction against training step, per class, one panel per run.
+
+    Log step axis, the threshold as a dotted line, bootstrap error bars from the run's
+    ``memorization.json`` (docs/theory/ddpm.md).
+
+    Parameters
+    ----------
+    run_dirs : sequence of str or os.PathLike
+        Run folders, each with a ``memorization.json``.
+    threshold : float
+        The memorised-fraction threshold θ drawn as a horizontal line.
+    path : str or os.PathLike
+        Output PNG (folders created).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from classdyn.ddpm.gaps import plot_fractions
+    >>> run = Path(tempfile.mkdtemp())
+    >>> ck = [{"step": s, "fraction": [f, f], "err": [0.1, 0.1]}
+    ...       for s, f in [(1, 0.0), (10, 0.5), (100, 1.0)]]
+    >>> _ = (run / "memorization.json").write_text(json.dumps({"classes": [7, 8], "checkpoints": ck}))
+    >>> p = plot_fractions([run], 0.5, run / "fig" / "fractions.png")
+    >>> p.name, p.is_file()
+    ('fractions.png', True)
+    """
     import matplotlib
     import matplotlib.ticker
 
@@ -242,8 +418,34 @@ def _save(fig, path: str | os.PathLike) -> Path:
 
 
 def plot_gaps(rows: list[dict], path: str | os.PathLike) -> Path:
-    """Figure: gap Δτ = τ_Sneaker − τ_partner against the partner's mean pixel variance,
-    coloured by the reference (Sneaker) proportion; runs whose gap is undefined are omitted."""
+    """Figure: gap Δτ = τ_Sneaker − τ_partner against the partner's mean pixel variance.
+
+    Points are coloured by the reference (Sneaker) proportion and labelled by the partner; runs
+    whose gap is undefined are omitted (docs/theory/ddpm.md).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`gap_table` (``gap``, ``partner_variance``, ``proportion_reference``,
+        ``partner``).
+    path : str or os.PathLike
+        Output PNG (folders created).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from classdyn.ddpm.gaps import plot_gaps
+    >>> rows = [{"gap": 90, "partner_variance": 0.1, "proportion_reference": 0.5, "partner": "Bag"}]
+    >>> p = plot_gaps(rows, Path(tempfile.mkdtemp()) / "gaps.png")
+    >>> p.name, p.is_file()
+    ('gaps.png', True)
+    """
     import matplotlib
 
     matplotlib.use("Agg")
