@@ -222,17 +222,59 @@ def _hermite(lo: int, hi: int, x: np.ndarray, physicists: bool) -> dict[int, np.
 
 def smoothed_derivatives(activation: str, u: np.ndarray, gamma: np.ndarray, k0: int, k1: int,
                          want_e2: bool = False):
-    """``F_k(u) = E_z σ^{(k)}(u + γ z)`` for ``k0 ≤ k < k1`` (docs/theory/gaussian-equivalence.md), and ``E_z σ²``.
+    r"""``F_k(u) = E_z σ^{(k)}(u + γ z)`` for ``k0 ≤ k < k1`` (docs/theory/gaussian-equivalence.md), and ``E_z σ²``.
 
-    ``u`` is p×n, ``gamma`` (p,) the per-row noise standard deviation. Returns
-    ``(F (k1−k0, p, n), E2 (p, n) or None)``. Closed forms:
+    .. math::
+
+        F_k(u) = \mathbb{E}_{z \sim \mathcal{N}(0,1)}\, \sigma^{(k)}(u + \gamma z),
+        \qquad E_2(u) = \mathbb{E}_z\, \sigma(u + \gamma z)^2 .
+
+    Closed forms:
 
     * erf (σ = erf x): ``F_0 = erf(u/√β)``, ``F_k = (2/√π) β^{−k/2} (−1)^{k−1} H_{k−1}(u/√β)
-      e^{−u²/β}`` (k ≥ 1; ``β = 1 + 2γ²``, H physicists' Hermite);
+      e^{−u²/β}`` (k ≥ 1; ``β = 1 + 2γ²``, H physicists' Hermite); ``E σ²`` by 48-point
+      Gauss–Legendre quadrature;
     * relu: ``F_0 = u Φ(u/γ) + γ φ(u/γ)``, ``F_1 = Φ(u/γ)``,
       ``F_k = γ^{−(k−1)} (−1)^{k−2} He_{k−2}(u/γ) φ(u/γ)`` (k ≥ 2); ``E σ² = (u² + γ²)Φ + uγφ``;
     * linear: ``F_0 = u``, ``F_1 = 1``, ``F_k = 0``; ``E σ² = u² + γ²``;
     * tanh: trapezoidal quadrature of ``σ^{(k)} = (1 − T²) Q_k(T)`` (:func:`_tanh_Q_polys`).
+
+    Parameters
+    ----------
+    activation : str
+        ``"tanh"``, ``"erf"``, ``"relu"`` or ``"linear"`` (not validated here: callers check it).
+    u : numpy.ndarray, shape (p, n)
+        Means of the pre-activations (dimensionless).
+    gamma : numpy.ndarray, shape (p,)
+        Per-row noise standard deviation ``γ`` (> 0; relu divides by it).
+    k0, k1 : int
+        Orders ``k0 ≤ k < k1`` of the derivatives.
+    want_e2 : bool, optional
+        Also return ``E_z σ²`` (default False).
+
+    Returns
+    -------
+    F : numpy.ndarray, shape (k1 − k0, p, n)
+        ``F[k − k0] = F_k(u)``.
+    E2 : numpy.ndarray of shape (p, n), or None
+        ``E_z σ(u + γ z)²`` when ``want_e2``, else ``None``.
+
+    Examples
+    --------
+    ReLU at ``u = 0``: ``F_0 = γ φ(0)``, ``F_1 = 1/2``, ``F_2 = φ(0)/γ``, ``E σ² = γ²/2``:
+
+    >>> import numpy as np
+    >>> from classdyn.simulate import smoothed_derivatives
+    >>> F, E2 = smoothed_derivatives("relu", np.array([[0.0]]), np.array([0.5]), 0, 3,
+    ...                              want_e2=True)
+    >>> F.shape, np.round(F[:, 0, 0], 6), round(float(E2[0, 0]), 6)
+    ((3, 1, 1), array([0.199471, 0.5     , 0.797885]), 0.125)
+
+    Linear: ``F_0 = u``, ``F_1 = 1``, ``F_2 = 0``:
+
+    >>> F, E2 = smoothed_derivatives("linear", np.array([[0.0, 1.0]]), np.array([0.5]), 0, 3)
+    >>> F[:, 0, :].tolist(), E2 is None
+    ([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]], True)
     """
     from scipy.special import erf, ndtr
 
@@ -293,9 +335,36 @@ def smoothed_derivatives(activation: str, u: np.ndarray, gamma: np.ndarray, k0: 
 # ====================================================================== Mehler core
 @dataclass
 class MehlerInfo:
-    """How the Mehler series was truncated: ``kmax`` (last order kept), ``ratio`` r =
-    max_{i≠j} |K_ij|/√(K_ii K_jj), ``bound`` on the neglected terms (absolute, per entry),
-    ``tol`` asked for, ``block`` rows per block and ``k_chunk`` orders held at once."""
+    """How the Mehler series was truncated (returned by :func:`exact_UV`, :func:`exact_U`).
+
+    The neglected orders ``k > kmax`` add at most ``bound`` to any entry of ``U`` (rigorous
+    bound, module docstring); ``kmax`` is raised until ``bound ≤ tol``.
+
+    Parameters
+    ----------
+    kmax : int
+        Last order of the series kept.
+    ratio : float
+        ``r = max_{i≠j} |K_ij|/√(K_ii K_jj)``.
+    bound : float
+        Bound on the neglected terms (absolute, per entry).
+    tol : float
+        The bound asked for.
+    block : int
+        Rows per block of the products.
+    k_chunk : int
+        Orders held in memory at once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.simulate import exact_U
+    >>> rng = np.random.default_rng(0)
+    >>> W, X = rng.standard_normal((6, 4)), rng.standard_normal((5, 4))
+    >>> U, info = exact_U(W, X, "tanh", 0.5, return_info=True)
+    >>> info.kmax, info.bound <= info.tol, sorted(info.to_dict())
+    (27, True, ['block', 'bound', 'k_chunk', 'kmax', 'ratio', 'tol'])
+    """
 
     kmax: int
     ratio: float
@@ -388,14 +457,73 @@ def _projections(W, X, t):
 
 def exact_UV(W, X, activation: str, t: float, *, tol: float = MEHLER_TOL,
              memory_mb: float = MEMORY_MB):
-    """Exact ``U`` (p×p) and ``V`` (p×d) of a training set, and the :class:`MehlerInfo`.
+    r"""Exact ``U`` (p×p) and ``V`` (p×d) of a training set, and the :class:`MehlerInfo`.
 
     ``U = (1/n) Σ_ν E_ξ φ(x_t^ν) φ(x_t^ν)ᵀ`` by the Mehler series, ``V = √Δ diag((1/n) Σ_ν
-    F_1(u^ν)) W/√d`` by Stein's lemma (module docstring; docs/theory/model.md, §4). Memory: the output
-    U (8 p² bytes) and K (8 p² bytes), 5 p×n arrays, plus at most ``memory_mb`` MiB of work
-    arrays (orders of the series are held ``k_chunk`` at a time, the products formed in row
+    F_1(u^ν)) W/√d`` by Stein's lemma (module docstring; docs/theory/model.md, §4):
+
+    .. math::
+
+        U_{ij} = \sum_{k \ge 0} \frac{(\Delta K_{ij})^k}{k!}\,
+                 \frac1n \sum_\nu F_k^{(i)}(u_i^\nu) F_k^{(j)}(u_j^\nu) \quad (i \ne j),
+        \qquad
+        V = \sqrt{\Delta}\, \mathrm{diag}\Big(\frac1n \sum_\nu F_1^{(i)}(u_i^\nu)\Big)
+            \frac{W}{\sqrt d},
+
+    with ``Δ = 1 − e^{−2t}``, ``K = W Wᵀ/d`` and ``u_i^ν = e^{−t} w_i·x^ν/√d``. Memory: the
+    output U (8 p² bytes) and K (8 p² bytes), 5 p×n arrays, plus at most ``memory_mb`` MiB of
+    work arrays (orders of the series are held ``k_chunk`` at a time, the products formed in row
     blocks); e.g. p = 4000, n = 2000: 256 MB output + 320 MB + the budget.
     Cost: ``(k_max + 1)`` products of p×n by n×p matrices.
+
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights (finite).
+    X : array_like, shape (n, d)
+        Training samples as rows (finite).
+    activation : str
+        One of the registry of :mod:`classdyn.theory.params` (``tanh``, ``erf``, ``relu``,
+        ``linear``).
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+    tol : float, optional
+        Bound on the truncation error of the series, absolute per entry (default
+        :data:`MEHLER_TOL` = 1e-12).
+    memory_mb : float, optional
+        Budget of work arrays in MiB (default :data:`MEMORY_MB` = 512).
+
+    Returns
+    -------
+    U : numpy.ndarray, shape (p, p)
+        The training feature covariance.
+    V : numpy.ndarray, shape (p, d)
+        The feature–noise correlation.
+    info : MehlerInfo
+        How the series was truncated.
+
+    Raises
+    ------
+    ValueError
+        For an unknown activation, ``t ≤ 0``, malformed or non-finite ``W``/``X``, or
+        ``tol``/``memory_mb`` not > 0.
+
+    Examples
+    --------
+    With the linear activation the series stops at ``k = 1`` and gives the closed forms
+    ``U = (1/n) Σ_ν u^ν u^νᵀ + Δ K``, ``V = √Δ W/√d``:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from classdyn.simulate import exact_UV
+    >>> rng = np.random.default_rng(0)
+    >>> W, X, t = rng.standard_normal((6, 4)), rng.standard_normal((5, 4)), 0.5
+    >>> U, V, info = exact_UV(W, X, "linear", t)
+    >>> D, u = 1 - math.exp(-2 * t), math.exp(-t) * X @ W.T / 2
+    >>> U.shape, V.shape, info.kmax
+    ((6, 6), (6, 4), 1)
+    >>> np.allclose(U, u.T @ u / 5 + D * W @ W.T / 4), np.allclose(V, math.sqrt(D) * W / 2)
+    (True, True)
     """
     check_activation(activation)
     t = check_time(t)
@@ -413,22 +541,103 @@ def exact_UV(W, X, activation: str, t: float, *, tol: float = MEHLER_TOL,
 
 def exact_U(W, X, activation: str, t: float, *, tol: float = MEHLER_TOL,
             memory_mb: float = MEMORY_MB, return_info: bool = False):
-    """Exact ``U = (1/n) Σ_ν E_ξ[φ(x_t^ν) φ(x_t^ν)ᵀ]`` by the Mehler series (docs/theory/gaussian-equivalence.md):
+    r"""Exact ``U = (1/n) Σ_ν E_ξ[φ(x_t^ν) φ(x_t^ν)ᵀ]`` by the Mehler series (docs/theory/gaussian-equivalence.md).
 
-    ``U_ij = Σ_k (Δ K_ij)^k/k! (1/n) Σ_ν F_k^{(i)}(u_i^ν) F_k^{(j)}(u_j^ν)`` (i ≠ j),
-    ``U_ii = (1/n) Σ_ν E_z σ(u_i^ν + √(Δ K_ii) z)²``; ``F_k^{(i)}(u) = E_z σ^{(k)}(u + √(ΔK_ii) z)``.
+    .. math::
 
-    The series is summed until the rigorous truncation bound (module docstring) is ≤ ``tol``.
-    ``return_info=True`` also returns the :class:`MehlerInfo`.
+        U_{ij} = \sum_k \frac{(\Delta K_{ij})^k}{k!}\, \frac1n \sum_\nu
+                 F_k^{(i)}(u_i^\nu) F_k^{(j)}(u_j^\nu) \ (i \ne j), \qquad
+        U_{ii} = \frac1n \sum_\nu \mathbb{E}_z\, \sigma\big(u_i^\nu + \sqrt{\Delta K_{ii}}\, z\big)^2,
+
+    ``F_k^{(i)}(u) = E_z σ^{(k)}(u + √(ΔK_ii) z)``. The series is summed until the rigorous
+    truncation bound (module docstring) is ≤ ``tol``. Same work as :func:`exact_UV`, whose
+    ``V`` is dropped.
+
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights.
+    X : array_like, shape (n, d)
+        Training samples as rows.
+    activation : str
+        ``tanh``, ``erf``, ``relu`` or ``linear``.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+    tol : float, optional
+        Truncation bound, absolute per entry (default :data:`MEHLER_TOL`).
+    memory_mb : float, optional
+        Work-array budget in MiB (default :data:`MEMORY_MB`).
+    return_info : bool, optional
+        Also return the :class:`MehlerInfo` (default False).
+
+    Returns
+    -------
+    U : numpy.ndarray, shape (p, p)
+        The training feature covariance (symmetric).
+    info : MehlerInfo
+        Only with ``return_info=True``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`exact_UV`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.simulate import exact_U
+    >>> rng = np.random.default_rng(0)
+    >>> W, X = rng.standard_normal((6, 4)), rng.standard_normal((5, 4))
+    >>> U, info = exact_U(W, X, "tanh", 0.5, return_info=True)
+    >>> U.shape, np.allclose(U, U.T), bool(np.linalg.eigvalsh(U).min() > 0)
+    ((6, 6), True, True)
+    >>> info.kmax, info.bound <= 1e-12
+    (27, True)
     """
     U, _, info = exact_UV(W, X, activation, t, tol=tol, memory_mb=memory_mb)
     return (U, info) if return_info else U
 
 
 def exact_V(W, X, activation: str, t: float) -> np.ndarray:
-    """Exact ``V = (1/n) Σ_ν E_ξ[φ(x_t^ν) ξᵀ]`` by Stein's lemma (docs/theory/gaussian-equivalence.md):
+    r"""Exact ``V = (1/n) Σ_ν E_ξ[φ(x_t^ν) ξᵀ]`` by Stein's lemma (docs/theory/gaussian-equivalence.md).
 
-    ``V = √Δ · diag((1/n) Σ_ν F_1^{(i)}(u_i^ν)) · W/√d``, ``F_1^{(i)}(u) = E_z σ'(u + √(ΔK_ii) z)``.
+    .. math::
+
+        V = \sqrt{\Delta}\; \mathrm{diag}\Big(\frac1n \sum_\nu F_1^{(i)}(u_i^\nu)\Big)\, \frac{W}{\sqrt d},
+        \qquad F_1^{(i)}(u) = \mathbb{E}_z\, \sigma'\big(u + \sqrt{\Delta K_{ii}}\, z\big).
+
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights.
+    X : array_like, shape (n, d)
+        Training samples as rows.
+    activation : str
+        ``tanh``, ``erf``, ``relu`` or ``linear``.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+
+    Returns
+    -------
+    numpy.ndarray, shape (p, d)
+        ``V``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown activation, ``t ≤ 0`` or malformed ``W``/``X``.
+
+    Examples
+    --------
+    Linear activation (``σ' = 1``): ``V = √Δ W/√d``:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from classdyn.simulate import exact_V
+    >>> rng = np.random.default_rng(0)
+    >>> W, X, t = rng.standard_normal((6, 4)), rng.standard_normal((5, 4)), 0.5
+    >>> np.allclose(exact_V(W, X, "linear", t), math.sqrt(1 - math.exp(-2 * t)) * W / 2)
+    True
     """
     check_activation(activation)
     t = check_time(t)
@@ -452,12 +661,64 @@ def _check_class(W, centroid, variance):
 
 def exact_U_c(W, centroid, variance: float, activation: str, t: float, *,
               tol: float = MEHLER_TOL, memory_mb: float = MEMORY_MB, return_info: bool = False):
-    """Population class matrix ``U_c = E_{x~N(μ_c, σ_c² I), ξ}[φ(x_t) φ(x_t)ᵀ]``, exactly.
+    r"""Population class matrix ``U_c = E_{x~N(μ_c, σ_c² I), ξ}[φ(x_t) φ(x_t)ᵀ]``, exactly.
 
     ``h_i ~ N(m_i, Γ² K_ii)``, ``Cov(h_i, h_j) = Γ² K_ij``, ``m_i = e^{−t} w_i·μ_c/√d``,
-    ``Γ² = e^{−2t}σ_c² + Δ``: ``U_c,ij = Σ_k (Γ² K_ij)^k/k! G_k^{(i)} G_k^{(j)}``,
-    ``G_k^{(i)} = E_z σ^{(k)}(m_i + Γ √K_ii z)``, diagonal ``E σ(h_i)²`` (docs/theory/class-losses.md).
-    ``centroid=None`` means ``μ_c = 0``.
+    ``Γ² = e^{−2t}σ_c² + Δ``:
+
+    .. math::
+
+        U_{c,ij} = \sum_k \frac{(\Gamma^2 K_{ij})^k}{k!}\, G_k^{(i)} G_k^{(j)},
+        \qquad G_k^{(i)} = \mathbb{E}_z\, \sigma^{(k)}\big(m_i + \Gamma \sqrt{K_{ii}}\, z\big),
+
+    diagonal ``E σ(h_i)²`` (docs/theory/class-losses.md). No sampling of class points: the
+    Mehler series with one "sample" ``u = m`` and noise scale ``Γ²``.
+
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights.
+    centroid : array_like of shape (d,), or None
+        Class mean ``μ_c``; ``None`` means ``μ_c = 0``.
+    variance : float
+        Class variance ``σ_c²`` (> 0).
+    activation : str
+        ``tanh``, ``erf``, ``relu`` or ``linear``.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+    tol : float, optional
+        Truncation bound, absolute per entry (default :data:`MEHLER_TOL`).
+    memory_mb : float, optional
+        Work-array budget in MiB (default :data:`MEMORY_MB`).
+    return_info : bool, optional
+        Also return the :class:`MehlerInfo` (default False).
+
+    Returns
+    -------
+    U_c : numpy.ndarray, shape (p, p)
+        The population class matrix.
+    info : MehlerInfo
+        Only with ``return_info=True``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown activation, ``t ≤ 0``, ``variance ≤ 0``, or a centroid that is not a
+        finite vector of length d.
+
+    Examples
+    --------
+    Linear activation: ``U_c = e^{−2t}(m mᵀ + σ_c² K) + Δ K``:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from classdyn.simulate import exact_U_c
+    >>> rng = np.random.default_rng(0)
+    >>> W, mu, t = rng.standard_normal((6, 4)), rng.standard_normal(4), 0.5
+    >>> K, m = W @ W.T / 4, W @ mu / 2
+    >>> Uc = exact_U_c(W, mu, 2.0, "linear", t)
+    >>> np.allclose(Uc, math.exp(-2 * t) * (np.outer(m, m) + 2.0 * K) + (1 - math.exp(-2 * t)) * K)
+    True
     """
     check_activation(activation)
     t = check_time(t)
@@ -471,8 +732,52 @@ def exact_U_c(W, centroid, variance: float, activation: str, t: float, *,
 
 
 def exact_V_c(W, centroid, variance: float, activation: str, t: float) -> np.ndarray:
-    """Population ``V_c = E_{x~c, ξ}[φ(x_t) ξᵀ] = √Δ diag(E σ'(h_i)) W/√d``, ``h_i ~ N(m_i, Γ²K_ii)``
-    (Stein's lemma; docs/theory/class-losses.md)."""
+    r"""Population ``V_c = E_{x~c, ξ}[φ(x_t) ξᵀ] = √Δ diag(E σ'(h_i)) W/√d``, ``h_i ~ N(m_i, Γ²K_ii)``.
+
+    Stein's lemma (docs/theory/class-losses.md):
+
+    .. math::
+
+        V_c = \sqrt{\Delta}\; \mathrm{diag}\big(\mathbb{E}\, \sigma'(h_i)\big)\, \frac{W}{\sqrt d},
+        \qquad h_i \sim \mathcal{N}(m_i, \Gamma^2 K_{ii}),
+
+    ``m_i = e^{−t} w_i·μ_c/√d``, ``Γ² = e^{−2t}σ_c² + Δ``.
+
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights.
+    centroid : array_like of shape (d,), or None
+        Class mean ``μ_c``; ``None`` means ``μ_c = 0``.
+    variance : float
+        Class variance ``σ_c²`` (> 0).
+    activation : str
+        ``tanh``, ``erf``, ``relu`` or ``linear``.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+
+    Returns
+    -------
+    numpy.ndarray, shape (p, d)
+        ``V_c``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`exact_U_c`.
+
+    Examples
+    --------
+    ReLU with a centred class: ``E σ'(h) = P(h > 0) = 1/2``:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from classdyn.simulate import exact_V_c
+    >>> W, t = np.random.default_rng(0).standard_normal((6, 4)), 0.5
+    >>> Vc = exact_V_c(W, None, 1.0, "relu", t)
+    >>> np.allclose(Vc, math.sqrt(1 - math.exp(-2 * t)) * 0.5 * W / 2)
+    True
+    """
     check_activation(activation)
     t = check_time(t)
     W, mu, var = _check_class(W, centroid, variance)
@@ -487,9 +792,50 @@ def exact_V_c(W, centroid, variance: float, activation: str, t: float) -> np.nda
 
 # ====================================================================== GEP builders
 def gep_coefficients(W, mixture: Mixture, activation: str, t: float, centroids=None):
-    """Class coefficients for the GEP builders: scalar per class (shape (C,)) for centred
-    classes (``centroids=None``), per neuron (shape (C, p)) at ``m_{c,i} = e^{−t} w_i·μ_c/√d``
-    when ``centroids`` (C×d) are given (docs/theory/gaussian-equivalence.md)."""
+    """Class coefficients for the GEP builders (docs/theory/gaussian-equivalence.md).
+
+    Scalar per class (arrays of shape (C,)) for centred classes (``centroids=None``), per
+    neuron (shape (C, p)) at ``m_{c,i} = e^{−t} w_i·μ_c/√d`` when ``centroids`` (C×d) are given;
+    computed by :func:`classdyn.theory.coefficients.class_coefficients`.
+
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights.
+    mixture : classdyn.theory.params.Mixture
+        The mixture (class variances).
+    activation : str
+        ``tanh``, ``erf``, ``relu`` or ``linear``.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+    centroids : array_like of shape (C, d), optional
+        Class means; ``None`` (default) for scalar coefficients of centred classes.
+
+    Returns
+    -------
+    classdyn.theory.coefficients.Coefficients
+        ``mu0``, ``a``, ``b``, ``v2``, ``s2`` of shape (C,) or (C, p), and ``t``.
+
+    Raises
+    ------
+    ValueError
+        If ``centroids`` has the wrong shape, or ``W``/``t``/``activation`` is invalid.
+
+    Examples
+    --------
+    Linear activation: ``a = 1``, ``b = √Δ``, ``v = s = 0``:
+
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import gep_coefficients, make_centroids
+    >>> W = np.random.default_rng(0).standard_normal((6, 4))
+    >>> co = gep_coefficients(W, Mixture(variances=(1.0, 2.0)), "linear", 0.5)
+    >>> co.a, np.round(co.b, 6), co.v2, co.s2
+    (array([1., 1.]), array([0.79506, 0.79506]), array([0., 0.]), array([0., 0.]))
+    >>> mix = Mixture(variances=(1.0, 2.0), norms2=(1.0, 1.0))
+    >>> gep_coefficients(W, mix, "tanh", 0.5, centroids=make_centroids(mix, 4)).a.shape
+    (2, 6)
+    """
     from classdyn.theory.coefficients import class_coefficients
 
     W = _check_W(W)
@@ -518,15 +864,63 @@ def _coef_arrays(coeffs, p):
 
 
 def U_gep(W, X, labels, coeffs, *, centroids=None, seed=0, return_G: bool = False):
-    """GEP of the training ``U`` (docs/theory/gaussian-equivalence.md; paper's (9), (50), (52)):
+    r"""GEP of the training ``U`` (docs/theory/gaussian-equivalence.md; paper's (9), (50), (52)).
 
-    ``U_gep = (1/n) G Gᵀ + Σ_c ρ̂_c (b_c b_cᵀ) ∘ K + diag(Σ_c ρ̂_c s_c²)``,
+    .. math::
+
+        U_\mathrm{gep} = \frac1n G G^\top + \sum_c \hat\rho_c\, (b_c b_c^\top) \circ K
+                         + \mathrm{diag}\Big(\sum_c \hat\rho_c s_c^2\Big),
+
     column ``ν`` (class ``c``) of ``G``: ``μ0_c + a_c ∘ (u^ν − m_c) + v_c ∘ ω^ν``,
     ``ω^ν ~ N(0, I_p)`` drawn from ``seed``; ``ρ̂_c = n_c/n`` from ``labels``.
 
-    ``coeffs``: a :class:`classdyn.theory.coefficients.Coefficients` with arrays of shape (C,) (centred
-    classes, scalars) or (C, p) (per neuron). ``centroids`` (C×d): subtract
-    ``m_c = e^{−t} W μ_c/√d`` (extensive centroids); ``None``: ``m_c = 0``.
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights.
+    X : array_like, shape (n, d)
+        Training samples as rows.
+    labels : array_like of int, shape (n,)
+        Class of each sample, in ``0..C−1``.
+    coeffs : classdyn.theory.coefficients.Coefficients
+        Arrays of shape (C,) (centred classes, scalars) or (C, p) (per neuron), e.g. from
+        :func:`gep_coefficients`; its ``t`` is the diffusion time.
+    centroids : array_like of shape (C, d), optional
+        Subtract ``m_c = e^{−t} W μ_c/√d`` (extensive centroids); ``None`` (default):
+        ``m_c = 0``.
+    seed : int or numpy.random.Generator, optional
+        Draws ``ω`` (default 0).
+    return_G : bool, optional
+        Also return ``G`` (default False).
+
+    Returns
+    -------
+    U : numpy.ndarray, shape (p, p)
+        The GEP matrix.
+    G : numpy.ndarray, shape (p, n)
+        Only with ``return_G=True``.
+
+    Raises
+    ------
+    ValueError
+        For malformed ``W``/``X``, labels that are not n integers in ``0..C−1``, coefficient
+        arrays of the wrong shape, or ``centroids`` of the wrong shape.
+
+    Examples
+    --------
+    The linear model is its own Gaussian equivalent: ``U_gep = (1/n) Σ_ν u^ν u^νᵀ + Δ K``:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import U_gep, gep_coefficients
+    >>> rng = np.random.default_rng(0)
+    >>> W, X, t = rng.standard_normal((6, 4)), rng.standard_normal((5, 4)), 0.5
+    >>> co = gep_coefficients(W, Mixture(variances=(1.0, 2.0)), "linear", t)
+    >>> U = U_gep(W, X, np.array([0, 0, 0, 1, 1]), co)
+    >>> u = math.exp(-t) * X @ W.T / 2
+    >>> np.allclose(U, u.T @ u / 5 + (1 - math.exp(-2 * t)) * W @ W.T / 4)
+    True
     """
     from classdyn.simulate.data import as_generator
 
@@ -554,7 +948,45 @@ def U_gep(W, X, labels, coeffs, *, centroids=None, seed=0, return_G: bool = Fals
 
 
 def V_gep(W, labels, coeffs) -> np.ndarray:
-    """GEP of ``V``: ``V_gep = Σ_c ρ̂_c diag(b_c) W/√d`` (docs/theory/gaussian-equivalence.md)."""
+    r"""GEP of ``V``: ``V_gep = Σ_c ρ̂_c diag(b_c) W/√d`` (docs/theory/gaussian-equivalence.md).
+
+    .. math::
+
+        V_\mathrm{gep} = \sum_c \hat\rho_c\, \mathrm{diag}(b_c)\, \frac{W}{\sqrt d},
+        \qquad \hat\rho_c = n_c / n .
+
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights.
+    labels : array_like of int, shape (n,)
+        Class of each training sample (gives ``ρ̂_c``).
+    coeffs : classdyn.theory.coefficients.Coefficients
+        GEP coefficients (``b`` of shape (C,) or (C, p)).
+
+    Returns
+    -------
+    numpy.ndarray, shape (p, d)
+        ``V_gep``.
+
+    Raises
+    ------
+    ValueError
+        For malformed ``W``, labels outside ``0..C−1``, or coefficients of the wrong shape.
+
+    Examples
+    --------
+    Linear activation: ``b = √Δ``, so ``V_gep = √Δ W/√d``:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import V_gep, gep_coefficients
+    >>> W, t = np.random.default_rng(0).standard_normal((6, 4)), 0.5
+    >>> co = gep_coefficients(W, Mixture(variances=(1.0, 2.0)), "linear", t)
+    >>> np.allclose(V_gep(W, [0, 0, 1], co), math.sqrt(1 - math.exp(-2 * t)) * W / 2)
+    True
+    """
     W = _check_W(W)
     p, d = W.shape
     C, co = _coef_arrays(coeffs, p)
@@ -565,9 +997,50 @@ def V_gep(W, labels, coeffs) -> np.ndarray:
 
 
 def U_c_gep(W, coeffs, c: int, variance: float) -> np.ndarray:
-    """GEP population class matrix (docs/theory/gaussian-equivalence.md):
-    ``U_c ≈ μ0_c μ0_cᵀ + Γ_c² (a_c a_cᵀ) ∘ K + diag(v_c² + s_c²)``, ``Γ_c² = e^{−2t}σ_c² + Δ``
-    (centred scalars: ``(a² e^{−2t}σ² + b²) K + (v² + s²) I + μ0² 11ᵀ``)."""
+    r"""GEP population class matrix (docs/theory/gaussian-equivalence.md).
+
+    .. math::
+
+        U_c \approx \mu_{0,c} \mu_{0,c}^\top + \Gamma_c^2\, (a_c a_c^\top) \circ K
+                    + \mathrm{diag}(v_c^2 + s_c^2),
+        \qquad \Gamma_c^2 = e^{-2t}\sigma_c^2 + \Delta
+
+    (centred scalars: ``(a² e^{−2t}σ² + b²) K + (v² + s²) I + μ0² 11ᵀ``): the population
+    Mehler series truncated after ``k = 1``.
+
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights.
+    coeffs : classdyn.theory.coefficients.Coefficients
+        GEP coefficients (shape (C,) or (C, p)); its ``t`` is the diffusion time.
+    c : int
+        Class index in ``0..C−1``.
+    variance : float
+        Class variance ``σ_c²``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (p, p)
+        ``U_c^gep``.
+
+    Raises
+    ------
+    ValueError
+        If ``c`` is out of range, or ``W``/``coeffs`` are malformed.
+
+    Examples
+    --------
+    Linear activation: the GEP equals the exact population matrix:
+
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import U_c_gep, exact_U_c, gep_coefficients
+    >>> W = np.random.default_rng(0).standard_normal((6, 4))
+    >>> co = gep_coefficients(W, Mixture(variances=(1.0, 2.0)), "linear", 0.5)
+    >>> np.allclose(U_c_gep(W, co, 1, 2.0), exact_U_c(W, None, 2.0, "linear", 0.5))
+    True
+    """
     W = _check_W(W)
     p, d = W.shape
     C, co = _coef_arrays(coeffs, p)
@@ -582,7 +1055,41 @@ def U_c_gep(W, coeffs, c: int, variance: float) -> np.ndarray:
 
 
 def V_c_gep(W, coeffs, c: int) -> np.ndarray:
-    """GEP population ``V_c ≈ diag(b_c) W/√d`` (docs/theory/gaussian-equivalence.md)."""
+    r"""GEP population ``V_c ≈ diag(b_c) W/√d`` (docs/theory/gaussian-equivalence.md).
+
+    .. math::
+
+        V_c^\mathrm{gep} = \mathrm{diag}(b_c)\, \frac{W}{\sqrt d}.
+
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights.
+    coeffs : classdyn.theory.coefficients.Coefficients
+        GEP coefficients (``b`` of shape (C,) or (C, p)).
+    c : int
+        Class index in ``0..C−1``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (p, d)
+        ``V_c^gep``.
+
+    Raises
+    ------
+    ValueError
+        If ``c`` is out of range, or ``W``/``coeffs`` are malformed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import V_c_gep, exact_V_c, gep_coefficients
+    >>> W = np.random.default_rng(0).standard_normal((6, 4))
+    >>> co = gep_coefficients(W, Mixture(variances=(1.0, 2.0)), "linear", 0.5)
+    >>> np.allclose(V_c_gep(W, co, 0), exact_V_c(W, None, 1.0, "linear", 0.5))
+    True
+    """
     W = _check_W(W)
     p, d = W.shape
     C, co = _coef_arrays(coeffs, p)
