@@ -27,7 +27,21 @@ __all__ = ["Bulk", "Timescales", "MASS_MATCH_TOL", "check_bulk_counting", "assig
 
 @dataclass
 class Bulk:
-    """One connected piece ``[lower, upper]`` of the support, with its weight (mass)."""
+    """One connected piece ``[lower, upper]`` of the support of the density of ``U``.
+
+    Parameters
+    ----------
+    lower, upper : float
+        Edges of the piece (eigenvalues of ``U``, dimensionless), ``lower < upper``.
+    weight : float
+        Its mass: the fraction of the ``p`` eigenvalues of ``U`` it holds.
+
+    Examples
+    --------
+    >>> from classdyn.theory import Bulk
+    >>> Bulk(0.1, 0.4, 0.25).to_dict()
+    {'lower': 0.1, 'upper': 0.4, 'weight': 0.25}
+    """
 
     lower: float
     upper: float
@@ -46,11 +60,44 @@ MASS_MATCH_TOL = 1e-6
 
 @dataclass
 class Timescales:
-    """Edges ``λ_gen, λ_mem, λ_fin``, times ``τ = 1/λ`` (training-time unit of docs/theory/model.md:
-    a mode of eigenvalue ``λ`` relaxes as ``exp(−λ τ)``) and windows (docs/theory/timescales.md).
+    r"""Named edges, learning times and windows of one spectrum (docs/theory/timescales.md).
 
-    ``roles[i]`` names what bulk ``i`` (left to right) holds: ``"fin"``, ``"mem"``, ``"gen"``,
-    or merged roles joined by ``+``.
+    .. math::
+
+        \tau_x = 1/\lambda_x,\qquad W_{\mathrm{gen}} = \tau_{\mathrm{mem}}/\tau_{\mathrm{gen}},
+        \qquad W_{\mathrm{mem}} = \tau_{\mathrm{fin}}/\tau_{\mathrm{mem}}
+
+    Times are in the training-time unit of docs/theory/model.md: a mode of eigenvalue ``λ``
+    relaxes as ``exp(−λ τ)``. Made by :func:`named_timescales` for both kinds of model.
+
+    Parameters
+    ----------
+    lam_gen, lam_mem, lam_fin : float or None
+        Lower edge of the generalisation bulk, upper edge of the memorisation bulk, lower edge of
+        the final bulk; ``None`` where the bulks merged and the edge does not exist.
+    tau_gen, tau_mem, tau_fin : float or None
+        ``1/λ`` of each.
+    W_gen, W_mem : float or None
+        The windows.
+    gen_mem_separated, mem_fin_separated : bool
+        Whether a gap separates those parts of the spectrum.
+    bulks : list of Bulk
+        The bulks, left to right.
+    roles : list of str
+        What each bulk holds: ``"fin"``, ``"mem"``, ``"gen"``, ``"band"`` (extensive
+        centroids' ``s̄²(m)`` modes), merged roles joined by ``+`` (lowest first).
+    edges : list
+        The edges as found (strings at high precision for centred classes).
+    params : SpectralParams or None
+        The parameters (centred classes).
+
+    Examples
+    --------
+    >>> from classdyn.theory import Bulk, named_timescales
+    >>> ts = named_timescales([Bulk(0.01, 0.1, 0.25), Bulk(0.2, 0.3, 0.25),
+    ...                        Bulk(0.5, 2.0, 0.25)], psi_p=4.0, psi_n=2.0)
+    >>> ts.roles, ts.tau_gen, round(ts.W_gen, 4)
+    (['fin', 'mem', 'gen'], 2.0, 1.6667)
     """
 
     lam_gen: float | None
@@ -148,13 +195,49 @@ def assign_roles(bulks, psi_p: float, psi_n: float, *, tol: float = MASS_MATCH_T
 
 def named_timescales(bulks, psi_p: float, psi_n: float, *, tol: float = MASS_MATCH_TOL,
                      edges=(), params=None) -> Timescales:
-    """``λ_gen, λ_mem, λ_fin``, ``τ = 1/λ`` and the windows from bulks named by
-    :func:`assign_roles` (docs/theory/timescales.md, paper Sec. 3.2), for either kind of model:
+    r"""Learning times and windows from bulks named by mass, for either kind of model
+    (docs/theory/timescales.md, paper Sec. 3.2).
 
-    ``λ_gen`` = lower edge of bulk ``i_gen``, ``λ_mem`` = upper edge of bulk ``i_mem`` (both only
-    when a gap separates the top ``1/ψ_p`` of the mass), ``λ_fin`` = lower edge of bulk
-    ``i_fin``; ``τ_x = 1/λ_x``, ``W_gen = τ_mem/τ_gen``, ``W_mem = τ_fin/τ_mem``. Raises
-    ``ValueError`` outside the bulk counting's range (:func:`check_bulk_counting`).
+    The bulks are named by :func:`assign_roles`. ``λ_gen`` is the lower edge of bulk ``i_gen``
+    and ``λ_mem`` the upper edge of bulk ``i_mem`` (both only when a gap separates the top
+    ``1/ψ_p`` of the mass), ``λ_fin`` the lower edge of bulk ``i_fin``; then
+
+    .. math::
+
+        \tau_x = 1/\lambda_x,\qquad W_{\mathrm{gen}} = \tau_{\mathrm{mem}}/\tau_{\mathrm{gen}},
+        \qquad W_{\mathrm{mem}} = \tau_{\mathrm{fin}}/\tau_{\mathrm{mem}}.
+
+    Parameters
+    ----------
+    bulks : sequence of Bulk
+        The bulks, left to right (any objects with ``lower``, ``upper``, ``weight``).
+    psi_p, psi_n : float
+        ``p/d`` and ``n/d``; the reading needs ``ψ_n > 1`` and ``ψ_p ≥ 1 + ψ_n``.
+    tol : float, optional
+        Tolerance of the mass matching (default :data:`MASS_MATCH_TOL`, 1e-6, for masses
+        integrated to ~1e-10; extensive centroids use 1e-3).
+    edges : sequence, optional
+        The edges as found, stored in the result.
+    params : SpectralParams, optional
+        Stored in the result.
+
+    Returns
+    -------
+    Timescales
+        Times in training-time units (a mode of eigenvalue ``λ`` relaxes as ``exp(−λ τ)``);
+        ``None`` for an edge that does not exist.
+
+    Raises
+    ------
+    ValueError
+        Outside the bulk counting's range (:func:`check_bulk_counting`).
+
+    Examples
+    --------
+    >>> from classdyn.theory import Bulk, named_timescales
+    >>> ts = named_timescales([Bulk(0.01, 0.3, 0.5), Bulk(0.5, 2.0, 0.25)], 4.0, 2.0)
+    >>> ts.roles, ts.lam_gen, ts.lam_mem, ts.lam_fin
+    (['fin+mem', 'gen'], 0.5, 0.3, 0.01)
     """
     check_bulk_counting(psi_p, psi_n)
     roles, i_gen, i_mem, i_fin, gen_sep, mem_sep = assign_roles(bulks, psi_p, psi_n, tol=tol)

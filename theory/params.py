@@ -58,7 +58,7 @@ def overlaps_from_upper(values: Sequence[float], n_classes: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Mixture:
-    """Gaussian mixture of ``C`` classes, the data model (docs/theory/model.md).
+    r"""Gaussian mixture of ``C`` classes, the data model (docs/theory/model.md).
 
     .. math:: x \sim \sum_c \rho_c\, \mathcal N(\mu_c, \sigma_c^2 I_d)
 
@@ -165,7 +165,7 @@ class Mixture:
 
 @dataclass(frozen=True)
 class RandomFeatures:
-    """The random-features score model and its sizes (docs/theory/model.md).
+    r"""The random-features score model and its sizes (docs/theory/model.md).
 
     .. math:: s_A(x) = \frac{1}{\sqrt p} A\, \sigma\!\left(\frac{W x}{\sqrt d}\right)
 
@@ -280,7 +280,7 @@ def check_time(t, name: str = "t") -> float:
 
 
 def delta_t(t: float) -> float:
-    """Noise variance of the OU forward process at diffusion time ``t`` (docs/theory/model.md).
+    r"""Noise variance of the OU forward process at diffusion time ``t`` (docs/theory/model.md).
 
     .. math:: \Delta_t = 1 - e^{-2t}
 
