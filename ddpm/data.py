@@ -64,7 +64,28 @@ HOW_TO_GET = (
 
 
 class DataError(ValueError):
-    """The Fashion-MNIST files are missing or corrupt; the message says what and how to fix it."""
+    """The Fashion-MNIST files are missing or corrupt; the message says what and how to fix it.
+
+    A subclass of ``ValueError``, raised by :func:`load_fashion_mnist`, ``find_data_dir`` and
+    ``read_idx``; the message ends with ``HOW_TO_GET`` (where to get the four IDX files).
+
+    Parameters
+    ----------
+    *args : str
+        The message, as for ``ValueError``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from classdyn.ddpm.data import DataError, load_fashion_mnist
+    >>> issubclass(DataError, ValueError)
+    True
+    >>> try:
+    ...     load_fashion_mnist(tempfile.mkdtemp())
+    ... except DataError as e:
+    ...     print(str(e).split(" in ")[0])
+    data: Fashion-MNIST not found
+    """
 
 
 # ---------------------------------------------------------------- names
@@ -161,7 +182,38 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
 @dataclass(frozen=True)
 class FashionMNIST:
-    """The four arrays: ``uint8`` images ``(N, 28, 28)`` and labels ``(N,)`` in 0..9."""
+    """The four Fashion-MNIST arrays (as returned by :func:`load_fashion_mnist`).
+
+    Frozen. ``split(name)`` returns ``(images, labels)`` of ``"train"`` or ``"test"`` (another name
+    raises ``ValueError``); ``resized(size)`` the same data block-averaged to ``size``×``size``
+    pixels (``size`` dividing 28; ``self`` at 28).
+
+    Parameters
+    ----------
+    train_images : numpy.ndarray
+        uint8 ``(N, 28, 28)`` training images, bytes 0..255.
+    train_labels : numpy.ndarray
+        ``(N,)`` training labels in 0..9.
+    test_images : numpy.ndarray
+        uint8 ``(M, 28, 28)`` test images.
+    test_labels : numpy.ndarray
+        ``(M,)`` test labels in 0..9.
+    dir : pathlib.Path
+        The folder the files were read from.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pathlib import Path
+    >>> from classdyn.ddpm.data import FashionMNIST
+    >>> imgs = np.full((10, 28, 28), 255, np.uint8)
+    >>> data = FashionMNIST(imgs, np.arange(10), imgs[:2], np.arange(2), Path("."))
+    >>> [a.shape for a in data.split("test")]
+    [(2, 28, 28), (2,)]
+    >>> small = data.resized(14)
+    >>> small.train_images.shape, int(small.train_images.max())
+    ((10, 14, 14), 255)
+    """
 
     train_images: np.ndarray
     train_labels: np.ndarray
@@ -207,9 +259,51 @@ def load_fashion_mnist(dir: str | os.PathLike | None = None, *, check_sizes: boo
                        ) -> FashionMNIST:
     """Load and validate Fashion-MNIST (see the module docstring for where it is looked for).
 
+    The folder is, first hit wins, ``dir``, ``$FASHION_MNIST_DIR``, then
+    ``/usr/share/datasets/fashion-mnist/``; each of the four IDX files may be gzip-compressed.
     Checks: IDX magic numbers, images ``(N, 28, 28)``, labels ``(N,)`` with the same ``N``,
     labels in 0..9 and, when ``check_sizes``, ``N`` = 60 000 (train) and 10 000 (test).
-    Raises :class:`DataError` (a ``ValueError``) saying what is wrong and how to get the files.
+
+    Parameters
+    ----------
+    dir : str or os.PathLike, optional
+        Folder of the four IDX files (CLI ``--data DIR``).
+    check_sizes : bool, default True
+        Require the full 60 000 / 10 000 images.
+
+    Returns
+    -------
+    FashionMNIST
+        uint8 images and labels of both splits, and the folder.
+
+    Raises
+    ------
+    DataError
+        (a ``ValueError``) for missing, corrupt or inconsistent files, saying what is wrong and how
+        to get the files.
+
+    Examples
+    --------
+    Four tiny IDX files (2 images of 28×28 per split):
+
+    >>> import gzip, struct, tempfile
+    >>> import numpy as np
+    >>> from pathlib import Path
+    >>> from classdyn.ddpm.data import load_fashion_mnist
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> def idx(name, a):
+    ...     head = bytes([0, 0, 8, a.ndim]) + b"".join(struct.pack(">I", s) for s in a.shape)
+    ...     _ = (folder / name).write_bytes(gzip.compress(head + a.tobytes()))
+    >>> for split in ("train", "t10k"):
+    ...     idx(f"{split}-images-idx3-ubyte.gz", np.zeros((2, 28, 28), np.uint8))
+    ...     idx(f"{split}-labels-idx1-ubyte.gz", np.array([7, 8], np.uint8))
+    >>> data = load_fashion_mnist(folder, check_sizes=False)
+    >>> data.train_images.shape, data.test_labels.tolist()
+    ((2, 28, 28), [7, 8])
+    >>> load_fashion_mnist(folder)
+    Traceback (most recent call last):
+    ...
+    classdyn.ddpm.data.DataError: data: train: 2 images, expected 60000; ...
     """
     folder = find_data_dir(dir)
     arrays = {}
@@ -272,9 +366,42 @@ def fit_normalisation(images: np.ndarray) -> Normalisation:
 class Pair:
     """A binary training set: ``n`` images of two classes with an exact proportion.
 
-    ``images`` are normalised float32 ``(n, 28, 28)``; ``labels`` hold the original Fashion-MNIST
-    labels; ``indices`` the rows of the source split they come from; ``norm`` the pair
-    normalisation fitted on these images.
+    Built by :func:`make_pair`. The property ``names`` gives the two class names and
+    ``describe()`` a JSON-ready summary (classes, names, proportion, n, counts, seed, norm_std).
+
+    Parameters
+    ----------
+    classes : tuple of (int, int)
+        The two Fashion-MNIST labels.
+    proportion : float
+        Fraction of images of ``classes[0]``.
+    n : int
+        Number of images.
+    seed : int
+        Seed of the draw.
+    images : numpy.ndarray
+        Normalised float32 ``(n, 28, 28)`` images.
+    labels : numpy.ndarray
+        ``(n,)`` original Fashion-MNIST labels.
+    indices : numpy.ndarray
+        ``(n,)`` rows of the source split the images come from.
+    norm : Normalisation
+        The pair normalisation fitted on these images.
+    counts : tuple of (int, int), default (0, 0)
+        Images per class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pathlib import Path
+    >>> from classdyn.ddpm.data import FashionMNIST, make_pair
+    >>> rng = np.random.default_rng(0)
+    >>> imgs = rng.integers(0, 256, size=(40, 28, 28), dtype=np.uint8)
+    >>> data = FashionMNIST(imgs, np.repeat(np.arange(10), 4), imgs, np.repeat(np.arange(10), 4),
+    ...                     Path("."))
+    >>> pair = make_pair(data, ["Sneaker", "Bag"], 0.75, 4, seed=0)
+    >>> pair.names, pair.counts, pair.describe()["class_names"]
+    (('Sneaker', 'Bag'), (3, 1), ['Sneaker', 'Bag'])
     """
 
     classes: tuple[int, int]
@@ -336,12 +463,63 @@ def validate_pair_request(images_per_class: dict[int, int], classes: Sequence[in
 
 def make_pair(data: FashionMNIST, classes: Sequence[int | str], proportion: float, n: int,
               seed: int = 0, split: str = "train") -> Pair:
-    """Build the training set of a pair (paper Sec. 4: Sneaker with a partner, 8 000 images).
+    r"""Build the training set of a pair (paper Sec. 4: Sneaker with a partner, 8 000 images).
 
-    ``round(proportion·n)`` images of ``classes[0]`` and the rest of ``classes[1]``, drawn without
-    replacement with ``numpy.random.default_rng(seed)``, shuffled, and normalised by the pair's
-    own mean image and scalar std (module docstring). Raises ``ValueError`` before any work for an
-    unknown class, a proportion outside (0, 1), or more images than a class has.
+    ``round(proportion·n)`` images (half up) of ``classes[0]`` and the rest of ``classes[1]``,
+    drawn without replacement with ``numpy.random.default_rng(seed)``, shuffled, and normalised by
+    the pair's own mean image and scalar std (module docstring; docs/theory/ddpm.md):
+
+    .. math::
+
+        x = (u - m)/s, \qquad m = \frac1n\sum_\nu u^\nu, \qquad
+        s^2 = \frac{1}{n d}\sum_\nu \|u^\nu - m\|^2,
+
+    so that over the pair every pixel has mean 0 and the mean per-pixel variance is exactly 1.
+
+    Parameters
+    ----------
+    data : FashionMNIST
+        The data set.
+    classes : sequence of two int or str
+        Labels (0..9) or class names, e.g. ``["Sneaker", "Bag"]``.
+    proportion : float
+        Fraction of ``classes[0]``, in (0, 1).
+    n : int
+        Number of images (>= 2; each class gets at least one).
+    seed : int, default 0
+        Seed of the draw and the shuffle.
+    split : str, default "train"
+        ``"train"`` or ``"test"``.
+
+    Returns
+    -------
+    Pair
+        The normalised images, their labels, source indices, normalisation and counts.
+
+    Raises
+    ------
+    ValueError
+        Before any work, for an unknown or repeated class, a proportion outside (0, 1), a class
+        left with 0 images, or more images than a class has.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pathlib import Path
+    >>> from classdyn.ddpm.data import FashionMNIST, make_pair
+    >>> rng = np.random.default_rng(0)
+    >>> imgs = rng.integers(0, 256, size=(40, 28, 28), dtype=np.uint8)
+    >>> labels = np.repeat(np.arange(10), 4)       # 4 images per class
+    >>> data = FashionMNIST(imgs, labels, imgs, labels, Path("."))
+    >>> pair = make_pair(data, ["Sneaker", "Bag"], 0.75, 4, seed=0)
+    >>> pair.counts, pair.labels.tolist(), pair.images.shape
+    ((3, 1), [7, 8, 7, 7], (4, 28, 28))
+    >>> round(float((pair.images ** 2).mean()), 6), round(float(abs(pair.images.mean(0)).max()), 6)
+    (1.0, 0.0)
+    >>> make_pair(data, [7, 8], 0.5, 10)
+    Traceback (most recent call last):
+    ...
+    ValueError: n: 5 images of class 'Sneaker' asked for (n=10, proportion=0.5) but the split has only 4; allowed: at most 4
     """
     images, labels = data.split(split)
     avail = {c: int((labels == c).sum()) for c in range(10)}
@@ -365,8 +543,41 @@ class ClassStatistics:
     ``raw_variance[c]``: mean over pixels of the within-class pixel variance, pixels in [0, 1]:
     ``(1/d) Σ_i Var_c(u_i)`` (the paper's "mean pixel variance"). Normalised quantities use the
     normalisation of the module docstring, fitted on ``classes`` with ``weights``:
-    ``variance[c] = (1/d) Σ_i Var_c(x_i)`` (σ_c² of docs/theory/model.md), ``norms2[c] = ‖μ_c‖²/d`` with
-    ``μ_c = E_c[x]``, and ``cosine[c, c'] = μ_c·μ_c' / (‖μ_c‖ ‖μ_c'‖)``.
+    ``variance[c] = (1/d) Σ_i Var_c(x_i)`` (σ_c² of docs/theory/model.md), ``norms2[c] = ‖μ_c‖²/d``
+    with ``μ_c = E_c[x]``, and ``cosine[c, c'] = μ_c·μ_c' / (‖μ_c‖ ‖μ_c'‖)``.
+    ``lowest_variance_class()`` returns the label of the smallest ``raw_variance``; ``to_dict()``
+    a JSON-ready dict.
+
+    Parameters
+    ----------
+    classes : list of int
+        The labels, in order.
+    names : list of str
+        Their class names.
+    counts : list of int
+        Images per class.
+    weights : list of float
+        Class weights ρ_c of the normalisation (sum 1).
+    raw_variance : numpy.ndarray
+        (C,) mean pixel variance, pixels in [0, 1].
+    variance : numpy.ndarray
+        (C,) normalised mean pixel variance σ_c².
+    norms2 : numpy.ndarray
+        (C,) normalised centroid norm² per pixel ``‖μ_c‖²/d``.
+    cosine : numpy.ndarray
+        (C, C) centroid cosines.
+    norm_std : float
+        The normalisation's scalar std ``s`` (pixels in [0, 1]).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.ddpm.data import class_statistics
+    >>> rng = np.random.default_rng(0)
+    >>> st = class_statistics(rng.integers(0, 256, size=(40, 28, 28), dtype=np.uint8),
+    ...                       np.repeat(np.arange(10), 4))
+    >>> type(st).__name__, len(st.classes), st.lowest_variance_class()
+    ('ClassStatistics', 10, 1)
     """
 
     classes: list[int]
@@ -395,15 +606,60 @@ class ClassStatistics:
 def class_statistics(images: np.ndarray, labels: np.ndarray,
                      classes: Sequence[int | str] | None = None,
                      weights: Sequence[float] | None = None) -> ClassStatistics:
-    """Per-class pixel variance, centroid norm² per pixel and centroid cosines.
+    r"""Per-class pixel variance, centroid norm² per pixel and centroid cosines.
 
-    ``images`` uint8 ``(N, 28, 28)`` (or ``(N, 784)``), ``labels`` ``(N,)``; ``classes`` the set
-    over which the normalisation is fitted (default: all ten); ``weights`` their ρ_c (default:
-    equal). With per-class raw mean ``μ_c^raw`` and mean per-pixel variance ``v_c`` (pixels in
-    [0, 1]), everything follows in closed form:
+    ``classes`` is the set over which the normalisation is fitted (default: all ten), ``weights``
+    their ρ_c (default: equal). With per-class raw mean ``μ_c^raw`` and mean per-pixel variance
+    ``v_c`` (pixels in [0, 1]), everything follows in closed form (docs/theory/ddpm.md, RF
+    counterpart; paper Result 4):
 
-        m = Σ ρ_c μ_c^raw,   s² = Σ ρ_c (v_c + ‖μ_c^raw − m‖²/d),
-        variance_c = v_c / s²,   μ_c = (μ_c^raw − m)/s,   norms2_c = ‖μ_c‖²/d.
+    .. math::
+
+        m = \sum_c \rho_c \mu_c^{\rm raw}, \qquad
+        s^2 = \sum_c \rho_c \big(v_c + \|\mu_c^{\rm raw} - m\|^2/d\big),
+
+        \mathrm{variance}_c = v_c / s^2, \qquad \mu_c = (\mu_c^{\rm raw} - m)/s, \qquad
+        \mathrm{norms2}_c = \|\mu_c\|^2/d,
+
+    so that ``Σ_c ρ_c (variance_c + norms2_c) = 1``.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        uint8 ``(N, 28, 28)`` or ``(N, 784)`` images (floats are taken as already in [0, 1]).
+    labels : array_like
+        ``(N,)`` labels in 0..9.
+    classes : sequence of int or str, optional
+        Distinct classes (labels or names); default all ten.
+    weights : sequence of float, optional
+        Positive weights ρ_c summing to 1, one per class; default equal.
+
+    Returns
+    -------
+    ClassStatistics
+        ``raw_variance``, ``variance``, ``norms2``, ``cosine``, ``norm_std`` and counts per class.
+
+    Raises
+    ------
+    ValueError
+        If images and labels differ in number, classes repeat or are empty, the weights are not
+        positive and summing to 1, or a class has fewer than 2 images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.ddpm.data import class_statistics
+    >>> rng = np.random.default_rng(0)
+    >>> images = rng.integers(0, 256, size=(40, 28, 28), dtype=np.uint8)
+    >>> labels = np.repeat(np.arange(10), 4)
+    >>> st = class_statistics(images, labels, classes=["Sneaker", "Bag"], weights=[0.25, 0.75])
+    >>> st.names, st.counts, np.round(st.raw_variance, 4)
+    (['Sneaker', 'Bag'], [4, 4], array([0.0615, 0.0641]))
+    >>> round(float(np.dot(st.weights, st.variance + st.norms2)), 6)   # sum rule
+    1.0
+    >>> np.round(st.cosine, 4)           # two centroids about their weighted mean: antiparallel
+    array([[ 1., -1.],
+           [-1.,  1.]])
     """
     labels = np.asarray(labels)
     if len(images) != len(labels):
