@@ -31,7 +31,22 @@ EXTENSIVE_NODE_BUDGET = 30000
 
 
 class NotApplicableError(ValueError):
-    """A method of the model does not apply to its kind (e.g. speciation of centred classes)."""
+    """A method of the model does not apply to its kind (a ``ValueError``).
+
+    Parameters
+    ----------
+    *args
+        The message, saying why (as for any exception).
+
+    Examples
+    --------
+    >>> from classdyn.theory import Mixture, RandomFeatures, NotApplicableError, model
+    >>> try:
+    ...     model(Mixture((1.0, 2.0)), RandomFeatures(4.0, 2.0), t=0.1).outliers(500)
+    ... except NotApplicableError as e:
+    ...     print("no low-rank part" in str(e))
+    True
+    """
 
 
 def extensive_order(mixture: Mixture) -> int:
@@ -42,11 +57,48 @@ def extensive_order(mixture: Mixture) -> int:
 
 
 def model(mixture: Mixture, rf: RandomFeatures, t: float | None = None, **kw):
-    """The spectral model of ``U`` for ``mixture``, random features ``rf`` at diffusion time
-    ``t``: :class:`CentredModel` when ``mixture.centred`` (all ``norms2 = 0``), else
-    :class:`ExtensiveModel`. ``kw`` go to the class (``m`` for centred, ``order`` for
-    extensive). ``t`` may be left out for what does not depend on it (``speciation``); the
-    other methods then raise ``ValueError`` asking for it."""
+    """The one door to the spectral theory: the model of the feature covariance ``U``.
+
+    Returns a :class:`CentredModel` when every centroid is subextensive (``mixture.centred``,
+    all ``norms2 = 0``; docs/theory/spectrum-centred.md) and an :class:`ExtensiveModel`
+    otherwise (docs/theory/extensive.md). Both have the same methods: ``stieltjes``,
+    ``density``, ``spectrum``, ``edges``, ``outliers``, ``timescales``, ``speciation``; one that
+    does not apply to a kind raises :class:`NotApplicableError` saying why.
+
+    Parameters
+    ----------
+    mixture : Mixture
+        The data model.
+    rf : RandomFeatures
+        The random-features model (``ψ_p``, ``ψ_n``, activation).
+    t : float, optional
+        Diffusion time of the OU forward process (dimensionless, > 0). May be left out for
+        what does not depend on it (``speciation``); the other methods then ask for it.
+    **kw
+        ``m`` (projected means) for centred classes, ``order`` (quadrature nodes per axis of
+        ``E_m``) for extensive centroids.
+
+    Returns
+    -------
+    CentredModel or ExtensiveModel
+
+    Raises
+    ------
+    TypeError
+        ``mixture`` or ``rf`` of the wrong type.
+    ValueError
+        Invalid ``t``.
+
+    Examples
+    --------
+    >>> from classdyn.theory import Mixture, RandomFeatures, model
+    >>> m = model(Mixture((1.0, 2.0)), RandomFeatures(4.0, 2.0), t=0.01)
+    >>> m.kind
+    'centred'
+    >>> ts = m.timescales()
+    >>> ts.roles, round(ts.tau_gen, 4), round(ts.tau_mem, 4)
+    (['fin', 'mem', 'gen'], 5.6607, 6.299)
+    """
     check_instance(mixture, Mixture, "mixture")
     check_instance(rf, RandomFeatures, "rf")
     cls = CentredModel if mixture.centred else ExtensiveModel
@@ -76,9 +128,32 @@ class _Model:
 
 
 class CentredModel(_Model):
-    """Centred classes (docs/theory/spectrum-centred.md): the spectral parameters of :class:`SpectralParams`
-    (``m`` the projected means, default 0) through the Stieltjes solver, the edge polynomial and
-    the bulk counting of :mod:`classdyn.theory.timescales`."""
+    """Spectral model of centred classes (docs/theory/spectrum-centred.md).
+
+    The :class:`~classdyn.theory.spectral_params.SpectralParams` of the mixture at ``t`` go
+    through the Stieltjes solver (``stieltjes``, ``density``), the edge polynomial (``edges``,
+    30 digits by default), the bulks (``spectrum``) and their naming (``timescales``). Made by
+    :func:`model`; ``outliers`` and ``speciation`` raise :class:`NotApplicableError`.
+
+    Parameters
+    ----------
+    mixture : Mixture
+        All ``norms2 = 0``.
+    rf : RandomFeatures
+        The random-features model.
+    t : float, optional
+        Diffusion time (needed by every method here).
+    m : array_like, optional
+        Projected means per class (default 0).
+
+    Examples
+    --------
+    >>> from classdyn.theory import Mixture, RandomFeatures, model
+    >>> m = model(Mixture((1.0, 2.0)), RandomFeatures(4.0, 2.0), t=0.01)
+    >>> spec = m.spectrum()
+    >>> [round(b.weight, 6) for b in spec.bulks], round(spec.total_mass, 8)
+    ([0.25, 0.25, 0.25], 1.0)
+    """
 
     kind = "centred"
 
@@ -143,8 +218,34 @@ class CentredModel(_Model):
 
 
 class ExtensiveModel(_Model):
-    """Extensive centroids (docs/theory/extensive.md): ``E_m`` over the Gaussian law of the projected
-    centroids, ``order`` nodes per axis (default :func:`extensive_order`)."""
+    """Spectral model of classes with extensive centroids (docs/theory/extensive.md).
+
+    Averages ``E_m`` over the Gaussian law of the projected centroids by quadrature with
+    ``order`` nodes per axis; bulks (float64 edges), outliers for a given ``d``, timescales named
+    by the same rule as for centred classes, speciation times. Made by :func:`model`.
+
+    Parameters
+    ----------
+    mixture : Mixture
+        Some ``norms2 > 0``.
+    rf : RandomFeatures
+        The random-features model.
+    t : float, optional
+        Diffusion time (not needed by ``speciation``).
+    order : int, optional
+        Quadrature nodes per axis (default :func:`extensive_order`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.theory import Mixture, RandomFeatures, model
+    >>> e = model(Mixture((1.0, 1.0), norms2=(1.0, 1.0)), RandomFeatures(2.0, 1.0), t=1.0)
+    >>> ed = e.edges()
+    >>> np.round(ed.intervals, 4).tolist(), np.round(ed.masses, 3).tolist()
+    ([[0.0281, 0.0448], [0.0886, 2.0774]], [0.5, 0.5])
+    >>> np.round(e.outliers(500).locations, 2).tolist()
+    [24.07, 24.07]
+    """
 
     kind = "extensive"
 
