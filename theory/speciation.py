@@ -40,15 +40,36 @@ METHODS = ("leading", "outlier")
 class SpeciationTimes:
     """Speciation times of the classes (docs/theory/speciation.md), either method.
 
-    ``t_s`` (C,): diffusion time (OU forward process, dimensionless) at which class ``c``
-    speciates; ``−inf`` for a class that never does (``norms2 = 0``, or no outlier above the
-    edge in the searched range). ``method``: ``"leading"`` or ``"outlier"``; ``d`` the input
-    dimension; ``slopes`` (C,) of ``t_s^c`` against ``log d`` where the weights follow a power
-    law. The ``"outlier"`` method also fills: ``times`` (k,) the crossing time of each outlier
-    (latest first), ``classes`` (k,) the class each is assigned to (the assignment maximising the
-    total null-vector weight, one outlier per class; −1 unassigned), ``class_weights`` (k, C)
-    the null vectors' weight per class, ``leading_order`` (C,) ``½ log(ρ_c ‖μ_c‖²)``, ``t_range``
-    the bracket searched.
+    Parameters
+    ----------
+    t_s : ndarray, shape (C,)
+        Diffusion time (OU forward process, dimensionless) at which class ``c`` speciates in
+        backward diffusion; ``−inf`` for a class that never does (``norms2 = 0``, or no outlier
+        above the edge in the searched range).
+    method : {"leading", "outlier"}
+        How they were computed.
+    d : int
+        Input dimension.
+    slopes : ndarray, shape (C,), optional
+        Slopes of ``t_s^c`` against ``log d`` where the weights follow a power law.
+    times : ndarray, shape (k,), optional
+        ``"outlier"``: crossing time of each outlier (latest first).
+    classes : ndarray, shape (k,), optional
+        ``"outlier"``: the class each outlier is assigned to (the assignment maximising the
+        total null-vector weight, one outlier per class; −1 unassigned).
+    class_weights : ndarray, shape (k, C), optional
+        ``"outlier"``: weight of each class in each outlier's null vector.
+    leading_order : ndarray, shape (C,), optional
+        ``"outlier"``: ``½ log(ρ_c ‖μ_c‖²)``.
+    t_range : tuple, optional
+        ``"outlier"``: the bracket of ``t`` searched.
+
+    Examples
+    --------
+    >>> from classdyn.theory import Mixture, speciation_times
+    >>> sp = speciation_times(Mixture((1.0, 1.0), weights=(0.9, 0.1), norms2=(1.0, 1.0)), 1000)
+    >>> sp.method, sp.t_s.round(4).tolist()
+    ('leading', [3.4012, 2.3026])
     """
 
     t_s: np.ndarray
@@ -102,12 +123,46 @@ def power_law_weights(gammas, d: int, prefactors=None) -> np.ndarray:
 
 def speciation_times(mixture: Mixture, d: int, features: RandomFeatures | None = None,
                      method: str = "leading", **kw) -> SpeciationTimes:
-    """Speciation time of each class (docs/theory/speciation.md), diffusion-time units.
+    r"""Speciation time of each class in backward diffusion (docs/theory/speciation.md).
 
-    ``"leading"``: ``t_s^c = ½ log(ρ_c ‖μ_c‖²) = ½ log(ρ_c n2_c d)``; classes with
-    ``norms2 = 0`` (centred) never speciate (``t_s = −inf``).
-    ``"outlier"``: the order-one threshold of docs/theory/extensive.md (:func:`speciation_time`; needs
-    ``features``; ``kw``: ``order``, ``rule``, ``tol``, ``t_min``, ``t_max``).
+    ``"leading"`` (paper's Result 1, leading order in ``d``):
+
+    .. math:: t_s^c = \tfrac12 \log(\rho_c \lVert\mu_c\rVert^2) = \tfrac12 \log(\rho_c\, n2_c\, d)
+
+    classes with ``norms2 = 0`` (centred) never speciate (``t_s = −inf``). ``"outlier"``: the
+    order-one threshold, the ``t`` at which the class's outlier of the outlier equation
+    (docs/theory/extensive.md) leaves the upper bulk edge (:func:`speciation_time`).
+
+    Parameters
+    ----------
+    mixture : Mixture
+        The data model (``norms2`` are the ``‖μ_c‖²/d``).
+    d : int
+        Input dimension (≥ 2).
+    features : RandomFeatures, optional
+        Needed by ``method="outlier"``.
+    method : {"leading", "outlier"}, optional
+        Default ``"leading"``.
+    **kw
+        For ``"outlier"``: ``order``, ``rule``, ``tol``, ``t_min``, ``t_max`` of
+        :func:`speciation_time`.
+
+    Returns
+    -------
+    SpeciationTimes
+        ``t_s`` in diffusion-time units of the OU forward process (dimensionless).
+
+    Raises
+    ------
+    ValueError
+        Bad ``d``, unknown ``method``, or ``"outlier"`` without ``features``.
+
+    Examples
+    --------
+    >>> from classdyn.theory import Mixture, speciation_times
+    >>> mix = Mixture((1.0, 1.0), weights=(0.5, 0.5), norms2=(1.0, 0.0))
+    >>> speciation_times(mix, 400).t_s.round(4).tolist()  # 1/2 log(0.5 * 400)
+    [2.6492, -inf]
     """
     check_instance(mixture, Mixture, "mixture")
     d = _check_d(d)
