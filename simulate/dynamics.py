@@ -34,7 +34,25 @@ NEG_EIG_RTOL = 1e-9
 
 @dataclass
 class Eigenbasis:
-    """``U = Q diag(lam) Qᵀ`` with rotated ``Vt = Qᵀ V`` (p×d)."""
+    """``U = Q diag(lam) Qᵀ`` with rotated ``Vt = Qᵀ V`` (p×d), as returned by :func:`eigenbasis`.
+
+    Parameters
+    ----------
+    lam : numpy.ndarray, shape (p,)
+        Eigenvalues of ``U`` in ascending order, ≥ 0 (dimensionless).
+    Q : numpy.ndarray, shape (p, p)
+        Orthonormal eigenvectors as columns.
+    Vt : numpy.ndarray, shape (p, d)
+        ``Qᵀ V``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.simulate import Eigenbasis, eigenbasis
+    >>> eb = eigenbasis(np.array([[2.0, 1.0], [1.0, 2.0]]), np.eye(2))
+    >>> isinstance(eb, Eigenbasis), eb.lam, eb.Vt.shape
+    (True, array([1., 3.]), (2, 2))
+    """
 
     lam: np.ndarray
     Q: np.ndarray
@@ -45,9 +63,36 @@ class Eigenbasis:
 class LossCurves:
     """Semi-analytic curves on a grid of training times ``tau`` (docs/theory/model.md unit).
 
-    ``train`` (T,), ``test`` (C, T) = ``E_c(τ)``, ``score`` (C, T) = class score error
-    ``E_score^c(τ)`` (docs/theory/class-losses.md, well-separated classes), ``eigvals`` (p,) of ``U``, ``step``
-    the GD step (τ units) when the curves are those of discrete gradient descent, else ``None``.
+    Built by :func:`semi_analytic_curves`. ``tau`` is the training time: a mode of eigenvalue
+    ``λ`` of ``U`` relaxes as ``exp(−λ τ)``.
+
+    Parameters
+    ----------
+    tau : numpy.ndarray, shape (T,)
+        Training times (dimensionless, docs/theory/model.md unit).
+    train : numpy.ndarray, shape (T,)
+        Training loss ``E_train(τ)``.
+    test : numpy.ndarray, shape (C, T)
+        Class test losses ``E_c(τ)``.
+    score : numpy.ndarray, shape (C, T) or (0, T)
+        Class score errors ``E_score^c(τ)`` (docs/theory/class-losses.md, well-separated
+        classes); empty when the class variances were not given.
+    eigvals : numpy.ndarray, shape (p,)
+        Eigenvalues of ``U`` (dimensionless).
+    t : float
+        Diffusion time of the OU forward process (dimensionless).
+    step : float or None, optional
+        The GD step (τ units) when the curves are those of discrete gradient descent, else
+        ``None`` (gradient flow).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.simulate import LossCurves
+    >>> lc = LossCurves(tau=np.array([0.0, 1.0]), train=np.array([1.0, 0.6]),
+    ...                 test=np.ones((2, 2)), score=np.empty((0, 2)), eigvals=np.ones(3), t=0.5)
+    >>> sorted(lc.to_dict()), lc.step is None
+    (['eigvals', 'score', 'step', 't', 'tau', 'tau_unit', 'test', 'train'], True)
     """
 
     tau: np.ndarray
@@ -65,7 +110,36 @@ class LossCurves:
 
 
 def tau_grid(tau_min: float = 1e-2, tau_max: float = 1e4, num: int = 200) -> np.ndarray:
-    """A log-spaced grid of training times (docs/theory/model.md unit), ``tau_min > 0``."""
+    """A log-spaced grid of training times (docs/theory/model.md unit), ``tau_min > 0``.
+
+    Training time ``τ``: a mode of eigenvalue ``λ`` of ``U`` relaxes as ``exp(−λ τ)``.
+
+    Parameters
+    ----------
+    tau_min : float, optional
+        First time, finite and > 0 (default 1e-2).
+    tau_max : float, optional
+        Last time, finite and > ``tau_min`` (default 1e4).
+    num : int, optional
+        Number of points, ≥ 2 (default 200).
+
+    Returns
+    -------
+    numpy.ndarray, shape (num,)
+        ``numpy.geomspace(tau_min, tau_max, num)``.
+
+    Raises
+    ------
+    ValueError
+        If a bound is not a finite number > 0, ``tau_max ≤ tau_min``, or ``num`` is not an
+        integer ≥ 2.
+
+    Examples
+    --------
+    >>> from classdyn.simulate import tau_grid
+    >>> tau_grid(1.0, 100.0, 3)
+    array([  1.,  10., 100.])
+    """
     for name, v in (("tau_min", tau_min), ("tau_max", tau_max)):
         if not (isinstance(v, (int, float, np.floating)) and math.isfinite(v) and v > 0):
             raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
@@ -85,14 +159,63 @@ def _check_tau(tau) -> np.ndarray:
 
 
 def relax_factors(lam: np.ndarray, tau: np.ndarray, step: float | None = None) -> np.ndarray:
-    """``g_k(τ)`` for every ``τ`` (rows) and mode (columns), docs/theory/class-losses.md.
+    r"""``g_k(τ)`` for every ``τ`` (rows) and mode (columns), docs/theory/class-losses.md.
 
-    Gradient flow: ``g_k(τ) = (1 − e^{−λ_k τ})/λ_k = τ · φ₁(λ_k τ)``,
-    ``φ₁(x) = −expm1(−x)/x`` (``φ₁(0) = 1``), stable for any ``λ_k τ ≥ 0``.
+    Gradient flow:
 
-    Discrete gradient descent with step ``δτ`` (``τ = k δτ``):
-    ``g_k(τ) = (1 − (1 − λ_k δτ)^{τ/δτ})/λ_k = −expm1((τ/δτ) log1p(−λ_k δτ))/λ_k``, which needs
-    ``λ_max δτ < 1`` (monotone convergence of every mode).
+    .. math::
+
+        g_k(\tau) = \frac{1 - e^{-\lambda_k \tau}}{\lambda_k} = \tau\, \varphi_1(\lambda_k \tau),
+        \qquad \varphi_1(x) = -\frac{\mathrm{expm1}(-x)}{x}, \ \varphi_1(0) = 1,
+
+    stable for any ``λ_k τ ≥ 0``. Discrete gradient descent with step ``δτ`` (``τ = k δτ``):
+
+    .. math::
+
+        g_k(\tau) = \frac{1 - (1 - \lambda_k \delta\tau)^{\tau/\delta\tau}}{\lambda_k}
+                  = -\frac{\mathrm{expm1}\big((\tau/\delta\tau)\, \mathrm{log1p}(-\lambda_k \delta\tau)\big)}{\lambda_k},
+
+    which needs ``λ_max δτ < 1`` (monotone convergence of every mode).
+
+    Parameters
+    ----------
+    lam : array_like, shape (p,)
+        Eigenvalues ``λ_k`` of ``U`` (dimensionless, ≥ 0).
+    tau : array_like, shape (T,)
+        Training times (dimensionless, ≥ 0; a mode of eigenvalue λ relaxes as
+        ``exp(−λ τ)``).
+    step : float or None, optional
+        GD step ``δτ`` in τ units; ``None`` (default) for gradient flow.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, p)
+        ``g_k(τ)``.
+
+    Raises
+    ------
+    ValueError
+        If ``tau`` is empty, not finite or negative, ``step`` is not a finite number > 0, or
+        ``λ_max · step ≥ 1``.
+
+    Examples
+    --------
+    Gradient flow: ``g = τ`` for ``λ = 0``, ``1 − e^{−1}`` for ``λ = τ = 1``:
+
+    >>> import numpy as np
+    >>> from classdyn.simulate import relax_factors
+    >>> np.round(relax_factors(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0])), 6)
+    array([[0.      , 0.      , 0.      ],
+           [1.      , 0.632121, 0.432332]])
+
+    Ten GD steps of 0.1 at ``λ = 1``: ``1 − 0.9¹⁰``:
+
+    >>> round(float(relax_factors(np.array([1.0]), np.array([1.0]), step=0.1)[0, 0]), 6)
+    0.651322
+    >>> relax_factors(np.array([20.0]), np.array([1.0]), step=0.1)
+    Traceback (most recent call last):
+        ...
+    ValueError: step = 0.1 too large: need lambda_max * step < 1, lambda_max = 20 (step < 0.05)
     """
     lam = np.asarray(lam, float)
     tau = _check_tau(tau)
@@ -120,7 +243,38 @@ def eigenbasis(U: np.ndarray, V: np.ndarray) -> Eigenbasis:
     """Diagonalise ``U`` (symmetric PSD, p×p) and rotate ``V`` (p×d) into its eigenbasis.
 
     Negative eigenvalues larger than rounding (``NEG_EIG_RTOL · λ_max``) raise ``ValueError``;
-    smaller ones are set to 0.
+    smaller ones are set to 0. ``U`` is symmetrised (``(U + Uᵀ)/2``) before ``scipy.linalg.eigh``.
+
+    Parameters
+    ----------
+    U : array_like, shape (p, p)
+        Symmetric positive semi-definite matrix (asymmetry up to 1e-8 of its largest entry).
+    V : array_like, shape (p, d)
+        Matrix to rotate.
+
+    Returns
+    -------
+    Eigenbasis
+        ``lam`` (ascending, ≥ 0), ``Q``, ``Vt = Qᵀ V``.
+
+    Raises
+    ------
+    ValueError
+        If ``U`` is not square, ``V`` has the wrong number of rows, either is not finite, ``U``
+        is not symmetric, or ``U`` has a negative eigenvalue beyond rounding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.simulate import eigenbasis
+    >>> eb = eigenbasis(np.array([[2.0, 1.0], [1.0, 2.0]]), np.eye(2))
+    >>> eb.lam, np.round(eb.Q @ np.diag(eb.lam) @ eb.Q.T, 6)
+    (array([1., 3.]), array([[2., 1.],
+           [1., 2.]]))
+    >>> eigenbasis(np.array([[1.0, 2.0], [2.0, 1.0]]), np.eye(2))
+    Traceback (most recent call last):
+        ...
+    ValueError: U must be positive semi-definite; smallest eigenvalue -1 (largest 3)
     """
     U = np.asarray(U, float)
     V = np.asarray(V, float)
@@ -149,23 +303,86 @@ def eigenbasis(U: np.ndarray, V: np.ndarray) -> Eigenbasis:
 def semi_analytic_curves(U, V, Uc, Vc, tau, t: float, variances=None,
                          step: float | None = None, basis: Eigenbasis | None = None
                          ) -> LossCurves:
-    """Train loss, class test losses and class score errors on a ``τ`` grid (docs/theory/class-losses.md).
+    r"""Train loss, class test losses and class score errors on a ``τ`` grid (docs/theory/class-losses.md).
 
     With ``g_k(τ)`` from :func:`relax_factors`, ``B = Ṽ Ṽᵀ`` (``Ṽ = Qᵀ V``), ``Ũ_c = Qᵀ U_c Q``,
     ``Ṽ_c = Qᵀ V_c``:
 
-    - ``E_c(τ) = 1 + (1/d) Σ_{k,l} g_k g_l (Ũ_c)_{kl} B_{lk} − (2/d) Σ_k g_k (Ṽ_c Ṽᵀ)_{kk}``
-      (paper's (14), (133));
-    - ``E_train(τ) = 1 + (1/d) Σ_k g_k² λ_k B_kk − (2/d) Σ_k g_k B_kk``;
-    - score error (paper's App. H, classes well separated so that the exact score on class
-      ``c``'s domain is ``(e^{−t} μ_c − x)/Γ_c²``): by Stein's lemma
-      ``E_x,ξ[φ ζᵀ] = (Γ_c²/√Δ) V_c`` for ``ζ = x_t − e^{−t} μ_c``, so
-      ``E_score^c(τ) = (E_c(τ) − 1)/Δ_t + 1/Γ_c²``, ``Γ_c² = e^{−2t} σ_c² + Δ_t``
-      (needs the class ``variances``; without them ``score`` is an empty (0, T) array).
+    .. math::
 
-    ``τ`` is in the unit of docs/theory/model.md. ``step``: curves of discrete gradient descent with that
-    step instead of gradient flow (see :func:`relax_factors`). ``U, V`` (p×p, p×d), ``Uc``
-    (C×p×p), ``Vc`` (C×p×d).
+        E_c(\tau) = 1 + \frac1d \sum_{k,l} g_k g_l (\tilde U_c)_{kl} B_{lk}
+                    - \frac2d \sum_k g_k (\tilde V_c \tilde V^\top)_{kk},
+        \qquad
+        E_\mathrm{train}(\tau) = 1 + \frac1d \sum_k g_k^2 \lambda_k B_{kk}
+                                 - \frac2d \sum_k g_k B_{kk},
+
+    (paper's (14), (133)). Score error (paper's App. H, classes well separated so that the
+    exact score on class ``c``'s domain is ``(e^{−t} μ_c − x)/Γ_c²``): by Stein's lemma
+    ``E_x,ξ[φ ζᵀ] = (Γ_c²/√Δ) V_c`` for ``ζ = x_t − e^{−t} μ_c``, so
+
+    .. math::
+
+        E_\mathrm{score}^c(\tau) = \frac{E_c(\tau) - 1}{\Delta_t} + \frac{1}{\Gamma_c^2},
+        \qquad \Gamma_c^2 = e^{-2t} \sigma_c^2 + \Delta_t
+
+    (needs the class ``variances``; without them ``score`` is an empty (0, T) array).
+
+    ``τ`` is in the unit of docs/theory/model.md. One eigendecomposition of ``U`` (or the given
+    ``basis``), one rotation per class, then ``O(p²)`` per class and ``τ``.
+
+    Parameters
+    ----------
+    U : array_like, shape (p, p)
+        Training feature covariance.
+    V : array_like, shape (p, d)
+        Training feature–noise correlation.
+    Uc : array_like, shape (C, p, p)
+        Population class matrices ``U_c``.
+    Vc : array_like, shape (C, p, d)
+        Population class matrices ``V_c``.
+    tau : array_like, shape (T,)
+        Training times (dimensionless, ≥ 0; a mode of eigenvalue λ of U relaxes as
+        ``exp(−λ τ)``).
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+    variances : array_like of shape (C,), optional
+        Class variances ``σ_c²`` (> 0) for the score errors.
+    step : float or None, optional
+        Curves of discrete gradient descent with that step (τ units) instead of gradient flow
+        (see :func:`relax_factors`).
+    basis : Eigenbasis, optional
+        A precomputed :func:`eigenbasis` of ``(U, V)``.
+
+    Returns
+    -------
+    LossCurves
+        ``train`` (T,), ``test`` (C, T), ``score`` (C, T) or (0, T), ``eigvals`` (p,).
+
+    Raises
+    ------
+    ValueError
+        For ``t ≤ 0``, a bad ``tau``, mismatched shapes, variances not C numbers > 0, a bad
+        ``step``, or a ``U`` rejected by :func:`eigenbasis`.
+
+    Examples
+    --------
+    At ``τ = 0`` (``A = 0``) every loss is 1 and the score error is ``1/Γ_c²``:
+
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import draw_system
+    >>> W, data, fs = draw_system(Mixture(variances=(1.0, 2.0)), d=10, t=0.5, seed=0)
+    >>> from classdyn.simulate import semi_analytic_curves
+    >>> cur = semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, [0.0, 1.0, 10.0], 0.5,
+    ...                            variances=(1.0, 2.0))
+    >>> np.round(cur.train, 6)
+    array([1.      , 0.6421  , 0.425121])
+    >>> np.round(cur.test, 6)
+    array([[1.      , 0.622642, 0.490957],
+           [1.      , 1.830126, 1.894872]])
+    >>> gamma2 = np.exp(-1.0) * np.array([1.0, 2.0]) + 1 - np.exp(-1.0)  # Γ_c² at t = 0.5
+    >>> np.round(cur.score[:, 0], 6), np.round(1 / gamma2, 6)
+    (array([1.      , 0.731059]), array([1.      , 0.731059]))
     """
     t = check_time(t)
     tau = _check_tau(tau)
@@ -214,10 +431,58 @@ def _curves(U, V, Uc, Vc, tau, t, variances, step, basis, C, d):
 
 
 def losses_at(A: np.ndarray, U, V, Uc, Vc, t: float) -> tuple[float, np.ndarray]:
-    """Exact train and class test losses at a given ``A`` (d×p), docs/theory/model.md.
+    r"""Exact train and class test losses at a given ``A`` (d×p), docs/theory/model.md.
 
-    ``E(A) = 1 + (Δ/(p d)) tr(A U Aᵀ) + (2√Δ/(√p d)) tr(A V)`` with ``(U, V)`` for the train loss
-    and ``(U_c, V_c)`` for class ``c``.
+    .. math::
+
+        E(A) = 1 + \frac{\Delta}{p d} \operatorname{tr}(A U A^\top)
+                 + \frac{2\sqrt\Delta}{\sqrt p\, d} \operatorname{tr}(A V)
+
+    with ``(U, V)`` for the train loss and ``(U_c, V_c)`` for class ``c``.
+
+    Parameters
+    ----------
+    A : array_like, shape (d, p)
+        Second-layer weights.
+    U : array_like, shape (p, p)
+        Training feature covariance.
+    V : array_like, shape (p, d)
+        Training feature–noise correlation.
+    Uc : array_like, shape (C, p, p)
+        Population class matrices.
+    Vc : array_like, shape (C, p, d)
+        Population class matrices.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+
+    Returns
+    -------
+    train : float
+        ``E(A)`` with ``(U, V)``.
+    test : numpy.ndarray, shape (C,)
+        ``E(A)`` with ``(U_c, V_c)``.
+
+    Raises
+    ------
+    ValueError
+        If ``t`` is not a finite number > 0.
+
+    Examples
+    --------
+    At the gradient-flow weights :func:`weights_at` the losses equal the semi-analytic curves:
+
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import draw_system
+    >>> W, data, fs = draw_system(Mixture(variances=(1.0, 2.0)), d=10, t=0.5, seed=0)
+    >>> from classdyn.simulate import losses_at, semi_analytic_curves, weights_at
+    >>> A = weights_at(10.0, fs.U, fs.V, 0.5)
+    >>> train, test = losses_at(A, fs.U, fs.V, fs.Uc, fs.Vc, 0.5)
+    >>> round(float(train), 6), np.round(test, 6)
+    (0.425121, array([0.490957, 1.894872]))
+    >>> cur = semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, [10.0], 0.5)
+    >>> bool(np.isclose(train, cur.train[0])), np.allclose(test, cur.test[:, 0])
+    (True, True)
     """
     A = np.asarray(A, float)
     d, p = A.shape
@@ -231,7 +496,49 @@ def losses_at(A: np.ndarray, U, V, Uc, Vc, t: float) -> tuple[float, np.ndarray]
 
 
 def weights_at(tau: float, U, V, t: float) -> np.ndarray:
-    """``A(τ) = −√(p/Δ) Vᵀ U⁻¹ (I − e^{−U τ})`` (paper's (6)), d×p; ``τ`` in docs/theory/model.md units."""
+    r"""``A(τ) = −√(p/Δ) Vᵀ U⁻¹ (I − e^{−U τ})`` (paper's (6)), d×p; ``τ`` in docs/theory/model.md units.
+
+    .. math::
+
+        A(\tau) = -\sqrt{p/\Delta_t}\; V^\top U^{-1} \big(I - e^{-U \tau}\big),
+
+    gradient flow from ``A(0) = 0``, computed in the eigenbasis of ``U`` with
+    :func:`relax_factors` (exact for singular ``U``).
+
+    Parameters
+    ----------
+    tau : float
+        Training time (dimensionless, ≥ 0; a mode of eigenvalue λ of U relaxes as
+        ``exp(−λ τ)``).
+    U : array_like, shape (p, p)
+        Training feature covariance (symmetric PSD).
+    V : array_like, shape (p, d)
+        Training feature–noise correlation.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+
+    Returns
+    -------
+    numpy.ndarray, shape (d, p)
+        The second-layer weights ``A(τ)``.
+
+    Raises
+    ------
+    ValueError
+        If ``U`` is rejected by :func:`eigenbasis`, ``tau`` is negative or not finite, or
+        ``t ≤ 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import draw_system
+    >>> W, data, fs = draw_system(Mixture(variances=(1.0, 2.0)), d=10, t=0.5, seed=0)
+    >>> from classdyn.simulate import weights_at
+    >>> A = weights_at(10.0, fs.U, fs.V, 0.5)
+    >>> A.shape, bool(np.all(weights_at(0.0, fs.U, fs.V, 0.5) == 0))
+    ((10, 20), True)
+    """
     eb = eigenbasis(U, V)
     g = relax_factors(eb.lam, np.array([tau]))[0]
     p = U.shape[0]
@@ -240,12 +547,60 @@ def weights_at(tau: float, U, V, t: float) -> np.ndarray:
 
 def score_error_mc(A: np.ndarray, W: np.ndarray, mixture, centroids: np.ndarray, t: float,
                    activation: str, n_mc: int = 2000, seed=0) -> np.ndarray:
-    """Monte Carlo class score error against the exact mixture score (paper's App. H).
+    r"""Monte Carlo class score error against the exact mixture score (paper's App. H).
 
-    ``E_score^c = (1/d) E_{x~P_t^c} ‖s_A(x) − ∇ log P_t(x)‖²`` with
-    ``∇ log P_t(x) = Σ_c w_c(x) (e^{−t} μ_c − x)/Γ_c²`` (posterior weights ``w_c``), and
-    ``s_A(x) = A σ(W x/√d)/√p``. Used to check that the semi-analytic score error (an affine
-    image of ``E_c``) is right when classes are well separated.
+    .. math::
+
+        E_\mathrm{score}^c = \frac1d\, \mathbb{E}_{x \sim P_t^c}
+            \big\| s_A(x) - \nabla \log P_t(x) \big\|^2,
+        \qquad \nabla \log P_t(x) = \sum_c w_c(x) \frac{e^{-t}\mu_c - x}{\Gamma_c^2},
+
+    (posterior weights ``w_c``, ``Γ_c² = e^{−2t}σ_c² + Δ``) and ``s_A(x) = A σ(W x/√d)/√p``
+    (docs/theory/class-losses.md). Used to check that the semi-analytic score error (an affine
+    image of ``E_c``, :func:`semi_analytic_curves`) is right when classes are well separated.
+
+    Parameters
+    ----------
+    A : numpy.ndarray, shape (d, p)
+        Second-layer weights.
+    W : numpy.ndarray, shape (p, d)
+        First-layer weights.
+    mixture : classdyn.theory.params.Mixture
+        Class variances and weights.
+    centroids : numpy.ndarray, shape (C, d)
+        Class means ``μ_c``.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+    activation : str
+        ``tanh``, ``erf``, ``relu`` or ``linear``.
+    n_mc : int, optional
+        Monte Carlo points per class (default 2000).
+    seed : int or numpy.random.Generator, optional
+        Seed (default 0).
+
+    Returns
+    -------
+    numpy.ndarray, shape (C,)
+        ``E_score^c`` per class.
+
+    Raises
+    ------
+    ValueError
+        For an unknown activation or an invalid seed.
+
+    Examples
+    --------
+    With ``A = 0`` and one class the error is ``E‖x_t − e^{−t}μ‖²/(d Γ⁴) = 1/Γ²``, here 1
+    (``σ² = 1``), up to Monte Carlo noise of about 1 %:
+
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import score_error_mc
+    >>> W = np.random.default_rng(0).standard_normal((20, 10))
+    >>> err = score_error_mc(np.zeros((10, 20)), W, Mixture(variances=(1.0,)), np.zeros((1, 10)),
+    ...                      0.5, "tanh", n_mc=2000, seed=0)
+    >>> err.shape, bool(abs(err[0] - 1.0) < 0.05)
+    ((1,), True)
     """
     from scipy.special import logsumexp
 
