@@ -254,7 +254,7 @@ def _evaluate(activation, m, s2, t, use_closed, table=True):
 
 def coefficients(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *,
                  method: str = "auto") -> Coefficients:
-    """GEP coefficients ``μ0, a, b, v², s²`` of docs/theory/gaussian-equivalence.md (paper's (47)–(49)), float64.
+    r"""GEP coefficients ``μ0, a, b, v², s²`` of docs/theory/gaussian-equivalence.md (paper's (47)–(49)), float64.
 
     .. math::
         μ_0 = E σ(m + Γz),\\quad a = E σ'(m + Γz),\\quad b = \\sqrt{Δ_t}\\,a,\\\\
@@ -301,11 +301,48 @@ def coefficients(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *,
 
 def class_coefficients(mixture: Mixture, activation: str, t: float, m=None, *,
                        method: str = "auto") -> Coefficients:
-    """Per-class coefficients for a :class:`~classdyn.theory.params.Mixture` (docs/theory/gaussian-equivalence.md).
+    """Gaussian-equivalence coefficients of each class of a mixture
+    (docs/theory/gaussian-equivalence.md).
 
-    ``m=None``: centred classes, arrays of shape ``(C,)`` at ``m = 0`` with ``σ² = σ_c²``.
-    ``m`` of shape ``(C, p)``: per-neuron projected centroids ``m_{c,i} = e^{−t} w_i·μ_c/√d``
-    (extensive centroids); arrays of shape ``(C, p)``, class ``c`` evaluated with ``σ_c²``.
+    With ``h = m + Γ z``, ``Γ² = e^{−2t} σ_c² + Δ_t``: ``μ0 = E σ(h)``, ``a = E σ'(h)``,
+    ``b = √Δ_t a``, and the variances ``v²``, ``s²`` of the parts of ``σ`` beyond the linear
+    term (see :func:`coefficients` for the formulas).
+
+    Parameters
+    ----------
+    mixture : Mixture
+        The classes (their ``variances`` are the ``σ_c²``).
+    activation : str
+        One of ``"tanh"``, ``"erf"``, ``"relu"``, ``"linear"``.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+    m : array_like, optional
+        ``None`` (default): centred classes, at ``m = 0``. Shape ``(C,)``: one projected mean
+        per class. Shape ``(C, p)``: per-neuron projected centroids
+        ``m_{c,i} = e^{−t} w_i·μ_c/√d`` (extensive centroids).
+    method : {"auto", "closed", "quadrature"}, optional
+        Closed forms where they exist (``auto``), or the quadrature.
+
+    Returns
+    -------
+    Coefficients
+        Arrays ``mu0``, ``a``, ``b``, ``v2``, ``s2`` of the shape of ``m`` (``(C,)`` by default).
+
+    Raises
+    ------
+    TypeError
+        ``mixture`` is not a :class:`~classdyn.theory.params.Mixture`.
+    ValueError
+        Bad activation, ``t``, ``m`` shape, or an input beyond what the quadrature resolves.
+
+    Examples
+    --------
+    >>> from classdyn.theory import Mixture, class_coefficients
+    >>> c = class_coefficients(Mixture((1.0, 2.0)), "linear", 0.5)
+    >>> c.a.tolist(), c.v2.tolist(), c.b.round(6).tolist()  # linear: a = 1, b = sqrt(Delta_t)
+    ([1.0, 1.0], [0.0, 0.0], [0.79506, 0.79506])
+    >>> class_coefficients(Mixture((1.0, 2.0)), "erf", 0.1).a.round(6).tolist()
+    [0.65147, 0.52398]
     """
     check_instance(mixture, Mixture, "mixture")
     C = mixture.n_classes

@@ -1,4 +1,4 @@
-"""Parameters of the centred spectral equations (docs/theory/spectrum-centred.md): the first link of the chain
+r"""Parameters of the centred spectral equations (docs/theory/spectrum-centred.md): the first link of the chain
 ``spectral_params`` → ``curve`` → ``stieltjes`` → ``edges`` → ``spectrum`` (bulks).
 
 Spectral density of the Gaussian-equivalent feature covariance ``U``, centred classes.
@@ -69,19 +69,40 @@ def _scalar(name, value, positive=False):
 
 @dataclass(frozen=True)
 class SpectralParams:
-    """Plain numbers that fix the spectrum of the centred-class GEP matrix (docs/theory/spectrum-centred.md).
+    """Plain numbers that fix the spectrum of the centred-class GEP matrix
+    (docs/theory/spectrum-centred.md).
+
+    Usually made by :meth:`from_model` from a mixture, a random-features model and ``t``; at
+    least one of ``alpha2``, ``v2`` must be non-zero somewhere (otherwise ``U`` has no random
+    part).
 
     Parameters
     ----------
-    psi_p, psi_n : ``p/d > 0`` and ``n/d > 0``.
-    rho : class weights ``ρ_c > 0`` summing to 1 (shape ``(C,)``).
-    alpha2 : ``α_c² = a_c² e^{−2t} σ_c² ≥ 0`` (data-direction strength of class ``c``).
-    v2 : ``v_c² ≥ 0`` (GEP noise of class ``c``).
-    bbar2 : ``b̄² = Σ_c ρ_c b_c² ≥ 0`` (weight of ``K = W Wᵀ/d``).
-    sbar2 : ``s̄² = Σ_c ρ_c s_c² ≥ 0`` (the identity shift; location of the delta peak).
+    psi_p, psi_n : float
+        ``p/d > 0`` and ``n/d > 0``.
+    rho : array_like, shape (C,)
+        Class weights ``ρ_c > 0`` summing to 1.
+    alpha2 : array_like, shape (C,)
+        ``α_c² = a_c² e^{−2t} σ_c² ≥ 0``, the data-direction strength of class ``c``.
+    v2 : array_like, shape (C,)
+        ``v_c² ≥ 0``, the GEP noise of class ``c``.
+    bbar2 : float, optional
+        ``b̄² = Σ_c ρ_c b_c² ≥ 0``, the weight of ``K = W Wᵀ/d`` (default 0).
+    sbar2 : float, optional
+        ``s̄² = Σ_c ρ_c s_c² ≥ 0``, the identity shift and location of the delta peak
+        (default 0).
 
-    At least one of ``alpha2``, ``v2`` must be non-zero somewhere (otherwise ``U`` has no
-    random part).
+    Raises
+    ------
+    ValueError
+        A parameter out of its range, named.
+
+    Examples
+    --------
+    >>> from classdyn.theory import SpectralParams
+    >>> p = SpectralParams.marchenko_pastur(2.0, 1.0)  # pure-noise features
+    >>> p.n_classes, p.v2.tolist(), p.sbar2
+    (1, [1.0], 0.0)
     """
 
     psi_p: float
