@@ -254,7 +254,7 @@ def _evaluate(activation, m, s2, t, use_closed, table=True):
 
 def coefficients(activation: str, m=0.0, sigma2=1.0, t: float = 0.1, *,
                  method: str = "auto") -> Coefficients:
-    r"""GEP coefficients ``μ0, a, b, v², s²`` of docs/theory/gaussian-equivalence.md (paper's (47)–(49)), float64.
+    """GEP coefficients ``μ0, a, b, v², s²`` of docs/theory/gaussian-equivalence.md (paper's (47)–(49)), float64.
 
     .. math::
         μ_0 = E σ(m + Γz),\\quad a = E σ'(m + Γz),\\quad b = \\sqrt{Δ_t}\\,a,\\\\

@@ -1,4 +1,4 @@
-r"""Parameters of the centred spectral equations (docs/theory/spectrum-centred.md): the first link of the chain
+"""Parameters of the centred spectral equations (docs/theory/spectrum-centred.md): the first link of the chain
 ``spectral_params`` → ``curve`` → ``stieltjes`` → ``edges`` → ``spectrum`` (bulks).
 
 Spectral density of the Gaussian-equivalent feature covariance ``U``, centred classes.
