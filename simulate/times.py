@@ -24,9 +24,40 @@ import numpy as np
 
 @dataclass
 class ClassTimes:
-    """``tau_gen`` (C,), ``tau_mem`` (C,), ``min_loss`` (C,) (smallest grid value),
-    ``mem_reached`` (C,) booleans,
-    ``threshold`` (C,) used for ``τ_mem``; times in docs/theory/model.md units."""
+    """Per-class generalisation and memorisation times, as returned by :func:`class_times`.
+
+    Times are training times ``τ`` in docs/theory/model.md units (a mode of eigenvalue ``λ``
+    of ``U`` relaxes as ``exp(−λ τ)``; dimensionless).
+
+    Parameters
+    ----------
+    tau_gen : numpy.ndarray, shape (C,)
+        ``τ_gen^c = argmin_τ E_c(τ)`` (parabola-refined).
+    tau_mem : numpy.ndarray, shape (C,)
+        ``τ_mem^c``, first crossing of the threshold after ``τ_gen^c``; ``inf`` when not
+        reached on the grid.
+    min_loss : numpy.ndarray, shape (C,)
+        Smallest grid value of ``E_c``.
+    mem_reached : numpy.ndarray of bool, shape (C,)
+        Whether ``E_c`` reached the threshold on the grid.
+    threshold : numpy.ndarray, shape (C,)
+        The threshold ``θ_c`` used for ``τ_mem``.
+    gen_interior : numpy.ndarray of bool, shape (C,)
+        False when the minimum sits at an end of the grid (``τ_gen`` is then that end).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.simulate import class_times
+    >>> tau = np.geomspace(0.1, 1000.0, 41)
+    >>> x = np.log10(tau)
+    >>> curves = [0.5 + 0.1 * x**2, 0.5 + 0.1 * (x - 1) ** 2]  # minima at τ = 1 and 10
+    >>> ct = class_times(tau, curves)
+    >>> ct.tau_mem, ct.mem_reached
+    (array([172.01073657,          inf]), array([ True, False]))
+    >>> sorted(ct.to_dict())
+    ['gaps', 'gen_interior', 'mem_reached', 'min_loss', 'tau_gen', 'tau_mem', 'tau_unit', 'threshold']
+    """
 
     tau_gen: np.ndarray
     tau_mem: np.ndarray
@@ -58,9 +89,60 @@ def _check_curves(tau, curves):
 
 def class_times(tau, curves, threshold: float = 1.0, worse_than_min: float | None = None
                 ) -> ClassTimes:
-    """``τ_gen^c`` and ``τ_mem^c`` of each class curve ``E_c`` (module docstring; paper's (15)).
+    r"""``τ_gen^c`` and ``τ_mem^c`` of each class curve ``E_c`` (module docstring; paper's (15)).
 
-    ``tau``: log-spaced grid (T,) in docs/theory/model.md units; ``curves``: (C, T) test losses.
+    docs/theory/class-losses.md:
+
+    .. math::
+
+        \tau_\mathrm{gen}^c = \operatorname{argmin}_\tau E_c(\tau), \qquad
+        \tau_\mathrm{mem}^c = \min\{\tau > \tau_\mathrm{gen}^c : E_c(\tau) \ge \theta_c\}.
+
+    ``τ_gen`` is refined by a parabola through the grid minimum and its two neighbours in
+    ``log τ``; ``τ_mem`` is located by linear interpolation in ``log τ`` between the two grid
+    points that bracket the crossing. ``θ_c = threshold`` (default 1, the loss of the untrained
+    model ``E_c(0) = 1``), or ``θ_c = (1 + r) min E_c`` with ``worse_than_min = r`` (the paper's
+    "1 % worse" is ``r = 0.01``). When the curve never reaches ``θ_c`` on the grid,
+    ``tau_mem = inf`` and ``mem_reached`` is False.
+
+    Parameters
+    ----------
+    tau : array_like, shape (T,)
+        Log-spaced grid of training times (docs/theory/model.md units, dimensionless), > 0,
+        strictly increasing, T ≥ 3.
+    curves : array_like, shape (C, T) or (T,)
+        Class test losses ``E_c(τ)`` (finite).
+    threshold : float, optional
+        Memorisation threshold ``θ`` (default 1.0).
+    worse_than_min : float or None, optional
+        If given (> 0), ``θ_c = (1 + worse_than_min) min E_c`` instead of ``threshold``.
+
+    Returns
+    -------
+    ClassTimes
+        ``tau_gen``, ``tau_mem``, ``min_loss``, ``mem_reached``, ``threshold``, ``gen_interior``.
+
+    Raises
+    ------
+    ValueError
+        For a bad grid (fewer than 3 points, not > 0, not increasing), curves of the wrong
+        shape or not finite, a non-finite ``threshold``, or ``worse_than_min`` not > 0.
+
+    Examples
+    --------
+    Parabolas in ``log10 τ``, ``E = 0.5 + 0.1 (log10 τ − m)²``: ``τ_gen = 10^m`` exactly, and
+    ``E = 1`` at ``log10 τ = m + √5`` (``10^√5 ≈ 172.2``; grid interpolation gives 172.0):
+
+    >>> import numpy as np
+    >>> from classdyn.simulate import class_times
+    >>> tau = np.geomspace(0.1, 1000.0, 41)
+    >>> x = np.log10(tau)
+    >>> curves = [0.5 + 0.1 * x**2, 0.5 + 0.1 * (x - 1) ** 2]  # minima at τ = 1 and 10
+    >>> ct = class_times(tau, curves)
+    >>> np.round(ct.tau_gen, 6), np.round(ct.tau_mem, 1), ct.mem_reached
+    (array([ 1., 10.]), array([172.,  inf]), array([ True, False]))
+    >>> np.round(class_times(tau, curves, worse_than_min=0.01).threshold, 6)
+    array([0.505, 0.505])
     """
     tau, curves = _check_curves(tau, curves)
     if not (isinstance(threshold, (int, float, np.floating)) and math.isfinite(threshold)):
@@ -103,10 +185,38 @@ def class_times(tau, curves, threshold: float = 1.0, worse_than_min: float | Non
 
 
 def gaps(times: ClassTimes) -> dict:
-    """Pairwise gaps ``log10 τ^a − log10 τ^b`` for ``a < b`` (keys ``"a-b"``), both times.
+    r"""Pairwise gaps ``log10 τ^a − log10 τ^b`` for ``a < b`` (keys ``"a-b"``), both times.
 
+    .. math::
+
+        \mathrm{gap}_{ab} = \log_{10} \tau^a - \log_{10} \tau^b
+
+    (negative: class ``a`` first), for ``τ_gen`` and ``τ_mem`` (docs/theory/class-losses.md).
     A memorisation gap involving a class that never memorised on the grid is ``inf``/``-inf``
     (or ``nan`` when neither did; check ``mem_reached``).
+
+    Parameters
+    ----------
+    times : ClassTimes
+        The class times.
+
+    Returns
+    -------
+    dict
+        ``{"gen": {"a-b": float, ...}, "mem": {"a-b": float, ...}}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.simulate import class_times
+    >>> tau = np.geomspace(0.1, 1000.0, 41)
+    >>> x = np.log10(tau)
+    >>> curves = [0.5 + 0.1 * x**2, 0.5 + 0.1 * (x - 1) ** 2]  # minima at τ = 1 and 10
+    >>> ct = class_times(tau, curves)
+    >>> from classdyn.simulate import gaps
+    >>> g = gaps(ct)
+    >>> round(g["gen"]["0-1"], 6), g["mem"]["0-1"]
+    (-1.0, -inf)
     """
     C = len(times.tau_gen)
     out = {"gen": {}, "mem": {}}
@@ -121,7 +231,40 @@ def gaps(times: ClassTimes) -> dict:
 
 
 def first_class(times: ClassTimes, which: str = "gen") -> int:
-    """Index of the class with the smallest ``τ_gen`` (``which='gen'``) or ``τ_mem``."""
+    """Index of the class with the smallest ``τ_gen`` (``which='gen'``) or ``τ_mem``.
+
+    Ties go to the lower index; with ``which='mem'`` a class that never memorised has
+    ``τ_mem = inf`` and is last.
+
+    Parameters
+    ----------
+    times : ClassTimes
+        The class times.
+    which : {'gen', 'mem'}, optional
+        Which time to compare (default ``'gen'``).
+
+    Returns
+    -------
+    int
+        The class index.
+
+    Raises
+    ------
+    ValueError
+        If ``which`` is not ``'gen'`` or ``'mem'``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.simulate import class_times
+    >>> tau = np.geomspace(0.1, 1000.0, 41)
+    >>> x = np.log10(tau)
+    >>> curves = [0.5 + 0.1 * x**2, 0.5 + 0.1 * (x - 1) ** 2]  # minima at τ = 1 and 10
+    >>> ct = class_times(tau, curves)
+    >>> from classdyn.simulate import first_class
+    >>> first_class(ct), first_class(ct, "mem")
+    (0, 0)
+    """
     if which not in ("gen", "mem"):
         raise ValueError(f"which must be 'gen' or 'mem', got {which!r}")
     return int(np.argmin(times.tau_gen if which == "gen" else times.tau_mem))
