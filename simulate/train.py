@@ -36,7 +36,30 @@ from classdyn.theory.params import activation_function, check_time, delta_t
 
 @dataclass
 class TrainRun:
-    """One seed: losses at checkpoints ``steps`` (τ = steps · step)."""
+    """One seed of explicit GD: exact losses at checkpoint ``steps`` (τ = steps · step).
+
+    Returned by :meth:`GDTrainer.run`; averaged over seeds by :class:`TrainResult`.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the training noise.
+    steps : numpy.ndarray of int, shape (K,)
+        Checkpoint step counts.
+    train : numpy.ndarray, shape (K,)
+        Training loss ``E_train(A)`` at each checkpoint.
+    test : numpy.ndarray, shape (C, K)
+        Class test losses ``E_c(A)`` at each checkpoint.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.simulate import TrainRun
+    >>> run = TrainRun(seed=0, steps=np.array([0, 1]), train=np.array([1.0, 0.8]),
+    ...                test=np.ones((2, 2)))
+    >>> sorted(run.to_dict())
+    ['seed', 'steps', 'test', 'train']
+    """
 
     seed: int
     steps: np.ndarray
@@ -52,7 +75,40 @@ class TrainResult:
     """Explicit GD averaged over seeds; ``tau`` in docs/theory/model.md units (``τ = step · k``).
 
     ``train``/``test`` are means over seeds, ``train_se``/``test_se`` their standard errors
-    (std over seeds / √S, zero for one seed); ``runs`` the per-seed curves.
+    (std over seeds / √S, zero for one seed); ``runs`` the per-seed curves. Build it with
+    :meth:`from_runs` (or :func:`train_gd`).
+
+    Parameters
+    ----------
+    tau : numpy.ndarray, shape (K,)
+        Training times of the checkpoints (dimensionless; a mode of eigenvalue λ of U relaxes
+        as ``exp(−λ τ)``).
+    steps : numpy.ndarray of int, shape (K,)
+        Checkpoint step counts.
+    step : float
+        The GD step ``δτ`` in τ units.
+    train : numpy.ndarray, shape (K,)
+        Mean training loss over seeds.
+    test : numpy.ndarray, shape (C, K)
+        Mean class test losses over seeds.
+    train_se : numpy.ndarray, shape (K,)
+        Standard error of ``train``.
+    test_se : numpy.ndarray, shape (C, K)
+        Standard error of ``test``.
+    runs : list of TrainRun
+        The per-seed runs.
+    smoothing : str, optional
+        How the curve was formed (default: mean over seeds, no smoothing in τ).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.simulate import TrainResult, TrainRun
+    >>> runs = [TrainRun(seed=s, steps=np.array([0, 1]), train=np.array([1.0, tr]),
+    ...                  test=np.ones((2, 2))) for s, tr in ((0, 0.8), (1, 0.6))]
+    >>> res = TrainResult.from_runs(runs, step=0.5)
+    >>> res.tau, np.round(res.train, 6), np.round(res.train_se, 6)  # se = std/√2
+    (array([0. , 0.5]), array([1. , 0.7]), array([0. , 0.1]))
     """
 
     tau: np.ndarray
@@ -87,8 +143,36 @@ class TrainResult:
 
 def checkpoint_steps(step: float, tau_max: float, num: int = 40, tau_min: float | None = None
                      ) -> np.ndarray:
-    """Log-spaced distinct integer step counts from ``τ_min/δτ`` (default 1 step) to
-    ``τ_max/δτ``, plus step 0."""
+    """Log-spaced distinct integer step counts from ``τ_min/δτ`` (default 1 step) to ``τ_max/δτ``, plus step 0.
+
+    Parameters
+    ----------
+    step : float
+        GD step ``δτ`` in training-time units (docs/theory/model.md), finite and > 0.
+    tau_max : float
+        Last training time (dimensionless), at least one step.
+    num : int, optional
+        Number of log-spaced points before rounding and removing duplicates (default 40).
+    tau_min : float or None, optional
+        First non-zero training time (default: one step).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``0`` followed by strictly increasing step counts, the last ``round(tau_max/step)``.
+
+    Raises
+    ------
+    ValueError
+        If ``step`` or ``tau_max`` is not a finite number > 0, or ``tau_max`` is shorter than
+        one step.
+
+    Examples
+    --------
+    >>> from classdyn.simulate import checkpoint_steps
+    >>> checkpoint_steps(0.1, 10.0, num=5)
+    array([  0,   1,   3,  10,  32, 100])
+    """
     for name, v in (("step", step), ("tau_max", tau_max)):
         if not (isinstance(v, (int, float, np.floating)) and math.isfinite(v) and v > 0):
             raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
@@ -101,9 +185,53 @@ def checkpoint_steps(step: float, tau_max: float, num: int = 40, tau_min: float 
 
 
 class GDTrainer:
-    """Full-batch GD with fresh diffusion noise (module docstring), preallocated buffers.
+    r"""Full-batch GD with fresh diffusion noise (module docstring), preallocated buffers.
 
-    ``W`` p×d, ``X`` n×d (rows = samples), diffusion time ``t``, step ``δτ`` (docs/theory/model.md).
+    ``W`` p×d, ``X`` n×d (rows = samples), diffusion time ``t``, step ``δτ``
+    (docs/theory/model.md). One step (:meth:`gd_step`) is
+
+    .. math::
+
+        A \leftarrow A - \delta\tau\, \frac{\sqrt p}{n \sqrt\Delta}\, R^\top \Phi,
+        \qquad R = \sqrt\Delta\, \Phi A^\top/\sqrt p + \Xi,
+        \quad \Phi = \sigma(X_t W^\top/\sqrt d),
+
+    with fresh noise ``Ξ`` and ``X_t = e^{−t} X + √Δ Ξ``; in expectation
+    ``A ← A − δτ (A U + √(p/Δ) Vᵀ)``. :meth:`run` trains from ``A = 0`` and records the exact
+    losses at checkpoints.
+
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights.
+    X : array_like, shape (n, d)
+        Training samples as rows.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+    step : float
+        GD step ``δτ`` in training-time units (a mode of eigenvalue λ of U relaxes as
+        ``exp(−λ τ)``), finite and > 0.
+    activation : str, optional
+        ``tanh`` (default), ``erf``, ``relu`` or ``linear``.
+    dtype : numpy dtype, optional
+        Floating type of the buffers (default ``numpy.float64``).
+
+    Raises
+    ------
+    ValueError
+        For ``t ≤ 0``, mismatched ``W``/``X`` shapes, a bad ``step`` or an unknown activation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import draw_system
+    >>> W, data, fs = draw_system(Mixture(variances=(1.0, 2.0)), d=10, t=0.5, seed=0)
+    >>> from classdyn.simulate import GDTrainer
+    >>> trainer = GDTrainer(W, data.X, t=0.5, step=0.1)
+    >>> run = trainer.run(np.array([0, 1, 10]), 0, fs.U, fs.V, fs.Uc, fs.Vc)
+    >>> run.steps, np.round(run.train, 4), run.test.shape  # E = 1 at A = 0
+    (array([ 0,  1, 10]), array([1.    , 0.9427, 0.6913]), (2, 3))
     """
 
     def __init__(self, W: np.ndarray, X: np.ndarray, t: float, step: float,
@@ -188,8 +316,74 @@ def train_gd(W, X, U, V, Uc, Vc, t: float, step: float, tau_max: float, seeds=(0
              lam_max: float | None = None) -> TrainResult:
     """Explicit GD with fresh noise averaged over ``seeds`` (module docstring).
 
-    ``step`` and ``tau_max`` in docs/theory/model.md units. ``lam_max`` (largest eigenvalue of ``U``,
-    computed if omitted) guards stability: ``step · λ_max < 1`` is required.
+    Each seed trains from ``A = 0`` with :class:`GDTrainer`; exact losses are recorded at
+    :func:`checkpoint_steps` and averaged (:meth:`TrainResult.from_runs`). In expectation this is
+    discrete GD on the exact loss, whose curves :func:`~classdyn.simulate.dynamics.semi_analytic_curves`
+    gives with ``step=δτ``; the fresh noise adds :func:`gd_noise_excess` (docs/theory/model.md).
+
+    Parameters
+    ----------
+    W : array_like, shape (p, d)
+        First-layer weights.
+    X : array_like, shape (n, d)
+        Training samples as rows.
+    U : array_like, shape (p, p)
+        Training feature covariance (for the losses and ``λ_max``).
+    V : array_like, shape (p, d)
+        Training feature–noise correlation.
+    Uc : array_like, shape (C, p, p)
+        Population class matrices.
+    Vc : array_like, shape (C, p, d)
+        Population class matrices.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+    step : float
+        GD step ``δτ`` in training-time units (a mode of eigenvalue λ of U relaxes as
+        ``exp(−λ τ)``).
+    tau_max : float
+        Last training time (dimensionless).
+    seeds : sequence of int, optional
+        Seeds of the training noise (default ``(0,)``).
+    activation : str, optional
+        ``tanh`` (default), ``erf``, ``relu`` or ``linear``.
+    num_checkpoints : int, optional
+        Log-spaced checkpoints (default 40).
+    tau_min : float or None, optional
+        First non-zero checkpoint time (default one step).
+    lam_max : float or None, optional
+        Largest eigenvalue of ``U``, computed if omitted; guards stability:
+        ``step · λ_max < 1`` is required.
+
+    Returns
+    -------
+    TrainResult
+        Mean curves over seeds, their standard errors and the per-seed runs.
+
+    Raises
+    ------
+    ValueError
+        If ``step · λ_max ≥ 1``, ``seeds`` is empty, or as :class:`GDTrainer` and
+        :func:`checkpoint_steps`.
+    FloatingPointError
+        If GD diverges.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import draw_system
+    >>> W, data, fs = draw_system(Mixture(variances=(1.0, 2.0)), d=10, t=0.5, seed=0)
+    >>> from classdyn.simulate import train_gd
+    >>> res = train_gd(W, data.X, fs.U, fs.V, fs.Uc, fs.Vc, 0.5, 0.1, tau_max=2.0, seeds=(0, 1),
+    ...                num_checkpoints=5)
+    >>> res.steps, res.tau
+    (array([ 0,  1,  2,  4,  9, 20]), array([0. , 0.1, 0.2, 0.4, 0.9, 2. ]))
+    >>> np.round(res.train, 4), res.test.shape, len(res.runs)
+    (array([1.    , 0.9509, 0.8895, 0.8139, 0.6879, 0.5772]), (2, 6), 2)
+    >>> train_gd(W, data.X, fs.U, fs.V, fs.Uc, fs.Vc, 0.5, 1.0, tau_max=2.0)
+    Traceback (most recent call last):
+        ...
+    ValueError: step = 1 too large: need step * lambda_max(U) < 1 with lambda_max = 2.12 (step < 0.4716)
     """
     if lam_max is None:
         from scipy.linalg import eigh
@@ -207,9 +401,58 @@ def train_gd(W, X, U, V, Uc, Vc, t: float, step: float, tau_max: float, seeds=(0
 
 
 def expected_gd(U, V, t: float, step: float, steps: np.ndarray) -> list[np.ndarray]:
-    """Noise-free GD ``A ← A − δτ (A U + √(p/Δ) Vᵀ)`` from ``A = 0`` (the mean of the fresh-noise
-    step), returning ``A`` at the given step counts; closed form in
-    :func:`classdyn.simulate.dynamics.relax_factors` with ``step = δτ``. Used to check the time unit."""
+    r"""Noise-free GD ``A ← A − δτ (A U + √(p/Δ) Vᵀ)`` from ``A = 0``, at the given step counts.
+
+    The mean of the fresh-noise step (module docstring); closed form in
+    :func:`classdyn.simulate.dynamics.relax_factors` with ``step = δτ``:
+
+    .. math::
+
+        A_K = -\sqrt{p/\Delta}\; \tilde V^\top \mathrm{diag}(g_k) Q^\top, \qquad
+        g_k = \frac{1 - (1 - \lambda_k \delta\tau)^K}{\lambda_k}
+
+    (docs/theory/model.md). Used to check the time unit.
+
+    Parameters
+    ----------
+    U : array_like, shape (p, p)
+        Training feature covariance.
+    V : array_like, shape (p, d)
+        Training feature–noise correlation.
+    t : float
+        Diffusion time of the OU forward process (dimensionless, > 0).
+    step : float
+        GD step ``δτ`` in training-time units.
+    steps : array_like of int
+        Increasing step counts at which ``A`` is recorded.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        ``A`` (d×p) at each of ``steps``.
+
+    Raises
+    ------
+    ValueError
+        If ``t`` is not a finite number > 0.
+
+    Examples
+    --------
+    Agrees with the closed form at ``τ = K δτ``:
+
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import draw_system
+    >>> W, data, fs = draw_system(Mixture(variances=(1.0, 2.0)), d=10, t=0.5, seed=0)
+    >>> import math
+    >>> from classdyn.simulate import eigenbasis, expected_gd, relax_factors
+    >>> As = expected_gd(fs.U, fs.V, 0.5, 0.1, [0, 5, 50])
+    >>> eb = eigenbasis(fs.U, fs.V)
+    >>> G = relax_factors(eb.lam, np.array([0.0, 0.5, 5.0]), step=0.1)
+    >>> c = math.sqrt(20 / (1 - math.exp(-1.0)))
+    >>> [bool(np.allclose(A, -c * (eb.Vt.T * g) @ eb.Q.T)) for A, g in zip(As, G)]
+    [True, True, True]
+    """
     U = np.asarray(U, float)
     V = np.asarray(V, float)
     p, d = V.shape
@@ -226,7 +469,7 @@ def expected_gd(U, V, t: float, step: float, steps: np.ndarray) -> list[np.ndarr
 
 def gd_noise_excess(lam: np.ndarray, diag_Uc: np.ndarray, steps: np.ndarray, step: float,
                     n: int, loss: np.ndarray) -> np.ndarray:
-    """Expected excess of a class loss caused by the fresh training noise (leading order).
+    r"""Expected excess of a class loss caused by the fresh training noise (leading order).
 
     Derivation. Write ``A_k = Ā_k + δA_k`` with ``Ā_k`` the noise-free GD. The step noise of row
     ``i`` is ``δτ (√p/(n√Δ)) Σ_ν (r_{νi} φ_ν − E[·])`` with residual ``r = √Δ Aφ/√p + ξ``.
@@ -238,11 +481,45 @@ def gd_noise_excess(lam: np.ndarray, diag_Uc: np.ndarray, steps: np.ndarray, ste
     (``→ δτ p L/(2nΔ)``: equipartition). The loss is quadratic in ``A``, so its mean excess is
     ``(Δ/(p d)) E tr(δA U_c δAᵀ) = (Δ/p) Σ_k Var x_k (Ũ_c)_kk`` (``d`` identical rows), i.e.
 
-        ``ΔE_c(K) = (L δτ²/n) Σ_k (Ũ_c)_kk λ_k (1 − (1 − δτλ_k)^{2K}) / (1 − (1 − δτλ_k)²)``.
+    .. math::
+
+        \Delta E_c(K) = \frac{L\, \delta\tau^2}{n} \sum_k (\tilde U_c)_{kk}\, \lambda_k\,
+            \frac{1 - (1 - \delta\tau \lambda_k)^{2K}}{1 - (1 - \delta\tau \lambda_k)^2}.
 
     It scales as ``δτ/n``. Measured against 4-seed GD (tanh and linear, d = 40-60): right to
-    ~30 % (the independence of ``r`` and ``φ`` is the approximation). ``diag_Uc = diag(Qᵀ U_c Q)``
-    (``= λ`` for the train loss), ``loss`` (K,) the train loss along the run.
+    ~30 % (the independence of ``r`` and ``φ`` is the approximation). See
+    docs/theory/model.md for the training-time unit.
+
+    Parameters
+    ----------
+    lam : array_like, shape (p,)
+        Eigenvalues ``λ_k`` of ``U`` (dimensionless).
+    diag_Uc : array_like, shape (p,)
+        ``diag(Qᵀ U_c Q)`` (``= λ`` for the train loss).
+    steps : array_like, shape (K,)
+        Step counts.
+    step : float
+        GD step ``δτ`` in training-time units.
+    n : int
+        Number of training samples.
+    loss : array_like, shape (K,)
+        The train loss along the run.
+
+    Returns
+    -------
+    numpy.ndarray, shape (K,)
+        ``ΔE_c`` at each step count.
+
+    Examples
+    --------
+    After one step the excess is ``L δτ² λ (Ũ_c)_kk / n`` (here ``0.1²/10``):
+
+    >>> import numpy as np
+    >>> from classdyn.simulate import gd_noise_excess
+    >>> ex = gd_noise_excess(np.array([1.0]), np.array([1.0]), np.array([0, 1]), 0.1, 10,
+    ...                      np.array([1.0, 1.0]))
+    >>> np.round(ex, 6)
+    array([0.   , 0.001])
     """
     lam = np.asarray(lam, float)
     steps = np.asarray(steps, float)
