@@ -42,7 +42,9 @@ def register(sub) -> None:
     _common(p)
     add_time(p, default=0.01)
     p.add_argument("--points", type=positive_int, default=400,
-                   help="number of grid points in lambda (default: %(default)s)")
+                   help="points of the uniform grid in lambda; every bulk adds as many (at "
+                        "least 64) clustered at its edges, so the saved density resolves "
+                        "each bulk (default: %(default)s)")
     p.add_argument("--lam-max", type=float, default=None, metavar="L",
                    help="upper end of the grid (default: 1.05 x the top edge)")
     p.add_argument("--plot", action="store_true",
@@ -124,7 +126,7 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
     hi = args.lam_max if args.lam_max is not None else 1.05 * top
     if not hi > params.sbar2:
         raise ValueError(f"--lam-max must be > s^2 = {params.sbar2:.6g}, got {hi}")
-    lam = np.linspace(0.0, hi, args.points)
+    lam = density_grid(spec.bulks, hi, args.points)
     dens = mod.density(lam)
     data = {"params": params.to_dict(), "mixture": mix.to_dict(), "model": rf.to_dict(),
             "t": t, "spectrum": spec.to_dict(), "lam": lam, "density": dens.density}
@@ -145,6 +147,27 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
         lines.append(f"figure: {fig_path}")
     lines.append(f"(written to {out / 'spectrum.json'}, {out / 'spectrum.npz'})")
     return CommandResult(data=data, text="\n".join(lines))
+
+
+def density_grid(bulks, hi: float, points: int):
+    """The grid on which ``classdyn spectrum`` saves the density: ``points`` equispaced values
+    on ``[0, hi]`` joined with, for every bulk ``[a, b]`` below ``hi``, ``max(64, points)``
+    points ``λ = a + (b − a)(1 − cos θ)/2`` (``θ`` equispaced on ``[0, π]``), which include
+    both edges and cluster at them. A uniform grid alone gives a narrow bulk few or no points
+    (at variances 1, 2 and t = 0.01 the saved density integrated to 0.52 instead of 0.75); on
+    this one the trapezoidal integral of each bulk matches its weight (the square-root edges
+    become smooth in ``θ``)."""
+    import numpy as np
+
+    parts = [np.linspace(0.0, hi, points)]
+    theta = np.linspace(0.0, np.pi, max(64, points))
+    for b in bulks:
+        if b.lower < hi:
+            top = min(b.upper, hi)
+            pts = b.lower + (top - b.lower) * (1.0 - np.cos(theta)) / 2.0
+            pts[0], pts[-1] = b.lower, top  # the edges exactly, not within a rounding
+            parts.append(pts)
+    return np.unique(np.concatenate(parts))
 
 
 def _density_table(lines, lam, dens):
