@@ -40,8 +40,52 @@ SMALL_P = 1000
 
 @dataclass
 class SpeciationSweep:
-    """One ``d``: per ``t`` (ascending, diffusion-time units) the bulk edge, per-class outlier
-    eigenvalues, excesses and overlaps; and the extracted speciation times (C,)."""
+    """One ``d`` of a speciation sweep (:func:`speciation_sweep`, docs/theory/speciation.md).
+
+    Per diffusion time ``t`` (ascending; dimensionless, OU forward process) the bulk edge,
+    per-class outlier eigenvalues, excesses and overlaps; and the extracted speciation times
+    (C,).
+
+    Parameters
+    ----------
+    d : int
+        Input dimension.
+    t : numpy.ndarray, shape (T,)
+        Diffusion times, ascending.
+    edge : numpy.ndarray, shape (T,)
+        Bulk edge ``λ_edge(t)``: top eigenvalue of the null matrix ``U₀(t)``.
+    top : numpy.ndarray, shape (T, k)
+        Leading eigenvalues of ``U(t)``, descending (``k = min(C + extra, p)``).
+    lam_class : numpy.ndarray, shape (C, T)
+        Outlier eigenvalue ``λ_c(t)`` of each class.
+    excess : numpy.ndarray, shape (C, T)
+        ``e_c(t) = λ_c(t)/λ_edge(t) − 1``.
+    overlap : numpy.ndarray, shape (C, T)
+        ``o_c(t) = ‖P_top y_c‖²`` with the span of the top C eigenvectors.
+    t_s_outlier : numpy.ndarray, shape (C,)
+        Speciation time from the outlier: largest ``t`` with ``e_c(t) ≥ margin``.
+    t_s_overlap : numpy.ndarray, shape (C,)
+        Speciation time from the overlap: largest ``t`` with ``o_c(t) ≥ level``.
+    weights : numpy.ndarray, shape (C,)
+        Class weights ``ρ_c``.
+    found_outlier : numpy.ndarray of bool, shape (C,), optional
+        False where ``t_s_outlier`` is only a bound (no crossing inside the sweep).
+    found_overlap : numpy.ndarray of bool, shape (C,), optional
+        False where ``t_s_overlap`` is only a bound.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import speciation_sweep
+    >>> mix = Mixture(variances=(1.0, 1.0), norms2=(4.0, 4.0))
+    >>> sw = speciation_sweep(mix, d=20, psi_p=2.0, psi_n=2.0, ts=[0.1, 0.5, 1.0, 2.0, 3.0],
+    ...                       activation="linear", seed=0)
+    >>> sw.top.shape, sw.excess.shape, sw.d
+    ((5, 5), (2, 5), 20)
+    >>> len(sw.to_dict()), sw.to_dict()["t_unit"]
+    (13, 'diffusion time t of the OU forward process (dimensionless)')
+    """
 
     d: int
     t: np.ndarray
@@ -66,8 +110,32 @@ class SpeciationSweep:
 def last_crossing(t: np.ndarray, y: np.ndarray, level: float) -> tuple[float, bool]:
     """Largest ``t`` where ``y(t) ≥ level``, linearly interpolated between sweep points.
 
-    Returns ``(t_cross, found)``; ``found`` is False when ``y`` is below ``level`` everywhere
-    (``t_cross = t[0]``, a bound) or above it everywhere (``t_cross = t[-1]``, a bound).
+    Parameters
+    ----------
+    t : numpy.ndarray, shape (T,)
+        Ascending sweep points (diffusion times, dimensionless).
+    y : numpy.ndarray, shape (T,)
+        Values at the sweep points.
+    level : float
+        The level.
+
+    Returns
+    -------
+    t_cross : float
+        The crossing, interpolated between the last point at or above ``level`` and the next.
+    found : bool
+        False when ``y`` is below ``level`` everywhere (``t_cross = t[0]``, a bound) or above
+        it at the last point (``t_cross = t[-1]``, a bound).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.simulate import last_crossing
+    >>> t = np.array([0.1, 0.2, 0.3, 0.4])
+    >>> last_crossing(t, np.array([1.0, 0.8, 0.4, 0.2]), 0.5)  # 0.8 → 0.4: 3/4 of the way
+    (0.275, True)
+    >>> last_crossing(t, np.zeros(4), 0.5), last_crossing(t, np.ones(4), 0.5)
+    ((0.1, False), (0.4, False))
     """
     above = np.flatnonzero(y >= level)
     if above.size == 0:
@@ -121,11 +189,77 @@ def speciation_sweep(mixture: Mixture, d: int, psi_p: float, psi_n: float, ts,
                      activation: str = "tanh", seed=0, margin: float = 0.05,
                      level: float = 0.5, extra: int = 3, kind: str = "exact",
                      progress=None) -> SpeciationSweep:
-    """Sweep the diffusion times ``ts`` at size ``d`` (module docstring, docs/theory/speciation.md).
+    r"""Sweep the diffusion times ``ts`` at size ``d`` (module docstring, docs/theory/speciation.md).
 
     ``p = round(psi_p d)``, ``n = round(psi_n d)``; one draw of ``W``, data and centroids from
-    ``seed``. ``kind``: ``"exact"`` feature matrices (Mehler/Stein, or closed form for the linear
-    activation) or ``"gep"``.
+    ``seed``. At each ``t`` the bulk edge is the top eigenvalue of the null matrix ``U₀(t)``
+    (same ``W`` and noise, centroids removed), and for each class
+
+    .. math::
+
+        e_c(t) = \frac{\lambda_c(t)}{\lambda_\mathrm{edge}(t)} - 1, \qquad
+        o_c(t) = \| P_\mathrm{top}\, y_c \|^2, \quad y_c = \frac{W \mu_c}{\|W \mu_c\|};
+
+    the speciation times are the largest ``t`` with ``e_c ≥ margin`` and with ``o_c ≥ level``
+    (:func:`last_crossing`).
+
+    Parameters
+    ----------
+    mixture : classdyn.theory.params.Mixture
+        A mixture with extensive centroids (``norms2 > 0`` for some class).
+    d : int
+        Input dimension (≥ C).
+    psi_p : float
+        ``p/d``.
+    psi_n : float
+        ``n/d``.
+    ts : array_like
+        At least 2 diffusion times of the OU forward process (dimensionless, > 0; sorted here).
+    activation : str, optional
+        ``tanh`` (default), ``erf``, ``relu`` or ``linear`` (closed form).
+    seed : int or numpy.random.Generator, optional
+        Seed of ``W``, the centroids and the data (default 0).
+    margin : float, optional
+        Excess that marks an outlier (> 0, default 0.05: the top eigenvalue of a finite bulk
+        fluctuates by ``O(p^{−2/3})`` relative, ~1 % at p = 500).
+    level : float, optional
+        Overlap level in (0, 1) (default ½).
+    extra : int, optional
+        Eigenpairs followed beyond the C leading ones (default 3).
+    kind : str, optional
+        ``"exact"`` feature matrices (Mehler/Stein, or closed form for the linear activation,
+        default) or ``"gep"``.
+    progress : callable, optional
+        Called with the index of each finished ``t``.
+
+    Returns
+    -------
+    SpeciationSweep
+        Edges, outliers, excesses, overlaps and speciation times.
+
+    Raises
+    ------
+    ValueError
+        For a centred mixture, ``d`` not an integer ≥ C, fewer than 2 times or a time ≤ 0,
+        ``level`` outside (0, 1), ``margin ≤ 0``, or ``p < C + 1``.
+    TypeError
+        If ``mixture`` is not a :class:`~classdyn.theory.params.Mixture`.
+
+    Examples
+    --------
+    Two classes with ``‖μ_c‖² = 4d``, linear activation: the outliers leave the bulk as ``t``
+    grows:
+
+    >>> import numpy as np
+    >>> from classdyn.theory.params import Mixture
+    >>> from classdyn.simulate import speciation_sweep
+    >>> mix = Mixture(variances=(1.0, 1.0), norms2=(4.0, 4.0))
+    >>> sw = speciation_sweep(mix, d=20, psi_p=2.0, psi_n=2.0, ts=[0.1, 0.5, 1.0, 2.0, 3.0],
+    ...                       activation="linear", seed=0)
+    >>> np.round(sw.excess[0], 1)
+    array([14. ,  6.9,  2.4,  0.2,  0. ])
+    >>> np.round(sw.t_s_outlier, 2), sw.found_outlier
+    (array([2.78, 1.91]), array([ True,  True]))
     """
     check_instance(mixture, Mixture, "mixture")
     if mixture.centred:
@@ -189,7 +323,34 @@ def speciation_sweep(mixture: Mixture, d: int, psi_p: float, psi_n: float, ts,
 
 @dataclass
 class SlopeFit:
-    """Least-squares fit ``t_s^c = slope_c log d + offset_c`` over the sizes ``ds``."""
+    """Least-squares fit ``t_s^c = slope_c log d + offset_c`` over the sizes ``ds``.
+
+    Returned by :func:`fit_slopes` (docs/theory/speciation.md).
+
+    Parameters
+    ----------
+    ds : numpy.ndarray, shape (S,)
+        The sizes ``d``.
+    t_s : numpy.ndarray, shape (C, S)
+        Speciation times (diffusion time, dimensionless).
+    slope : numpy.ndarray, shape (C,)
+        Slopes against ``log d``.
+    offset : numpy.ndarray, shape (C,)
+        Intercepts.
+    slope_se : numpy.ndarray, shape (C,)
+        Standard errors of the slopes (``nan`` with two sizes).
+
+    Examples
+    --------
+    >>> import math
+    >>> import numpy as np
+    >>> from classdyn.simulate import fit_slopes
+    >>> ds = [100, 200, 400, 800]
+    >>> fit = fit_slopes(ds, [[0.5 * math.log(d) + 0.1 for d in ds],
+    ...                       [0.25 * math.log(d) for d in ds]])
+    >>> sorted(fit.to_dict())
+    ['ds', 'offset', 'slope', 'slope_se', 't_s']
+    """
 
     ds: np.ndarray
     t_s: np.ndarray  # (C, len(ds))
@@ -203,10 +364,46 @@ class SlopeFit:
 
 
 def fit_slopes(ds, t_s) -> SlopeFit:
-    """Fit ``t_s^c`` (C × len(ds)) against ``log d`` (docs/theory/speciation.md: slope ``½(1 − γ_c)``).
+    r"""Fit ``t_s^c`` (C × len(ds)) against ``log d`` (docs/theory/speciation.md: slope ``½(1 − γ_c)``).
 
-    ``slope_se`` is the least-squares standard error (``nan`` with only two sizes: no residual
-    degrees of freedom).
+    .. math::
+
+        t_s^c(d) = \mathrm{slope}_c \log d + \mathrm{offset}_c,
+
+    whose slope tends to ``½(1 − γ_c)`` for ``ρ_c ∝ d^{−γ_c}``. ``slope_se`` is the
+    least-squares standard error (``nan`` with only two sizes: no residual degrees of freedom).
+
+    Parameters
+    ----------
+    ds : array_like, shape (S,)
+        At least 2 sizes ``d``.
+    t_s : array_like, shape (C, S) or (S,)
+        Speciation times (diffusion time, dimensionless), finite.
+
+    Returns
+    -------
+    SlopeFit
+        ``slope``, ``offset``, ``slope_se`` per class.
+
+    Raises
+    ------
+    ValueError
+        With fewer than 2 sizes, ``t_s`` of the wrong shape, or non-finite ``t_s``.
+
+    Examples
+    --------
+    Exact lines are recovered, with zero standard error:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from classdyn.simulate import fit_slopes
+    >>> ds = [100, 200, 400, 800]
+    >>> fit = fit_slopes(ds, [[0.5 * math.log(d) + 0.1 for d in ds],
+    ...                       [0.25 * math.log(d) for d in ds]])
+    >>> np.round(fit.slope, 6), np.round(fit.offset, 6), np.round(fit.slope_se, 6)
+    (array([0.5 , 0.25]), array([0.1, 0. ]), array([0., 0.]))
+    >>> fit_slopes([100, 200], [1.0, 1.5]).slope_se
+    array([nan])
     """
     ds = np.asarray(ds, float)
     t_s = np.atleast_2d(np.asarray(t_s, float))
