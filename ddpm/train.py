@@ -103,7 +103,47 @@ def load_pair(out: str | os.PathLike) -> dict:
 
 
 def load_run(out: str | os.PathLike) -> tuple[TrainConfig, dict]:
-    """The configuration and metadata of a run folder (``ValueError`` if there is none)."""
+    """The configuration and metadata of a run folder (its ``run.json``).
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The run folder.
+
+    Returns
+    -------
+    cfg : TrainConfig
+        The configuration the run was made with.
+    meta : dict
+        The whole ``run.json``: ``config`` (identity), ``identity_hash``, ``images_hash``,
+        ``checkpoint_steps``, ``pair``.
+
+    Raises
+    ------
+    ValueError
+        If ``out`` holds no ``run.json``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from classdyn.ddpm.config import TrainConfig, UNetConfig, DiffusionConfig
+    >>> from classdyn.ddpm.train import train, load_run
+    >>> cfg = TrainConfig(n=4, steps=2, n_checkpoints=2, batch_size=2,
+    ...                   unet=UNetConfig(image_size=4, pad_to=4, widths=(8,), enc_blocks=1,
+    ...                                   dec_blocks=2, attn_levels=(), heads=2),
+    ...                   diffusion=DiffusionConfig(T=10, beta_end=0.005))
+    >>> images = np.random.default_rng(0).normal(size=(4, 4, 4)).astype(np.float32)
+    >>> out = tempfile.mkdtemp()
+    >>> _ = train(cfg, out, images, np.array([7, 8, 7, 8]), device="cpu", progress=False)
+    >>> saved, meta = load_run(out)
+    >>> saved == cfg, meta["checkpoint_steps"]
+    (True, [1, 2])
+    >>> load_run(tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    ValueError: out: ... holds no training run (no run.json); run `classdyn ddpm train --out DIR` first
+    """
     path = Path(out) / "run.json"
     if not path.is_file():
         raise ValueError(f"out: {out} holds no training run (no run.json); run "
@@ -146,6 +186,42 @@ def prepare_run(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray,
 
 @dataclass
 class TrainResult:
+    """What :func:`train` did: how far it got, where it saved, and how fast.
+
+    ``to_dict()`` gives a JSON-ready summary (``final_loss`` instead of the whole loss log), the
+    content of ``train.json`` besides the log.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The run folder.
+    step : int
+        Optimiser steps done so far (training steps, over all resumes).
+    steps : int
+        Steps asked for (``cfg.steps``).
+    checkpoints : list of int
+        Checkpoint steps saved so far (``<= step``).
+    losses : list of (int, float)
+        ``(step, mean ε-prediction MSE over the steps since the previous entry)``.
+    seconds : float
+        Wall-clock training time of this call (s).
+    images_per_s : float
+        Training images processed per second in this call.
+    finished : bool
+        Whether ``step == steps``.
+    device : str
+        The torch device used.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from classdyn.ddpm.train import TrainResult
+    >>> r = TrainResult(out=Path("run"), step=4, steps=4, checkpoints=[1, 4],
+    ...                 losses=[(2, 1.5), (4, 1.25)], seconds=2.0, images_per_s=4.0,
+    ...                 finished=True, device="cpu")
+    >>> r.to_dict()["final_loss"], r.to_dict()["checkpoints"]
+    (1.25, [1, 4])
+    """
     out: Path
     step: int
     steps: int
@@ -210,14 +286,95 @@ def train(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray, labels: 
           max_seconds: float | None = None,
           callback: Callable[[int, float], None] | None = None,
           progress: bool = True) -> TrainResult:
-    """Train (or resume training of) the DDPM of ``cfg`` on ``images`` into the run folder.
+    r"""Train (or resume training of) the DDPM of ``cfg`` on ``images`` into the run folder.
 
-    Objective (docs/theory/ddpm.md): Adam on ``E ‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖²`` over batches of
-    ``cfg.batch_size`` images drawn with replacement, ``t`` uniform in 0..T−1. Weights are saved at
-    the log-spaced steps :func:`classdyn.ddpm.config.checkpoint_steps`. ``amp``: bfloat16 autocast (CUDA);
-    ``compile``: ``torch.compile`` the model (CUDA). ``max_seconds``: stop (saving the state)
-    after that much training time; a rerun continues. ``callback(step, loss)`` runs after every
-    step (tests use it to simulate a kill).
+    Objective (docs/theory/ddpm.md; paper App. J.1): Adam on the ε-prediction MSE
+
+    .. math::
+
+        L = \mathbb E_{x_0,\, t,\, \epsilon}\,
+        \big\|\epsilon - \epsilon_\theta\big(\sqrt{\bar\alpha_t}\, x_0
+        + \sqrt{1-\bar\alpha_t}\,\epsilon,\ t\big)\big\|^2
+
+    over batches of ``cfg.batch_size`` images drawn with replacement, ``t`` uniform in 0..T−1.
+    Weights are saved at the log-spaced steps :func:`classdyn.ddpm.config.checkpoint_steps`. The
+    run folder holds ``run.json``, ``pair.npz``, ``checkpoints/step_XXXXXXXXX.pt``, ``state.pt``
+    and ``train.json`` (module docstring), all written atomically. Randomness of step ``k`` comes
+    from generators seeded with ``(seed, k)``, so a resumed run reproduces the uninterrupted one
+    exactly (bit for bit on CPU). ``state.pt`` is saved at every checkpoint, every
+    ``save_every_s`` seconds, at the end and on Ctrl-C.
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+        The run's configuration; an existing run folder must have the same identity.
+    out : str or os.PathLike
+        The run folder (created, or resumed).
+    images : numpy.ndarray
+        Normalised float32 training images ``(n, H, W)``, ``H = W = cfg.unet.image_size``.
+    labels : numpy.ndarray
+        ``(n,)`` their labels (saved in ``pair.npz``).
+    norm_mean : numpy.ndarray, optional
+        Mean image of the normalisation (saved; default zeros).
+    norm_std : float, default 1.0
+        Scalar std of the normalisation (saved).
+    pair_meta : dict, optional
+        Description of the pair, stored in ``run.json``.
+    device : str, default "auto"
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:K"``.
+    amp : bool, default False
+        bfloat16 autocast (CUDA).
+    compile : bool, default False
+        ``torch.compile`` the model (CUDA).
+    save_every_s : float, default 60.0
+        Seconds between saves of the resume state.
+    log_every : int, default 10
+        Steps averaged per entry of the loss log (an entry is also made at every checkpoint).
+    max_seconds : float, optional
+        Stop (saving the state) after that much training time (s); a rerun continues.
+    callback : callable, optional
+        ``callback(step, loss)`` after every step (tests use it to simulate a kill).
+    progress : bool, default True
+        Show a progress bar.
+
+    Returns
+    -------
+    TrainResult
+        Steps done, checkpoints saved, loss log, time and throughput.
+
+    Raises
+    ------
+    ValueError
+        For an unavailable or unknown device, images not matching the U-Net, labels not matching
+        the images, or a run folder (or its state) made with another configuration or other images.
+
+    Examples
+    --------
+    A 2-step run on 4×4 images; stopping after the first step and resuming gives the same weights:
+
+    >>> import tempfile
+    >>> import numpy as np, torch
+    >>> from classdyn.ddpm.config import TrainConfig, UNetConfig, DiffusionConfig
+    >>> from classdyn.ddpm.train import train, load_checkpoint_model
+    >>> cfg = TrainConfig(n=4, steps=2, n_checkpoints=2, batch_size=2,
+    ...                   unet=UNetConfig(image_size=4, pad_to=4, widths=(8,), enc_blocks=1,
+    ...                                   dec_blocks=2, attn_levels=(), heads=2),
+    ...                   diffusion=DiffusionConfig(T=10, beta_end=0.005))
+    >>> images = np.random.default_rng(0).normal(size=(4, 4, 4)).astype(np.float32)
+    >>> labels = np.array([7, 8, 7, 8])
+    >>> a, b = tempfile.mkdtemp(), tempfile.mkdtemp()
+    >>> res = train(cfg, a, images, labels, device="cpu", progress=False)
+    >>> res.step, res.checkpoints, res.finished, len(res.losses)
+    (2, [1, 2], True, 2)
+    >>> part = train(cfg, b, images, labels, device="cpu", progress=False, max_seconds=0)
+    >>> part.step, part.finished
+    (1, False)
+    >>> train(cfg, b, images, labels, device="cpu", progress=False).step
+    2
+    >>> wa = load_checkpoint_model(a, 2, cfg).state_dict()
+    >>> wb = load_checkpoint_model(b, 2, cfg).state_dict()
+    >>> all(torch.equal(wa[k], wb[k]) for k in wa)
+    True
     """
     import torch
 
@@ -301,8 +458,55 @@ def train(cfg: TrainConfig, out: str | os.PathLike, images: np.ndarray, labels: 
 
 def load_checkpoint_model(out: str | os.PathLike, step: int, cfg: TrainConfig,
                           device: str = "cpu"):
-    """The U-Net of run folder ``out`` at checkpoint ``step`` (eval mode); refuses a checkpoint
-    whose configuration hash differs from ``cfg``'s."""
+    """The U-Net of run folder ``out`` at checkpoint ``step``, in eval mode.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The run folder.
+    step : int
+        A saved checkpoint step (``checkpoints/step_XXXXXXXXX.pt``).
+    cfg : TrainConfig
+        The run's configuration; the checkpoint's configuration hash must equal
+        ``cfg.identity_hash()``.
+    device : str, default "cpu"
+        Where to load the weights.
+
+    Returns
+    -------
+    UNet
+        The network with the checkpoint's weights, in eval mode.
+
+    Raises
+    ------
+    ValueError
+        If the checkpoint was made with another configuration.
+    FileNotFoundError
+        If there is no checkpoint at ``step``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from classdyn.ddpm.config import TrainConfig, UNetConfig, DiffusionConfig
+    >>> from classdyn.ddpm.train import train, load_checkpoint_model
+    >>> cfg = TrainConfig(n=4, steps=2, n_checkpoints=2, batch_size=2,
+    ...                   unet=UNetConfig(image_size=4, pad_to=4, widths=(8,), enc_blocks=1,
+    ...                                   dec_blocks=2, attn_levels=(), heads=2),
+    ...                   diffusion=DiffusionConfig(T=10, beta_end=0.005))
+    >>> images = np.random.default_rng(0).normal(size=(4, 4, 4)).astype(np.float32)
+    >>> out = tempfile.mkdtemp()
+    >>> _ = train(cfg, out, images, np.array([7, 8, 7, 8]), device="cpu", progress=False)
+    >>> model = load_checkpoint_model(out, 1, cfg)
+    >>> type(model).__name__, model.training
+    ('UNet', False)
+    >>> other = TrainConfig(n=4, steps=3, n_checkpoints=2, batch_size=2, unet=cfg.unet,
+    ...                     diffusion=cfg.diffusion)
+    >>> load_checkpoint_model(out, 1, other)
+    Traceback (most recent call last):
+    ...
+    ValueError: checkpoint: ... was made with another configuration (hash ... != ...)
+    """
     import torch
 
     from .unet import UNet
