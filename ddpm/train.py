@@ -128,14 +128,14 @@ def load_run(out: str | os.PathLike) -> tuple[TrainConfig, dict]:
     >>> import tempfile
     >>> import numpy as np
     >>> from classdyn.ddpm.config import TrainConfig, UNetConfig, DiffusionConfig
-    >>> from classdyn.ddpm.train import train, load_run
+    >>> from classdyn.ddpm.train import prepare_run, load_run
     >>> cfg = TrainConfig(n=4, steps=2, n_checkpoints=2, batch_size=2,
     ...                   unet=UNetConfig(image_size=4, pad_to=4, widths=(8,), enc_blocks=1,
     ...                                   dec_blocks=2, attn_levels=(), heads=2),
     ...                   diffusion=DiffusionConfig(T=10, beta_end=0.005))
     >>> images = np.random.default_rng(0).normal(size=(4, 4, 4)).astype(np.float32)
     >>> out = tempfile.mkdtemp()
-    >>> _ = train(cfg, out, images, np.array([7, 8, 7, 8]), device="cpu", progress=False)
+    >>> _ = prepare_run(cfg, out, images, np.array([7, 8, 7, 8]))   # what train() writes first
     >>> saved, meta = load_run(out)
     >>> saved == cfg, meta["checkpoint_steps"]
     (True, [1, 2])
@@ -487,19 +487,23 @@ def load_checkpoint_model(out: str | os.PathLike, step: int, cfg: TrainConfig,
     Examples
     --------
     >>> import tempfile
-    >>> import numpy as np
+    >>> import torch
     >>> from classdyn.ddpm.config import TrainConfig, UNetConfig, DiffusionConfig
-    >>> from classdyn.ddpm.train import train, load_checkpoint_model
+    >>> from classdyn.ddpm.train import atomic_torch_save, checkpoint_path, load_checkpoint_model
+    >>> from classdyn.ddpm.unet import UNet
     >>> cfg = TrainConfig(n=4, steps=2, n_checkpoints=2, batch_size=2,
     ...                   unet=UNetConfig(image_size=4, pad_to=4, widths=(8,), enc_blocks=1,
     ...                                   dec_blocks=2, attn_levels=(), heads=2),
     ...                   diffusion=DiffusionConfig(T=10, beta_end=0.005))
-    >>> images = np.random.default_rng(0).normal(size=(4, 4, 4)).astype(np.float32)
     >>> out = tempfile.mkdtemp()
-    >>> _ = train(cfg, out, images, np.array([7, 8, 7, 8]), device="cpu", progress=False)
+    >>> net = UNet(cfg.unet)      # a checkpoint as train() writes it
+    >>> _ = atomic_torch_save({"model": net.state_dict(), "step": 1,
+    ...                        "identity_hash": cfg.identity_hash()}, checkpoint_path(out, 1))
     >>> model = load_checkpoint_model(out, 1, cfg)
     >>> type(model).__name__, model.training
     ('UNet', False)
+    >>> all(torch.equal(v, net.state_dict()[k]) for k, v in model.state_dict().items())
+    True
     >>> other = TrainConfig(n=4, steps=3, n_checkpoints=2, batch_size=2, unet=cfg.unet,
     ...                     diffusion=cfg.diffusion)
     >>> load_checkpoint_model(out, 1, other)
