@@ -49,6 +49,9 @@ def register(sub) -> None:
                    help="upper end of the grid (default: 1.05 x the top edge)")
     p.add_argument("--plot", action="store_true",
                    help="also write a figure spectrum.png (log-scaled lambda axis)")
+    p.add_argument("--d", type=positive_int, default=None, metavar="D",
+                   help="input dimension d (>= 1): with extensive centroids (--norms2 > 0) also "
+                        "locate the outliers of U, which depend on d (default: none)")
     add_dps(p)
     add_output(p)
     p.set_defaults(handler=run_spectrum)
@@ -138,6 +141,9 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
              f"delta peak at s^2 = {params.sbar2:.8g}, weight {spec.delta_weight:.6g}; "
              f"total mass {spec.total_mass:.10f}",
              f"{'bulk':>4} {'lower':>16} {'upper':>16} {'weight':>12}"]
+    if getattr(args, "d", None) is not None:
+        lines.insert(2, "outliers: none (centred classes give U no low-rank part; --d is used "
+                        "only with extensive centroids)")
     for i, b in enumerate(spec.bulks):
         lines.append(f"{i:4d} {b.lower:16.10g} {b.upper:16.10g} {b.weight:12.8f}")
     _density_table(lines, lam, dens.density)
@@ -201,7 +207,11 @@ def _spectrum_extensive(args, mod) -> CommandResult:
     atomic_save_npz(out / "spectrum.npz", lam=lam, density=dens)
     lines = [f"Spectral density of U for extensive centroids (docs/theory/extensive.md), t = {t:g}, "
              f"psi_p = {rf.psi_p:g}, psi_n = {rf.psi_n:g}, activation {rf.activation}",
-             spec.summary()]
+             *spec.summary().splitlines()[1:],
+             f"  total mass of the bulks {float(np.sum(spec.masses)):.6f} (float64 average over "
+             f"m, {mod.order} nodes per axis; outliers carry O(1/p))"]
+    if spec.d is None:
+        lines.append("  outliers: not computed, they depend on the input dimension: give --d")
     _density_table(lines, lam, dens)
     if getattr(args, "plot", False):
         fig_path = _plot_spectrum(mod, spec, out / "spectrum.png", t, lam=lam, dens=dens)

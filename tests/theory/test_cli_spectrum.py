@@ -51,3 +51,17 @@ def test_saved_density_resolves_every_bulk(capsys, tmp_path):
         assert abs(np.trapezoid(dens[inside], lam[inside]) - b["weight"]) < 1e-4
     z = np.load(tmp_path / "spectrum.npz")
     assert np.array_equal(z["lam"], lam)
+
+
+def test_extensive_spectrum_reports_outliers_only_with_d(capsys, tmp_path):
+    """The README's extensive example: without --d the report says the outliers need it; with
+    --d 500 it lists one outlier per class above the top edge. One header line, and the total
+    mass of the bulks is shown."""
+    argv = ["spectrum", *COMMON, "--overlaps", "0.5", "--t", "0.5", "--points", "40",
+            "--out", str(tmp_path)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "give --d" in text and text.count("Spectral density") == 1 and "total mass" in text
+    data = _json(capsys, argv + ["--d", "500"])
+    outl = data["spectrum"]["outliers"]
+    assert len(outl) == 2 and min(outl) > data["spectrum"]["intervals"][-1][1]
