@@ -25,7 +25,49 @@ from classdyn.io import atomic_write_json
 
 @dataclass(frozen=True)
 class ClassifierConfig:
-    """Hyper-parameters of the pair classifier (paper's values where the text keeps them)."""
+    """Hyper-parameters of the pair classifier (paper's values where the text keeps them).
+
+    Frozen and validated on construction (docs/theory/ddpm.md; paper App. J.1).
+
+    Parameters
+    ----------
+    base_width : int, default 64
+        Channels of the first ResNet-18 stage (the standard width is 64).
+    epochs : int, default 15
+        Passes over the training part.
+    batch_size : int, default 128
+        Minibatch size.
+    lr_backbone : float, default 1e-3
+        AdamW learning rate of the backbone (cosine-annealed over all steps).
+    lr_head : float, default 3e-3
+        AdamW learning rate of the linear head.
+    weight_decay : float, default 1e-2
+        AdamW weight decay (>= 0).
+    label_smoothing : float, default 0.1
+        Label smoothing of the cross-entropy, in [0, 1).
+    val_fraction : float, default 0.1
+        Held-out fraction for the reported scores, in (0, 1).
+    max_images : int, default 0
+        Use at most this many images (0: every image given; otherwise >= 2).
+    seed : int, default 0
+        Seed of the split, the initialisation and the batch order.
+
+    Raises
+    ------
+    ValueError
+        If a field is out of range, naming it.
+
+    Examples
+    --------
+    >>> from classdyn.ddpm.classifier import ClassifierConfig
+    >>> cfg = ClassifierConfig(epochs=1, base_width=8)
+    >>> cfg.epochs, cfg.lr_backbone, cfg.val_fraction
+    (1, 0.001, 0.1)
+    >>> ClassifierConfig(max_images=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_images: must be 0 (all) or >= 2, got 1
+    """
 
     base_width: int = 64
     epochs: int = 15
@@ -53,7 +95,37 @@ class ClassifierConfig:
 
 
 def resnet18(base_width: int = 64, n_classes: int = 2, in_channels: int = 1):
-    """ResNet-18 with a single-channel first convolution (module docstring)."""
+    """ResNet-18 with a single-channel first convolution (He et al. 2016; docs/theory/ddpm.md).
+
+    A 7×7 stride-2 convolution, BatchNorm, ReLU, 3×3 max-pool, four stages of two BasicBlocks
+    with ``base·(1, 2, 4, 8)`` channels (stride 2 from the second stage on), global average
+    pooling and a linear head.
+
+    Parameters
+    ----------
+    base_width : int, default 64
+        Channels of the first stage (64: the standard ResNet-18).
+    n_classes : int, default 2
+        Outputs of the linear head (logits).
+    in_channels : int, default 1
+        Input channels (1: grayscale).
+
+    Returns
+    -------
+    torch.nn.Module
+        The network; ``forward(x (B, in_channels, H, W)) -> (B, n_classes)`` logits.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from classdyn.ddpm.classifier import resnet18
+    >>> net = resnet18(base_width=2)
+    >>> tuple(net(torch.zeros(3, 1, 28, 28)).shape)
+    (3, 2)
+    >>> # torchvision's 11 689 512, less 2·64·49 for the grayscale stem and 512·998 + 998 for the head
+    >>> sum(p.numel() for p in resnet18().parameters())
+    11171266
+    """
     import torch
     from torch import nn
 
@@ -129,9 +201,71 @@ class ClassifierResult:
 def train_classifier(images: np.ndarray, labels: np.ndarray, classes: tuple[int, int],
                      cfg: ClassifierConfig = ClassifierConfig(), *, out: str | os.PathLike,
                      device: str = "cpu", progress: bool = True) -> ClassifierResult:
-    """Train the pair classifier on normalised ``images`` (n, H, W) with original ``labels``
-    (two classes); saves ``classifier.pt`` and ``classifier.json`` atomically in ``out``. If a
-    classifier with the same configuration is there already, it is reused (its result returned).
+    r"""Train the binary pair classifier, or reuse the one already saved in ``out``.
+
+    On normalised ``images`` with original ``labels`` (two classes): a seeded 90/10 (``val_fraction``)
+    train/validation split, AdamW with separate learning rates for backbone and head, cosine
+    annealing over all steps, label smoothing; afterwards the BatchNorm statistics are recomputed
+    exactly over the training images (docs/theory/ddpm.md; paper App. J.1). Reported on the held-out
+    part: macro F1 and balanced accuracy,
+
+    .. math::
+
+        F_1 = \frac12 \sum_{c} \frac{2 P_c R_c}{P_c + R_c}, \qquad
+        \mathrm{bacc} = \frac12 \sum_c R_c .
+
+    ``classifier.pt`` (weights and configuration) and ``classifier.json`` (the result) are written
+    atomically in ``out``; if a classifier with the same configuration and classes is there already,
+    its saved result is returned without training.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        Normalised float32 images ``(n, H, W)``.
+    labels : numpy.ndarray
+        ``(n,)`` original labels, all in ``classes``.
+    classes : tuple of (int, int)
+        The pair; ``classes[0]`` is index 0 of the network's output.
+    cfg : ClassifierConfig, default ``ClassifierConfig()``
+        Hyper-parameters.
+    out : str or os.PathLike
+        Folder of ``classifier.pt`` and ``classifier.json`` (keyword only).
+    device : str, default "cpu"
+        Torch device.
+    progress : bool, default True
+        Show a progress bar over epochs.
+
+    Returns
+    -------
+    ClassifierResult
+        ``classes``, ``macro_f1``, ``balanced_accuracy``, ``n_train``, ``n_val``, ``seconds`` and
+        ``config``.
+
+    Raises
+    ------
+    ValueError
+        If a label is not one of ``classes``.
+
+    Examples
+    --------
+    One epoch on 8 random 8×8 images (a shape check, not a useful classifier):
+
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from classdyn.ddpm.classifier import ClassifierConfig, train_classifier
+    >>> labels = np.array([7, 8] * 4)
+    >>> images = np.random.default_rng(0).normal(size=(8, 8, 8)).astype(np.float32)
+    >>> cfg = ClassifierConfig(base_width=2, epochs=1, batch_size=8, val_fraction=0.25)
+    >>> out = tempfile.mkdtemp()
+    >>> res = train_classifier(images, labels, (7, 8), cfg, out=out, progress=False)
+    >>> res.classes, res.n_train, res.n_val, 0 <= res.macro_f1 <= 1
+    ((7, 8), 6, 2, True)
+    >>> train_classifier(images, labels, (7, 8), cfg, out=out, progress=False) == res   # reused
+    True
+    >>> train_classifier(images, labels, (7, 9), cfg, out=tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    ValueError: labels: classifier images must all belong to classes (7, 9)
     """
     import time
 
@@ -236,7 +370,44 @@ def predict(net, images: np.ndarray, *, device: str = "cpu", batch_size: int = 1
 
 
 def load_classifier(out: str | os.PathLike, device: str = "cpu"):
-    """The saved classifier of a run folder and its configuration."""
+    """The saved classifier of a run folder (its ``classifier.pt``) and its configuration.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        Folder holding ``classifier.pt`` (written by :func:`train_classifier`).
+    device : str, default "cpu"
+        Where to load the weights.
+
+    Returns
+    -------
+    net : torch.nn.Module
+        The ResNet-18, in eval mode.
+    config : dict
+        The ``ClassifierConfig`` fields and ``classes`` it was trained with.
+
+    Raises
+    ------
+    ValueError
+        If ``out`` holds no ``classifier.pt``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from classdyn.ddpm.classifier import load_classifier, resnet18
+    >>> from classdyn.ddpm.train import atomic_torch_save
+    >>> out = tempfile.mkdtemp()
+    >>> _ = atomic_torch_save({"model": resnet18(2).state_dict(),
+    ...                        "config": {"base_width": 2, "classes": [7, 8]}},
+    ...                       f"{out}/classifier.pt")     # as train_classifier saves it
+    >>> net, config = load_classifier(out)
+    >>> config["classes"], net.training
+    ([7, 8], False)
+    >>> load_classifier(tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    ValueError: out: no classifier in ...; run `classdyn ddpm classify --out ...` first
+    """
     import torch
 
     path = Path(out) / "classifier.pt"
