@@ -113,14 +113,24 @@ def add_mixture(parser: argparse.ArgumentParser, *, variances_default=(1.0, 2.0)
                             "entries row by row (in [-1, 1]; default: orthogonal)")
 
 
-def add_random_features(parser: argparse.ArgumentParser, *, psi_p: float = 4.0,
-                        psi_n: float = 2.0, activation: str = "tanh") -> None:
-    """``--psi-p``, ``--psi-n``, ``--activation``: the random-features model."""
+#: The one default of the random-features sizes on every command (theory and simulate alike):
+#: ψ_n > 1 and ψ_p ≥ 1 + ψ_n, so the generalisation / memorisation / final bulks all exist
+#: (docs/theory/timescales.md) and ``classdyn times`` answers with the defaults.
+DEFAULT_PSI_P = 4.0
+DEFAULT_PSI_N = 2.0
+
+
+def add_random_features(parser: argparse.ArgumentParser, *, activation: str = "tanh") -> None:
+    """``--psi-p``, ``--psi-n``, ``--activation``: the random-features model, with the shared
+    defaults :data:`DEFAULT_PSI_P`, :data:`DEFAULT_PSI_N` on every command."""
     g = parser.add_argument_group("random-features model (docs/theory/model.md)")
-    g.add_argument("--psi-p", type=positive_float, default=psi_p, metavar="PSI_P",
-                   help="p/d, hidden neurons per input dimension (> 0; default: %(default)s)")
-    g.add_argument("--psi-n", type=positive_float, default=psi_n, metavar="PSI_N",
-                   help="n/d, training samples per input dimension (> 0; default: %(default)s)")
+    g.add_argument("--psi-p", type=positive_float, default=DEFAULT_PSI_P, metavar="PSI_P",
+                   help="p/d, hidden neurons per input dimension (> 0; default %(default)s, "
+                        "the same on every command)")
+    g.add_argument("--psi-n", type=positive_float, default=DEFAULT_PSI_N, metavar="PSI_N",
+                   help="n/d, training samples per input dimension (> 0; default %(default)s, "
+                        "the same on every command: psi_n > 1 and psi_p >= 1 + psi_n give "
+                        "all three bulks)")
     g.add_argument("--activation", default=activation,
                    choices=["tanh", "erf", "relu", "linear"],
                    help="activation sigma of the random features (default: %(default)s)")

@@ -22,7 +22,7 @@ ORDER = 40
 
 def _common(p: argparse.ArgumentParser, *, extensive_default: bool = False) -> None:
     add_mixture(p)
-    add_random_features(p, psi_p=2.0, psi_n=1.0)
+    add_random_features(p)
     add_seed(p)
     p.add_argument("--kind", choices=["exact", "gep"], default="exact",
                    help="feature matrices: exact (Mehler series / Stein; closed form for linear) "
@@ -86,14 +86,15 @@ def register(sub) -> None:
                                 "class's speciation time per d and fit slopes against log d "
                                 "(docs/theory/speciation.md; prediction 1/2 (1 - gamma_c)).")
     add_mixture(p, variances_default=(1.0, 1.0))
-    add_random_features(p, psi_p=2.0, psi_n=1.0)
+    add_random_features(p)
     add_seed(p)
     p.add_argument("--kind", choices=["exact", "gep"], default="exact",
                    help="feature matrices: exact or GEP")
     p.add_argument("--memory-gb", type=positive_float, default=8.0,
                    help="memory budget in GiB (refused before starting if too small)")
-    p.add_argument("--ds", type=positive_int, nargs="+", default=[250, 500, 1000],
-                   help="input dimensions d to sweep")
+    p.add_argument("--ds", type=positive_int, nargs="+", default=[100, 200, 400],
+                   help="input dimensions d to sweep (p = psi_p d hidden neurons: the cost "
+                        "grows like p^3 per diffusion time; default %(default)s)")
     p.add_argument("--gammas", type=float, nargs="+", default=None,
                    help="imbalance exponents gamma_c in [0, 1), weights rho_c ~ d^-gamma_c "
                         "(overrides --weights; at least one 0)")

@@ -158,3 +158,23 @@ def test_group_defaults_and_multiplicity():
     flags.add_mixture(p, with_centroids=False)
     with pytest.raises(SystemExit):
         p.parse_args(["--norms2", "1"])
+
+
+def test_one_default_for_the_shared_model_flags_on_every_command():
+    """``--psi-p``/``--psi-n`` default to the same values on theory and simulate commands (they
+    were 4/2 on theory and 2/1 on simulate, so ``classdyn times --psi-n 1`` then failed), and
+    the defaults satisfy the bulk counting (psi_n > 1, psi_p >= 1 + psi_n)."""
+    from classdyn.cli import build_parser
+    from tests.test_flags_output import LEAVES
+
+    seen = {}
+    for path in LEAVES:
+        try:
+            args = build_parser().parse_args([*path])
+        except SystemExit:  # a command with other required arguments
+            continue
+        if hasattr(args, "psi_p"):
+            seen[" ".join(path)] = (args.psi_p, args.psi_n)
+    assert {"spectrum", "times", "speciation", "simulate losses", "simulate speciation"} <= set(seen)
+    assert set(seen.values()) == {(flags.DEFAULT_PSI_P, flags.DEFAULT_PSI_N)}, seen
+    assert flags.DEFAULT_PSI_N > 1 and flags.DEFAULT_PSI_P >= 1 + flags.DEFAULT_PSI_N

@@ -20,7 +20,7 @@ def register(sub) -> None:
     p = add_command(sub, "speciation", help="predicted class speciation times (diffusion time)",
                     description=__doc__)
     add_mixture(p, variances_default=(1.0, 1.0))
-    add_random_features(p, psi_p=2.0, psi_n=1.0)
+    add_random_features(p)
     p.add_argument("--ds", type=positive_int, nargs="+", default=[250, 500, 1000, 2000],
                    metavar="D", help="input dimensions d (>= 2)")
     p.add_argument("--gammas", type=float, nargs="+", default=None,
