@@ -67,7 +67,36 @@ def inputs_digest(chk: Check, params: dict, results_dir: Path) -> str:
 
 
 def cache_key(name: str, params: dict, version: str, inputs: str = "") -> str:
-    """Hash of the check's name, parameters, code version and input files' digest."""
+    """Hash of a check's name, parameters, code version and input files' digest.
+
+    A finished check is cached under ``<out>/checks/<name>/<key>/``; any change of code,
+    parameters or input files changes the key, so the check re-runs.
+
+    Parameters
+    ----------
+    name : str
+        The check's name.
+    params : dict
+        Its parameters at the requested size (made JSON-able; key order does not matter).
+    version : str
+        The code version (:func:`classdyn.provenance.code_version`).
+    inputs : str, default ""
+        Digest of the files the check reads (``inputs_digest``); ``""`` for none.
+
+    Returns
+    -------
+    str
+        16 hexadecimal digits (the start of a SHA-256).
+
+    Examples
+    --------
+    >>> from classdyn.validation.runner import cache_key
+    >>> k = cache_key("windows", {"d": 100, "t": 1.0}, "v1")
+    >>> len(k), k == cache_key("windows", {"t": 1.0, "d": 100}, "v1")
+    (16, True)
+    >>> k == cache_key("windows", {"d": 100, "t": 1.0}, "v2")      # new code: new key
+    False
+    """
     blob = json.dumps({"name": name, "params": to_jsonable(params), "code": version,
                        **({"inputs": inputs} if inputs else {})}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -163,7 +192,18 @@ class Executor(Protocol):
 
 
 class SerialExecutor:
-    """Runs tasks one after the other in this process (debugging, tests)."""
+    """Runs tasks one after the other in this process (debugging, tests).
+
+    ``submit_all(fn, tasks)`` yields ``(task, fn(task))`` in order, lazily.
+
+    The constructor takes no arguments.
+
+    Examples
+    --------
+    >>> from classdyn.validation.runner import SerialExecutor
+    >>> list(SerialExecutor().submit_all(lambda x: x * x, [1, 2, 3]))
+    [(1, 1), (2, 4), (3, 9)]
+    """
 
     def submit_all(self, fn, tasks):
         for task in tasks:
@@ -171,12 +211,27 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """A local process pool (the default); ``jobs`` workers.
+    """A local process pool (the default executor), with ``jobs`` workers.
 
+    ``submit_all(fn, tasks)`` yields ``(task, result)`` as tasks finish (any order); ``fn`` and the
+    tasks must be picklable. With one worker or one task it runs them serially in this process.
     Workers are started with ``spawn`` and limit their BLAS/OpenMP/Numba threads to
     ``cpu_count // workers`` before importing NumPy (unless the user set those variables), so
     parallel checks do not oversubscribe the cores: multi-threaded OpenBLAS competing with other
     processes was measured 10-40x slower on small eigenproblems than one thread per process.
+
+    Parameters
+    ----------
+    jobs : int, optional
+        Number of worker processes (default: the number of CPUs; at least 1).
+
+    Examples
+    --------
+    >>> from classdyn.validation.runner import ProcessExecutor
+    >>> ProcessExecutor(jobs=3).jobs, ProcessExecutor(jobs=0).jobs >= 1
+    (3, True)
+    >>> list(ProcessExecutor(jobs=1).submit_all(abs, [-2, 5]))     # one worker: in this process
+    [(-2, 2), (5, 5)]
     """
 
     def __init__(self, jobs: int | None = None):
@@ -188,10 +243,10 @@ class ProcessExecutor:
             return
         import multiprocessing
 
-        from classdyn._threads import limit_threads
+        from classdyn._threads import WORKER_THREADS, limit_threads
 
         workers = min(self.jobs, len(tasks))
-        threads = max(1, (os.cpu_count() or 1) // workers)
+        threads = WORKER_THREADS  # the pool uses the cores: one BLAS thread per worker
         with ProcessPoolExecutor(max_workers=workers, initializer=limit_threads,
                                  initargs=(threads,),
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -204,6 +259,35 @@ EXECUTORS = {"process": ProcessExecutor, "serial": SerialExecutor}
 
 
 def make_executor(kind: str = "process", jobs: int | None = None) -> Executor:
+    """The executor called ``kind``.
+
+    Parameters
+    ----------
+    kind : {"process", "serial"}, default "process"
+        :class:`ProcessExecutor` or :class:`SerialExecutor`.
+    jobs : int, optional
+        Workers of the process pool (ignored for ``"serial"``).
+
+    Returns
+    -------
+    Executor
+        An object with ``submit_all(fn, tasks)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``.
+
+    Examples
+    --------
+    >>> from classdyn.validation.runner import make_executor
+    >>> type(make_executor("serial")).__name__, make_executor("process", jobs=2).jobs
+    ('SerialExecutor', 2)
+    >>> make_executor("dask")
+    Traceback (most recent call last):
+    ...
+    ValueError: executor must be one of ['process', 'serial'], got 'dask'
+    """
     if kind not in EXECUTORS:
         raise ValueError(f"executor must be one of {sorted(EXECUTORS)}, got {kind!r}")
     return ProcessExecutor(jobs) if kind == "process" else SerialExecutor()
@@ -214,7 +298,57 @@ def run_checks(checks: list[Check], size: str, out: Path, *, executor: Executor 
                force: bool = False, log=sys.stderr) -> list[dict]:
     """Run ``checks`` at ``size``; cached records are reused unless ``force``.
 
-    Returns the records in registry order and writes ``<out>/validation.json`` (the summary).
+    Each check's record (``record.json``, and ``figure.png`` if it made a figure) is written under
+    ``<out>/checks/<name>/<key>/`` (key: :func:`cache_key`); a cached record is trusted only if it
+    was written for the same key and code version. A check whose ``requires`` are not importable is
+    ``skipped``; one that raises is recorded as ``error`` with its traceback. Also writes
+    ``<out>/validation.json`` (version, code version, size, environment and the records).
+
+    Parameters
+    ----------
+    checks : list of Check
+        The checks (e.g. from :func:`get_checks`).
+    size : {"small", "paper"}
+        The parameter set to run.
+    out : str or pathlib.Path
+        The output folder.
+    executor : Executor, optional
+        Default a :class:`ProcessExecutor`.
+    force : bool, default False
+        Re-run even if cached.
+    log : file-like, default ``sys.stderr``
+        Where a line per finished check is printed.
+
+    Returns
+    -------
+    list of dict
+        The records in the order of ``checks`` (``status``, ``passed``, ``measured``, ``summary``,
+        ``seconds``, ``cached``, ``record_dir``, ...).
+
+    Raises
+    ------
+    ValueError
+        For a size outside ("small", "paper").
+
+    Examples
+    --------
+    A check whose requirement is missing is recorded as skipped, and cached the second time:
+
+    >>> import io, tempfile
+    >>> from classdyn.validation.registry import Check, Outcome
+    >>> from classdyn.validation.runner import SerialExecutor, run_checks
+    >>> def demo(params, ctx):
+    ...     return Outcome(passed=True)
+    >>> chk = Check(name="demo", claim="a demonstration", reference="docs/theory/model.md",
+    ...             func=demo, sizes={"small": {}}, requires=("no_such_module_here",))
+    >>> out = tempfile.mkdtemp()
+    >>> rec = run_checks([chk], "small", out, executor=SerialExecutor(), log=io.StringIO())[0]
+    >>> rec["status"], rec["passed"], rec["cached"]
+    ('skipped', None, False)
+    >>> rec["summary"][:30]
+    'needs no_such_module_here, not'
+    >>> run_checks([chk], "small", out, executor=SerialExecutor(), log=io.StringIO())[0]["cached"]
+    True
     """
     from classdyn.progress import progress
 
