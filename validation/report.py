@@ -71,9 +71,34 @@ def results_verdicts(records: list[dict]) -> dict[str, dict]:
     """For each paper Result, which checks speak to it and whether all of them reproduce it.
 
     A check's entry is ``True``/``False`` or a sentence saying what part of the claim it could
-    judge (see :class:`classdyn.validation.registry.Outcome`); a Result is "reproduced" only when every
-    check speaking to it says ``True``, "not reproduced" when one says ``False``, and otherwise
-    the checks' sentences are shown (e.g. "RF side reproduced; DDPM side waiting for runs").
+    judge (see :class:`classdyn.validation.registry.Outcome`); only checks with status ``pass``,
+    ``fail`` or ``waiting`` count. A Result is "reproduced" only when every check speaking to it
+    says ``True``, "not reproduced" when one says ``False``, "not tested in this run" when none
+    speaks to it, and otherwise the checks' sentences are shown (e.g. "RF side reproduced; DDPM
+    side waiting for runs").
+
+    Parameters
+    ----------
+    records : list of dict
+        Check records (``name``, ``status``, ``results``), as :func:`run_checks` returns them.
+
+    Returns
+    -------
+    dict
+        For each Result key "1"-"4": ``claim`` (its text), ``verdict`` (str) and ``checks``
+        (name -> the check's entry).
+
+    Examples
+    --------
+    >>> from classdyn.validation.report import results_verdicts
+    >>> records = [{"name": "a", "status": "pass", "results": {"1": True}},
+    ...            {"name": "b", "status": "fail", "results": {"1": True, "2": False}},
+    ...            {"name": "c", "status": "waiting", "results": {"3": "RF side reproduced"}},
+    ...            {"name": "d", "status": "skipped", "results": {"4": True}}]
+    >>> {k: v["verdict"] for k, v in results_verdicts(records).items()}
+    {'1': 'reproduced', '2': 'not reproduced', '3': 'RF side reproduced', '4': 'not tested in this run'}
+    >>> results_verdicts(records)["1"]["checks"]
+    {'a': True, 'b': True}
     """
     out = {}
     for key, text in RESULTS.items():
@@ -106,7 +131,50 @@ def _own_file(record_dir, name) -> Path | None:
 
 def write_report(records: list[dict], out: Path, *, size: str, environment: dict,
                  code_version: str) -> tuple[Path, Path]:
-    """Write ``<out>/report.html`` and ``<out>/report.json``; return both paths."""
+    """Write ``<out>/report.html`` and ``<out>/report.json``; return both paths.
+
+    The HTML report is self-contained (figures embedded as base64 PNG): a summary table (one row per
+    check: verdict, claim, summary, time), the verdict on each of the paper's Results 1-4
+    (:func:`results_verdicts`), one section per check (claim, reference, tolerance and its reason,
+    figure, measured quantities, parameters) and the versions. A figure is embedded only from the
+    record's own folder. ``report.json`` holds the same in machine-readable form (counts per
+    status, Results, one entry per check).
+
+    Parameters
+    ----------
+    records : list of dict
+        Check records, as :func:`run_checks` returns them.
+    out : str or pathlib.Path
+        Output folder.
+    size : str
+        The size the checks ran at (shown in the header).
+    environment : dict
+        Library versions (``runner.environment()``), shown at the bottom (keyword only).
+    code_version : str
+        The code version (keyword only).
+
+    Returns
+    -------
+    html_path : pathlib.Path
+        ``<out>/report.html``.
+    json_path : pathlib.Path
+        ``<out>/report.json``.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from classdyn.validation.report import write_report
+    >>> records = [{"name": "demo", "status": "pass", "claim": "1 + 1 = 2",
+    ...             "reference": "docs/theory/model.md", "summary": "exact", "seconds": 0.1,
+    ...             "measured": {"sum": 2}, "params": {}, "results": {"1": True}}]
+    >>> html_path, json_path = write_report(records, tempfile.mkdtemp(), size="small",
+    ...                                     environment={"python": "3.11"}, code_version="abc")
+    >>> html_path.name, "1 + 1 = 2" in html_path.read_text()
+    ('report.html', True)
+    >>> summary = json.loads(json_path.read_text())
+    >>> summary["counts"], summary["results"]["1"]["verdict"]
+    ({'pass': 1}, 'reproduced')
+    """
     out = Path(out)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     counts = {}
