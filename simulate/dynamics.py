@@ -24,7 +24,7 @@ import numpy as np
 
 from classdyn.theory.params import check_time, delta_t
 
-#: up to this many features, linear algebra runs on one BLAS thread (classdyn.simulate._blas: threads
+#: up to this many features, linear algebra runs on one BLAS thread (classdyn._threads: threads
 #: only slow small problems down, badly so on a loaded machine)
 SMALL_P = 1000
 
@@ -401,7 +401,7 @@ def semi_analytic_curves(U, V, Uc, Vc, tau, t: float, variances=None,
         variances = np.asarray(variances, float)
         if variances.shape != (C,) or np.any(variances <= 0):
             raise ValueError(f"variances must be {C} numbers > 0, got {variances}")
-    from classdyn.simulate._blas import blas_threads
+    from classdyn._threads import blas_threads
 
     with blas_threads(1, enabled=p <= SMALL_P):
         return _curves(U, V, Uc, Vc, tau, t, variances, step, basis, C, d)

@@ -34,7 +34,7 @@ import numpy as np
 from classdyn.simulate.data import as_generator, sample_mixture
 from classdyn.theory.params import Mixture, check_instance, check_time
 
-#: up to this many features, linear algebra runs on one BLAS thread (classdyn.simulate._blas)
+#: up to this many features, linear algebra runs on one BLAS thread (classdyn._threads)
 SMALL_P = 1000
 
 
@@ -296,7 +296,7 @@ def speciation_sweep(mixture: Mixture, d: int, psi_p: float, psi_n: float, ts,
     top = np.empty((T, k))
     lam_c = np.empty((C, T))
     ov = np.empty((C, T))
-    from classdyn.simulate._blas import blas_threads
+    from classdyn._threads import blas_threads
 
     mats = _u_builder(W, data.X, X0, ts, activation, kind, data, mixture)
     with blas_threads(1, enabled=p <= SMALL_P):

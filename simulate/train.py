@@ -288,7 +288,7 @@ class GDTrainer:
         steps = np.asarray(steps, np.int64)
         if steps.ndim != 1 or np.any(np.diff(steps) <= 0) or steps[0] < 0:
             raise ValueError("steps must be strictly increasing integers >= 0")
-        from classdyn.simulate._blas import blas_threads
+        from classdyn._threads import blas_threads
 
         with blas_threads(1, enabled=self.p <= 1000):
             return self._run(steps, seed, rng, U, V, Uc, Vc, progress)
