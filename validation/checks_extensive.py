@@ -93,7 +93,12 @@ def _gep(mix, rf, t, d, seed, W=None, mu=None, data_seed=None):
     smp = sample_mixture(mix, d, n, seed=drng, centroids=mu)
     U = U_gep(W, smp.X, smp.labels, gep_coefficients(W, mix, rf.activation, t, centroids=mu),
               centroids=mu, seed=drng)
-    return np.linalg.eigvalsh(U), math.exp(-t) * W @ mu.T / math.sqrt(d), W, mu
+    from classdyn._threads import blas_threads
+    from classdyn.simulate.dynamics import SMALL_P
+
+    with blas_threads(1, enabled=p <= SMALL_P):  # small eigen-problems: threads only slow them
+        ev = np.linalg.eigvalsh(U)
+    return ev, math.exp(-t) * W @ mu.T / math.sqrt(d), W, mu
 
 
 _MIX = {"variances": [1.0, 2.0], "weights": [0.3, 0.7], "norms2": [1.0, 1.0], "overlaps": [0.5]}
