@@ -216,9 +216,10 @@ class ProcessExecutor:
     ``submit_all(fn, tasks)`` yields ``(task, result)`` as tasks finish (any order); ``fn`` and the
     tasks must be picklable. With one worker or one task it runs them serially in this process.
     Workers are started with ``spawn`` and limit their BLAS/OpenMP/Numba threads to
-    ``cpu_count // workers`` before importing NumPy (unless the user set those variables), so
-    parallel checks do not oversubscribe the cores: multi-threaded OpenBLAS competing with other
-    processes was measured 10-40x slower on small eigenproblems than one thread per process.
+    ``classdyn._threads.WORKER_THREADS`` (one) before importing NumPy (unless the user set those
+    variables), so parallel checks do not oversubscribe the cores: multi-threaded OpenBLAS
+    competing with other processes was measured 10-40x slower on small eigenproblems than one
+    thread per process.
 
     Parameters
     ----------
