@@ -3,9 +3,20 @@
 The distribution ``classdyn`` ships four packages (``theory``, ``simulate``, ``ddpm``,
 ``validation``) and this small one, which holds what they share: the version, the command-line
 interface, the shared flag vocabulary and atomic result I/O.
+
+Compiled kernels (Numba) are cached on disk, once per machine and code version: next to the
+sources when they are writable, else in Numba's per-user cache. ``CLASSDYN_CACHE_DIR`` moves the
+cache (``$CLASSDYN_CACHE_DIR/numba``; it sets ``NUMBA_CACHE_DIR`` unless that is set already),
+e.g. for a read-only install or a shared cluster home.
 """
 
+import os as _os
+
 __version__ = "0.1.0"
+
+if _os.environ.get("CLASSDYN_CACHE_DIR"):  # before anything imports numba
+    _os.environ.setdefault("NUMBA_CACHE_DIR",
+                           _os.path.join(_os.environ["CLASSDYN_CACHE_DIR"], "numba"))
 
 
 import importlib
