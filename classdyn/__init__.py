@@ -26,6 +26,7 @@ _EXPORTS = {
     "io": ("atomic_write_json", "atomic_save_npz", "read_json"),
     "provenance": ("code_version", "git_commit", "library_versions"),
     "cli": ("main",),
+    "log": ("get_logger",),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 

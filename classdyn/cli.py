@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"classdyn {__version__}")
+    _add_verbosity(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for mod in _command_modules():
         mod.register(sub)
@@ -112,8 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     from classdyn.io import dumps
 
+    from classdyn import progress as _progress
+    from classdyn.log import configure
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    verbosity = getattr(args, "verbose", 0) - (1 if getattr(args, "quiet", False) else 0)
+    configure(verbosity)
+    _progress.QUIET = verbosity < 0
     handler = getattr(args, "handler", None)
     if handler is None:  # a command group given without its subcommand
         parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "--help"])
@@ -140,7 +147,18 @@ def add_command(sub, name: str, *, help: str, description: str | None = None
     p = sub.add_parser(name, help=help, description=description or help,
                        formatter_class=_Formatter)
     p.set_defaults(prog=p.prog)
+    _add_verbosity(p)
     return p
+
+
+def _add_verbosity(p: argparse.ArgumentParser) -> None:
+    """``-v`` / ``-q`` on every (sub)command; SUPPRESS keeps a subcommand's default from
+    overwriting the value given to its parent."""
+    g = p.add_argument_group("messages")
+    g.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                   help="more messages on stderr (debug details; repeatable)")
+    g.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                   help="only warnings and errors on stderr, no progress bars")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -273,10 +273,13 @@ def _confirm_cost(args, cfg, clf, n_runs: int) -> None:
                                       clf_cfg=clf, classify=not args.no_classifier,
                                       device=args.device, amp=args.amp)
     mins = est["seconds"] / 60
-    print(f"ddpm run: estimated {mins:.1f} min for {n_runs} run(s) on {est['device']} "
-          f"(per run: train {est['train'] / 60:.1f} min, sample {est['sample'] / 60:.1f} min, "
-          f"classifier {est['classifier'] / 60:.1f} min; from a timed warm-up, finished work "
-          "is resumed)", file=sys.stderr)
+    from classdyn.log import get_logger
+
+    get_logger(__name__).info(
+        f"ddpm run: estimated {mins:.1f} min for {n_runs} run(s) on {est['device']} "
+        f"(per run: train {est['train'] / 60:.1f} min, sample {est['sample'] / 60:.1f} min, "
+        f"classifier {est['classifier'] / 60:.1f} min; from a timed warm-up, finished work "
+        "is resumed)")
     if est["seconds"] > CONFIRM_SECONDS and sys.stdin.isatty() and not args.yes:
         raise ValueError(f"--yes: the estimated run time is {mins:.0f} min (> "
                          f"{CONFIRM_SECONDS / 60:.0f} min); pass --yes to start it")

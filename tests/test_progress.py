@@ -6,6 +6,7 @@ from classdyn.progress import progress
 
 def test_items_in_order_and_the_bar_on_stderr_only(capsys, monkeypatch):
     monkeypatch.setenv("CLASSDYN_NO_PROGRESS", "0")
+    monkeypatch.setenv("CLASSDYN_PROGRESS", "1")  # asked for: pytest's stderr is no terminal
     assert list(progress(iter(range(5)), desc="counting", total=5)) == [0, 1, 2, 3, 4]
     out, err = capsys.readouterr()
     assert out == ""

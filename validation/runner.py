@@ -14,7 +14,6 @@ import importlib
 import io
 import json
 import os
-import sys
 import time
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -296,7 +295,7 @@ def make_executor(kind: str = "process", jobs: int | None = None) -> Executor:
 
 # ------------------------------------------------------------------ driver
 def run_checks(checks: list[Check], size: str, out: Path, *, executor: Executor | None = None,
-               force: bool = False, log=sys.stderr) -> list[dict]:
+               force: bool = False, log=None) -> list[dict]:
     """Run ``checks`` at ``size``; cached records are reused unless ``force``.
 
     Each check's record (``record.json``, and ``figure.png`` if it made a figure) is written under
@@ -317,8 +316,9 @@ def run_checks(checks: list[Check], size: str, out: Path, *, executor: Executor 
         Default a :class:`ProcessExecutor`.
     force : bool, default False
         Re-run even if cached.
-    log : file-like, default ``sys.stderr``
-        Where a line per finished check is printed.
+    log : file-like, optional
+        Where to write one line per check run; default the ``classdyn`` logger (stderr,
+        ``-q`` silences it).
 
     Returns
     -------
@@ -378,7 +378,13 @@ def run_checks(checks: list[Check], size: str, out: Path, *, executor: Executor 
         for task, rec in bar:
             rec["cached"] = False
             records[task.name] = rec
-            print(f"  {task.name}: {rec['status']} ({rec['seconds']:.1f} s)", file=log)
+            msg = f"  {task.name}: {rec['status']} ({rec['seconds']:.1f} s)"
+            if log is None:
+                from classdyn.log import get_logger
+
+                get_logger(__name__).info(msg)
+            else:
+                print(msg, file=log)
     ordered = []
     for chk in checks:
         rec = records[chk.name]
