@@ -391,9 +391,28 @@ def run_checks(checks: list[Check], size: str, out: Path, *, executor: Executor 
         rec["record_dir"] = str(Path(out) / "checks" / chk.name / keys[chk.name])
         ordered.append(rec)
     summary = {"version": __version__, "code_version": version, "size": size,
-               "environment": environment(), "checks": ordered}
+               "environment": environment(),
+               "checks": ordered + _earlier_records(out / "validation.json", size,
+                                                    {r["name"] for r in ordered})}
     atomic_write_json(out / "validation.json", summary)
     return ordered
+
+
+def _earlier_records(path: Path, size: str, now: set) -> list[dict]:
+    """Records of ``validation.json`` for checks not run this time (``validate --only A B``
+    must not discard the others), kept when the file is for the same ``size`` and marked
+    ``from_earlier_run``; records of another size are dropped (one file describes one size)."""
+    try:
+        old = read_json(path)
+    except (OSError, ValueError):
+        return []
+    if not isinstance(old, dict) or old.get("size") != size:
+        return []
+    kept = []
+    for rec in old.get("checks", []):
+        if isinstance(rec, dict) and rec.get("name") not in now:
+            kept.append({**rec, "from_earlier_run": True})
+    return kept
 
 
 def _trusted_record(path: Path, key: str, version: str) -> dict | None:

@@ -126,3 +126,22 @@ def test_planted_record_is_not_trusted_and_not_embedded(tmp_path):
     html_path, _ = write_report([again], tmp_path, size="small", environment=environment(),
                                 code_version="x")
     assert "data:image/png" not in html_path.read_text()
+
+
+def test_validate_only_keeps_the_other_checks_in_validation_json(tmp_path):
+    """``classdyn validate --only b`` after a full run: validation.json still holds ``a``
+    (marked from_earlier_run) and the updated ``b``; a run at another size starts the file
+    afresh (one file describes one size)."""
+    import json
+
+    run_checks([_check(passing, "a"), _check(failing, "b")], "small", tmp_path,
+               executor=SerialExecutor())
+    # new parameters for b: recomputed (the cache key does not see the function)
+    run_checks([_check(passing, "b", x=2.0)], "small", tmp_path, executor=SerialExecutor())
+    recs = {r["name"]: r for r in json.loads((tmp_path / "validation.json").read_text())["checks"]}
+    assert set(recs) == {"a", "b"}
+    assert recs["a"].get("from_earlier_run") is True and recs["a"]["status"] == "pass"
+    assert recs["b"]["status"] == "pass" and "from_earlier_run" not in recs["b"]
+    run_checks([_check(passing, "b")], "paper", tmp_path, executor=SerialExecutor())
+    names = [r["name"] for r in json.loads((tmp_path / "validation.json").read_text())["checks"]]
+    assert names == ["b"]
