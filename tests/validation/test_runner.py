@@ -137,7 +137,7 @@ def test_validate_only_keeps_the_other_checks_in_validation_json(tmp_path):
     run_checks([_check(passing, "a"), _check(failing, "b")], "small", tmp_path,
                executor=SerialExecutor())
     # new parameters for b: recomputed (the cache key does not see the function)
-    run_checks([_check(passing, "b", x=2.0)], "small", tmp_path, executor=SerialExecutor())
+    run_checks([_check(passing, "b", x=0.5)], "small", tmp_path, executor=SerialExecutor())
     recs = {r["name"]: r for r in json.loads((tmp_path / "validation.json").read_text())["checks"]}
     assert set(recs) == {"a", "b"}
     assert recs["a"].get("from_earlier_run") is True and recs["a"]["status"] == "pass"
