@@ -25,6 +25,11 @@ from classdyn import __version__
 
 PACKAGES = ("classdyn.theory", "classdyn.simulate", "classdyn.ddpm", "classdyn.validation")
 
+#: optional packages and the extra of setup.cfg that installs each (a command that needs a
+#: missing one says which extra to install, exit 2)
+OPTIONAL_EXTRAS = {"torch": "ddpm", "dask": "dist", "distributed": "dist",
+                   "dask_jobqueue": "dist", "zarr": "data", "xarray": "data", "PIL": "data"}
+
 
 @dataclass
 class CommandResult:
@@ -130,6 +135,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError) as exc:
         prog = getattr(args, "prog", None) or f"classdyn {args.command}"
         print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:  # an optional dependency of this command is missing
+        prog = getattr(args, "prog", None) or f"classdyn {args.command}"
+        name = (exc.name or "").split(".")[0]
+        extra = OPTIONAL_EXTRAS.get(name)
+        if extra is None:
+            raise
+        print(f"{prog}: error: needs the optional package {name!r}, which is not installed: "
+              f"pip install 'classdyn[{extra}]' (the {extra!r} extra)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; finished work is saved and a rerun resumes from it", file=sys.stderr)

@@ -67,3 +67,15 @@ def test_shared_flag_validators_reach_the_console(argv, flag, rng, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert flag in err and rng in err, err
+
+
+def test_a_missing_optional_dependency_names_its_extra(tmp_path):
+    """``classdyn ddpm train`` on a machine without torch: one line naming the extra to
+    install, exit 2, no traceback (torch blocked in a fresh process)."""
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "from classdyn.cli import main\n"
+            f"sys.exit(main(['ddpm', 'train', '--out', {str(tmp_path)!r}]))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert "Traceback" not in r.stderr
+    assert "pip install 'classdyn[ddpm]'" in r.stderr.strip().splitlines()[-1]
