@@ -1,6 +1,9 @@
 """The ``classdyn`` console script (classdyn/cli.py): help, version, errors, the shared flag
 validators (``classdyn validate`` itself: tests/validation/test_cli_validation.py)."""
 
+import subprocess
+import sys
+
 import pytest
 
 from classdyn import __version__
