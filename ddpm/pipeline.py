@@ -41,6 +41,9 @@ def check_request(cfg: TrainConfig, data=None, data_dir=None):
     if IMAGE_SHAPE[0] % cfg.unet.image_size:
         raise ValueError(f"image_size: must divide 28 (28, 14, 7, ...) to downsample "
                          f"Fashion-MNIST, got {cfg.unet.image_size}")
+    from .train import check_train_memory
+
+    check_train_memory(cfg)  # before loading anything: an absurd model is refused at once
     if data is None:
         data = load_fashion_mnist(data_dir)
     avail = {c: int((data.train_labels == c).sum()) for c in range(10)}

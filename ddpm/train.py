@@ -57,6 +57,100 @@ def atomic_torch_save(obj, path: str | os.PathLike) -> Path:
     return atomic_write_with(path, lambda fh: torch.save(obj, fh))
 
 
+#: bytes per parameter while training: float32 weights, gradients and Adam's two moments
+TRAIN_BYTES_PER_PARAM = 16
+#: float32 activation maps kept per level for the backward pass, per ResNet block (a rough
+#: upper count: conv/norm/activation outputs of a block, encoder and decoder)
+ACTIVATION_MAPS_PER_BLOCK = 6
+
+
+def parameter_count(unet_cfg) -> int:
+    """Number of parameters of the U-Net of ``unet_cfg``, counted on PyTorch's ``meta`` device
+    (nothing is allocated, so an absurd configuration is measured, not built).
+
+    Parameters
+    ----------
+    unet_cfg : UNetConfig
+        The architecture.
+
+    Returns
+    -------
+    int
+        The parameter count.
+    """
+    import torch
+
+    from .unet import UNet
+
+    with torch.device("meta"):
+        model = UNet(unet_cfg)
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def estimate_train_memory(cfg: TrainConfig) -> int:
+    """Bytes that training ``cfg`` needs at least: :data:`TRAIN_BYTES_PER_PARAM` per parameter
+    plus the activation maps of one batch (``batch_size × Σ_levels width × side²`` float32 values,
+    :data:`ACTIVATION_MAPS_PER_BLOCK` per block of both paths). A lower bound used to refuse a run
+    that cannot fit before anything is allocated.
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+        The run's configuration.
+
+    Returns
+    -------
+    int
+        Estimated bytes.
+    """
+    u = cfg.unet
+    side = u.pad_to
+    maps = 0
+    for w in u.widths:
+        maps += w * side * side
+        side = max(1, side // 2)
+    blocks = u.enc_blocks + u.dec_blocks
+    act = 4 * cfg.batch_size * maps * blocks * ACTIVATION_MAPS_PER_BLOCK
+    return TRAIN_BYTES_PER_PARAM * parameter_count(u) + act
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (``MemAvailable`` of /proc/meminfo), or ``None`` where it
+    cannot be read.
+
+    Returns
+    -------
+    int or None
+    """
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def check_train_memory(cfg: TrainConfig) -> None:
+    """Refuse (``ValueError``) a configuration whose estimated training memory
+    (:func:`estimate_train_memory`) exceeds 90 % of the memory available now.
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+        The run's configuration.
+    """
+    need = estimate_train_memory(cfg)
+    avail = available_memory()
+    if avail is not None and need > 0.9 * avail:
+        raise ValueError(f"widths {list(cfg.unet.widths)}, batch_size {cfg.batch_size}: training "
+                         f"needs at least {need / 2**30:.3g} GiB (parameters "
+                         f"{parameter_count(cfg.unet):.3g} x {TRAIN_BYTES_PER_PARAM} bytes plus "
+                         f"activations) but {avail / 2**30:.3g} GiB are available; use smaller "
+                         f"--widths or --batch-size")
+
+
 def step_seed(seed: int, step: int, stream: int = 0) -> int:
     """A 63-bit seed for ``(seed, step, stream)`` (NumPy SeedSequence hashing)."""
     return int(np.random.SeedSequence([int(seed), int(step), int(stream)])

@@ -148,3 +148,30 @@ def test_planted_checkpoint_code_is_not_run(tmp_path):
     with pytest.raises(pickle.UnpicklingError):
         load_checkpoint_model(tmp_path, 2, cfg)
     assert not marker.exists()
+
+
+def test_an_absurd_model_is_refused_before_anything_is_allocated(tmp_path):
+    """``classdyn ddpm train --widths 100000 100000`` ended in an allocator traceback (160 GB
+    for one layer); the parameter count is now taken on the meta device (equal to the count of
+    the built model for a small configuration) and a run that cannot fit is refused, exit 2."""
+    import subprocess
+    import sys
+
+    torch = pytest.importorskip("torch")
+    from classdyn.ddpm.config import UNetConfig
+    from classdyn.ddpm.train import estimate_train_memory, parameter_count
+    from classdyn.ddpm.unet import UNet
+
+    small = UNetConfig(image_size=14, pad_to=16, widths=(8, 16), enc_blocks=1, dec_blocks=2,
+                       attn_levels=())
+    assert parameter_count(small) == sum(p.numel() for p in UNet(small).parameters())
+    assert parameter_count(small) > 0 and torch is not None
+    r = subprocess.run([sys.executable, "-m", "classdyn", "ddpm", "train", "--widths", "100000",
+                        "100000", "--out", str(tmp_path / "run")], capture_output=True,
+                       text=True, cwd=tmp_path, timeout=300)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "GiB are available" in r.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "run").exists()
+    from classdyn.ddpm.config import TrainConfig
+
+    assert estimate_train_memory(TrainConfig(unet=small)) > 16 * parameter_count(small)
