@@ -6,6 +6,16 @@ Build (from the repository root, warnings are errors):
 
 Pages are MyST Markdown (parsed by myst-nb, which also reads notebooks); equations are written
 ``$$ ... $$ (label)`` and referenced with ``{eq}`label```; MathJax renders them.
+
+Generated parts:
+
+* API reference (``api/*.rst``): the local extension ``_ext/apiref.py`` (directive
+  ``classdyn-api``) lists every name of each package's ``__all__`` with autodoc + numpydoc;
+* command-line reference (``cli.md``, generated, git-ignored): ``_ext/cliref.py`` writes it from
+  ``classdyn.cli.build_parser()`` before the sources are read;
+* tutorials (``tutorials/*.md``, MyST-NB notebooks) are executed while building, with their
+  outputs cached by jupyter-cache in ``<build dir>/../.jupyter_cache`` (a notebook whose code is
+  unchanged is not run again).
 """
 
 from __future__ import annotations
@@ -13,8 +23,9 @@ from __future__ import annotations
 import os
 import sys
 
-# the package, for the version (and, later, for autodoc of the API pages)
+# the package, for the version and autodoc of the API pages; the local extensions
 sys.path.insert(0, os.path.abspath(".."))
+sys.path.insert(0, os.path.abspath("_ext"))
 
 project = "classdyn"
 author = "the classdyn developers"
@@ -27,12 +38,15 @@ except Exception:  # docs must build even where the package cannot be imported
 version = ".".join(release.split(".")[:2])
 
 extensions = [
-    "myst_nb",  # MyST Markdown pages (and notebooks, once examples exist)
+    "myst_nb",  # MyST Markdown pages and the tutorials (MyST Markdown notebooks)
+    "sphinx.ext.autodoc",
     "numpydoc",  # numpydoc docstrings, for the API pages
     "sphinx.ext.mathjax",
+    "apiref",  # _ext/apiref.py: the classdyn-api directive (API pages)
+    "cliref",  # _ext/cliref.py: writes cli.md from the argparse tree
 ]
 
-source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
+source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
 root_doc = "index"
 exclude_patterns = ["_build", "jupyter_execute", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
 
@@ -48,8 +62,14 @@ myst_dmath_double_inline = True
 # "page.md#slug" links to headings (level 1-3), as GitHub renders them
 myst_heading_anchors = 3
 
-# no notebook is executed while building (there are none yet; examples may add some)
-nb_execution_mode = "off"
+# ------------------------------------------------------------------ tutorials (MyST-NB)
+# Executed at build time; outputs cached by jupyter-cache (default path: <outdir>/../.jupyter_cache),
+# so a warm build re-runs only a notebook whose code changed. A failing cell fails the build.
+nb_execution_mode = "cache"
+nb_execution_timeout = 300  # seconds per cell
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True  # the traceback in the build log when a cell fails
+nb_merge_streams = True
 
 # ------------------------------------------------------------------ numbering
 # Equations carry the number of their page in the numbered theory toctree: (5.3) is the third
@@ -59,8 +79,14 @@ math_numfig = True
 numfig_secnum_depth = 1
 math_eqref_format = "({number})"
 
-# ------------------------------------------------------------------ numpydoc
+# ------------------------------------------------------------------ API (autodoc, numpydoc)
+autodoc_member_order = "bysource"
+autodoc_typehints = "none"  # the numpydoc sections carry the types
+autodoc_default_options = {"exclude-members": "__init__, __new__, __post_init__"}
 numpydoc_show_class_members = False
+numpydoc_validation_checks = set()  # docstring style is tested in tests/, not here
+numpydoc_xref_param_type = False
+nitpicky = False
 
 # ------------------------------------------------------------------ HTML
 html_theme = "pydata_sphinx_theme"
