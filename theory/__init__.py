@@ -46,6 +46,7 @@ _EXPORTS = {
     "named_timescales": "bulks",
     "check_choice": "params", "check_instance": "params", "check_int": "params",
     "check_positive_int": "params",
+    "DataStatistics": "class_stats", "data_statistics": "class_stats",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -162,6 +162,55 @@ class Mixture:
         return {"variances": list(self.variances), "weights": list(self.weights),
                 "norms2": list(self.norms2), "overlaps": [list(r) for r in self.overlaps]}
 
+    @classmethod
+    def from_data(cls, X, y, *, normalise: str = "dataset", classes=None,
+                  bootstrap: int = 200, **kwargs) -> "Mixture":
+        r"""The mixture measured on a labelled dataset ``(X, y)`` (docs/theory/model.md).
+
+        A thin wrapper: ``classdyn.theory.class_stats.data_statistics(X, y, ...).mixture()``,
+        which streams ``X`` in chunks and gives ρ_c = n_c/n, ``variance_c = (1/d) tr Cov_c``,
+        ``norms2_c = ‖μ_c‖²/d`` and the centroid cosines as overlaps. Call ``data_statistics``
+        itself for the bootstrap error bars and the eigenvalue spread.
+
+        Parameters
+        ----------
+        X : array_like
+            ``(n, d)`` samples (NumPy array, ``numpy.memmap``, Zarr array).
+        y : array_like
+            ``(n,)`` labels.
+        normalise : {"dataset", "none"}
+            Per-dataset centring and scaling, or none.
+        classes : sequence, optional
+            The classes to keep, in order (default: all labels, sorted).
+        bootstrap : int
+            Bootstrap replicates (they do not change the point estimates).
+        **kwargs
+            Passed on to :func:`~classdyn.theory.class_stats.data_statistics`.
+
+        Returns
+        -------
+        Mixture
+            The isotropic Gaussian mixture with the measured statistics.
+
+        Raises
+        ------
+        ValueError
+            Labels of the wrong length, a missing class or one with fewer than 2 samples,
+            NaN or inf in ``X``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from classdyn.theory import Mixture
+        >>> X = np.random.default_rng(0).normal(size=(60, 10))
+        >>> Mixture.from_data(X, np.repeat([0, 1], [20, 40]), bootstrap=0).weights
+        (0.3333333333333333, 0.6666666666666666)
+        """
+        from classdyn.theory.class_stats import data_statistics
+
+        return data_statistics(X, y, normalise=normalise, classes=classes,
+                               bootstrap=bootstrap, **kwargs).mixture()
+
 
 @dataclass(frozen=True)
 class RandomFeatures:

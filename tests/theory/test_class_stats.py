@@ -1,0 +1,189 @@
+"""Class statistics of a labelled dataset (issue 15): recovery with bootstrap error bars,
+chunk/memmap invariance, agreement with the Fashion-MNIST statistics, refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classdyn.theory.class_stats import DataStatistics, data_statistics
+
+D = 784
+
+
+def _mixture_truth(seed: int):
+    """Random imbalanced isotropic mixture: weights, variances, centroids (C, d)."""
+    rng = np.random.default_rng(1000 + seed)
+    C = 2 + seed % 4
+    rho = 0.6 ** np.arange(C)
+    rho /= rho.sum()
+    var = rng.uniform(0.5, 2.0, C)
+    n2 = rng.uniform(0.3, 1.5, C)
+    base = rng.normal(size=D)
+    dirs = 0.6 * base + rng.normal(size=(C, D))        # correlated centroids: cosines ~ 0.3
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    mu = dirs * np.sqrt(n2 * D)[:, None]
+    return rho, var, mu
+
+
+def _sample(rho, var, mu, n, rng):
+    y = rng.choice(len(rho), size=n, p=rho)
+    X = mu[y] + rng.normal(size=(n, mu.shape[1])) * np.sqrt(var[y])[:, None]
+    return X, y
+
+
+def _truth(rho, var, mu, normalise):
+    d = mu.shape[1]
+    if normalise == "dataset":
+        m = rho @ mu
+        s2 = float(rho @ (var + ((mu - m) ** 2).sum(1) / d))
+        mu, var = (mu - m) / np.sqrt(s2), var / s2
+    n2 = (mu ** 2).sum(1) / d
+    nrm = np.sqrt(n2 * d)
+    return {"weights": rho, "variance": var, "norms2": n2,
+            "cosine": (mu @ mu.T) / np.outer(nrm, nrm)}
+
+
+@pytest.mark.parametrize("normalise", ["none", "dataset"])
+def test_bootstrap_intervals_cover_the_truth(normalise):
+    # 20 seeds, C = 2..5 imbalanced (rho down to 0.6^4 / sum ~ 0.05), d = 784, n = 1500 rows.
+    # Nominal 95 % intervals est +/- 1.96 se; the se comes from 50 resampled groups (49 degrees
+    # of freedom: about 10 % relative noise on se), so the true coverage is ~ 93 %. Each family
+    # pools >= 40 (seed, class) cases; binomial sd at p = 0.93 is <= 4 %, so >= 80 % is > 3 sd
+    # below the expected value: a failure means a wrong se or a biased estimator, not bad luck.
+    hits = {k: [] for k in ("weights", "variance", "norms2", "cosine")}
+    for seed in range(20):
+        rho, var, mu = _mixture_truth(seed)
+        X, y = _sample(rho, var, mu, 1500, np.random.default_rng(seed))
+        st = data_statistics(X, y, normalise=normalise, bootstrap=200, seed=seed,
+                             spectrum="none")
+        tr = _truth(rho, var, mu, normalise)
+        for k in hits:
+            est, se = getattr(st, k), getattr(st, k + "_se")
+            if k == "cosine":
+                iu = np.triu_indices(len(rho), 1)
+                est, se, t = est[iu], se[iu], tr[k][iu]
+            else:
+                t = tr[k]
+            assert np.all(np.isfinite(se)) and np.all(se > 0)
+            hits[k].extend(np.abs(est - t) <= 1.96 * se)
+    cover = {k: float(np.mean(v)) for k, v in hits.items()}
+    assert all(c >= 0.8 for c in cover.values()), cover
+
+
+def _data(n=600, d=D, seed=0):
+    rng = np.random.default_rng(seed)
+    rho, var, mu = _mixture_truth(seed + 2)
+    X, y = _sample(rho, var, mu[:, :d], n, rng)
+    return X.astype(np.float32), y
+
+
+def _same(a: DataStatistics, b: DataStatistics, tol=1e-12):
+    for k in ("weights", "variance", "norms2", "cosine", "weights_se", "variance_se",
+              "norms2_se", "cosine_se", "raw_variance"):
+        np.testing.assert_allclose(getattr(a, k), getattr(b, k), rtol=tol, atol=tol,
+                                   err_msg=k)
+    for sa, sb in zip(a.spectrum or [], b.spectrum or []):
+        for k in sa:
+            assert sa[k] == pytest.approx(sb[k], rel=1e-10), k
+
+
+def test_memmap_and_chunks_give_the_same_numbers(tmp_path):
+    X, y = _data()
+    ref = data_statistics(X, y, bootstrap=50)
+    mm = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+", dtype=X.dtype, shape=X.shape)
+    mm[:] = X
+    mm.flush()
+    mm = np.load(tmp_path / "X.npy", mmap_mode="r")
+    _same(ref, data_statistics(mm, y, bootstrap=50, chunk=97))
+    _same(ref, data_statistics(X, y, bootstrap=50, chunk=7))
+
+    class Sliced:                               # only len, shape and X[i:j], like a Zarr array
+        shape = X.shape
+
+        def __len__(self):
+            return len(X)
+
+        def __getitem__(self, sl):
+            assert isinstance(sl, slice)
+            return X[sl]
+
+    _same(ref, data_statistics(Sliced(), y, bootstrap=50, chunk=128))
+
+
+def test_zarr_array_gives_the_same_numbers(tmp_path):
+    zarr = pytest.importorskip("zarr")
+    X, y = _data(n=300)
+    z = zarr.open(str(tmp_path / "X.zarr"), mode="w", shape=X.shape, chunks=(64, D),
+                  dtype=X.dtype)
+    z[:] = X
+    _same(data_statistics(X, y, bootstrap=30), data_statistics(z, y, bootstrap=30, chunk=64))
+
+
+def test_dataset_normalisation_reproduces_fashion_mnist_statistics():
+    from classdyn.ddpm.data import class_statistics
+
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 10, 2000)
+    proto = rng.uniform(0, 1, (10, D))          # Fashion-MNIST-like: class prototypes + noise
+    imgs = np.clip(proto[labels] * 255 + rng.normal(0, 40, (2000, D)), 0, 255).astype(np.uint8)
+    w = [0.1, 0.2, 0.3, 0.4]
+    ref = class_statistics(imgs, labels, classes=[0, 2, 5, 9], weights=w)
+    st = data_statistics(imgs.reshape(2000, 28, 28) / 255.0, labels, classes=[0, 2, 5, 9],
+                         weights=w, debias=False, bootstrap=0, spectrum="none")
+    for k in ("variance", "norms2", "cosine", "raw_variance"):
+        np.testing.assert_allclose(getattr(st, k), getattr(ref, k), rtol=0, atol=1e-10,
+                                   err_msg=k)
+    assert st.scale == pytest.approx(ref.norm_std, abs=1e-10)
+    assert float(np.dot(w, st.variance + st.norms2)) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_mixture_and_to_dict():
+    X, y = _data(n=400, d=50)
+    st = data_statistics(X, y, bootstrap=20)
+    mix = st.mixture()
+    assert mix.n_classes == len(st.classes)
+    assert mix.weights == pytest.approx(tuple(st.weights))
+    assert mix.norms2 == pytest.approx(tuple(np.clip(st.norms2, 0, None)))
+    import json
+    json.dumps(st.to_dict())
+    from classdyn.theory.params import Mixture
+    m2 = Mixture.from_data(X, y, bootstrap=20)
+    assert m2 == mix
+
+
+def test_anisotropy_is_reported():
+    rng = np.random.default_rng(0)
+    n, d = 2000, 100
+    iso = rng.normal(size=(n, d))
+    aniso = rng.normal(size=(n, d)) * np.r_[np.full(5, 6.0), np.ones(d - 5)]
+    X = np.r_[iso, aniso]
+    y = np.repeat(["iso", "aniso"], n)
+    st = data_statistics(X, y, bootstrap=0)
+    sp = dict(zip(st.classes, st.spectrum))
+    assert sp["iso"]["top_over_mean"] < 1.2 * sp["iso"]["isotropic_top_over_mean"]
+    assert sp["aniso"]["top_over_mean"] > 3 * sp["aniso"]["isotropic_top_over_mean"]
+    assert sp["aniso"]["participation_ratio"] < 0.5 * sp["iso"]["participation_ratio"]
+    proj = data_statistics(np.c_[X, X, X], y, bootstrap=0, spectrum="projection")
+    assert proj.spectrum_method == "projection" and proj.spectrum[0]["dimension"] == 256
+
+
+@pytest.mark.parametrize("kw,bad,msg", [
+    ({}, "labels", "one label per row"),
+    ({"classes": [0, 7]}, None, "class 7 does not exist"),
+    ({"normalise": "pixel"}, None, "normalise"),
+    ({}, "few", "has 1 sample"),
+    ({}, "nan", "row 333 holds NaN"),
+])
+def test_bad_input_is_refused(kw, bad, msg):
+    X, y = _data(n=400, d=20)
+    X = X.astype(np.float64)
+    if bad == "labels":
+        y = y[:-1]
+    elif bad == "few":
+        y = y.copy()
+        y[5] = 99
+    elif bad == "nan":
+        X[333, 4] = np.inf
+    with pytest.raises(ValueError, match=msg):
+        data_statistics(X, y, chunk=100, **kw)
