@@ -27,6 +27,7 @@ _EXPORTS = {
     "provenance": ("code_version", "git_commit", "library_versions"),
     "cli": ("main",),
     "log": ("get_logger",),
+    "readers": ("Dataset", "read_dataset"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
