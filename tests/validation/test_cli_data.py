@@ -1,0 +1,98 @@
+"""``classdyn fit`` / ``classdyn predict`` (issue 15): a folder of PNGs made here goes through
+both; bad input exits 2 with one line naming the problem."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from classdyn.cli import main
+
+
+@pytest.fixture(scope="module")
+def pngs(tmp_path_factory):
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("imgs")
+    rng = np.random.default_rng(0)
+    for cls, n in (("boot", 30), ("shirt", 50)):
+        (root / cls).mkdir()
+        proto = rng.uniform(0, 255, (12, 12))
+        for i in range(n):
+            a = np.clip(proto + rng.normal(0, 30, (12, 12)), 0, 255).astype(np.uint8)
+            Image.fromarray(a).save(root / cls / f"{i}.png")
+    return root
+
+
+def test_png_folder_through_fit_and_predict(pngs, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["fit", "--data", str(pngs), "--out", str(out), "--bootstrap", "50"]) == 0
+    text = capsys.readouterr().out
+    assert "boot" in text and "shirt" in text and "±" in text
+    rec = json.loads((out / "mixture.json").read_text())
+    assert rec["statistics"]["classes"] == ["boot", "shirt"]
+    assert rec["statistics"]["counts"] == [30, 50] and rec["d"] == 144
+    assert rec["mixture"]["weights"] == pytest.approx([0.375, 0.625])
+    w, v, n2 = (np.array(rec["mixture"][k]) for k in ("weights", "variances", "norms2"))
+    assert float(w @ (v + n2)) == pytest.approx(1.0, abs=0.05)     # sum rule (debiased)
+
+    assert main(["predict", "--mixture", str(out / "mixture.json"), "--out", str(out),
+                 "--json"]) == 0
+    pred = json.loads(capsys.readouterr().out)
+    ts, se = pred["speciation"]["t_s"], pred["speciation"]["t_s_se"]
+    expect = 0.5 * np.log(w * n2 * 144)
+    assert ts == pytest.approx(expect.tolist(), rel=1e-12)
+    assert all(0 < s < 1 for s in se)
+    assert pred["timescales"] is None                           # centroids: no centred times
+    assert "isotropic Gaussian" in pred["summary"] and "boot" in pred["summary"]
+    assert (out / "prediction.json").exists()
+
+    assert main(["predict", "--data", str(pngs), "--classes", "shirt", "boot", "--centred",
+                 "--bootstrap", "20", "--out", str(out), "--json"]) == 0
+    pred = json.loads(capsys.readouterr().out)
+    assert pred["statistics"]["classes"] == ["shirt", "boot"]
+    tsd = pred["timescales"]
+    assert 0 < tsd["tau_gen"] < tsd["tau_mem"]
+    assert "tau_gen" in pred["summary"]
+
+
+@pytest.mark.parametrize("case,msg", [
+    ("missing", "does not exist"),
+    ("empty", "no class sub-folders"),
+    ("class", "class 'coat' does not exist"),
+    ("labels", "10 samples but 9 labels"),
+    ("mixture", "not a mixture.json"),
+    ("nan", "row 3 holds NaN"),
+])
+def test_bad_input_exits_2_with_one_line(case, msg, pngs, tmp_path, capsys):
+    out = ["--out", str(tmp_path / "out")]
+    if case == "missing":
+        argv = ["fit", "--data", str(tmp_path / "nowhere")]
+    elif case == "empty":
+        (tmp_path / "e").mkdir()
+        argv = ["fit", "--data", str(tmp_path / "e")]
+    elif case == "class":
+        argv = ["fit", "--data", str(pngs), "--classes", "boot", "coat"]
+    elif case == "labels":
+        np.save(tmp_path / "X.npy", np.zeros((10, 3)))
+        np.save(tmp_path / "y.npy", np.zeros(9))
+        argv = ["fit", "--data", str(tmp_path / "X.npy"), "--labels", str(tmp_path / "y.npy")]
+    elif case == "mixture":
+        (tmp_path / "m.json").write_text("{}")
+        argv = ["predict", "--mixture", str(tmp_path / "m.json")]
+    else:
+        X = np.ones((10, 3))
+        X[3, 1] = np.nan
+        np.savez(tmp_path / "d.npz", X=X, y=np.repeat([0, 1], 5))
+        argv = ["fit", "--data", str(tmp_path / "d.npz")]
+    assert main(argv + out) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and msg in err[0], err
+
+
+def test_data_and_mixture_are_exclusive(pngs, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["predict", "--data", str(pngs), "--mixture", "m.json", "--out", str(tmp_path)])
+    assert exc.value.code == 2

@@ -1,0 +1,252 @@
+"""``classdyn fit`` and ``classdyn predict``: the theory's predictions for a user's own dataset.
+
+``fit`` reads a labelled dataset (``.npz``/``.npy`` + labels, IDX, Zarr, or a folder with one
+sub-folder of images per class; :func:`classdyn.readers.read_dataset`), measures the isotropic
+Gaussian mixture that the theory needs (class weights ρ_c, variances ``(1/d) tr Cov_c``, centroid
+norms ``‖μ_c‖²/d`` and cosines, with bootstrap error bars, and how anisotropic each class is;
+:func:`classdyn.theory.class_stats.data_statistics`) and writes ``mixture.json``.
+
+``predict`` takes that file (``--mixture``) or a dataset (``--data``) and gives, per class, the
+leading-order speciation time ``t_s^c = ½ log(ρ_c ‖μ_c‖²)`` (docs/theory/speciation.md) with an
+error bar propagated from the bootstrap, and, for centred mixtures (``--centred`` drops the
+centroids), the training timescales τ_gen, τ_mem, τ_fin and the windows of the random-features
+model at diffusion time ``--t`` (docs/theory/timescales.md), followed by a plain-language summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from classdyn.cli import CommandResult, add_command
+from classdyn.flags import add_output, add_random_features, add_seed, positive_float, positive_int
+
+ORDER = 80
+MIXTURE_FILE = "mixture.json"
+PREDICTION_FILE = "prediction.json"
+
+
+def _add_data(p: argparse.ArgumentParser, *, with_mixture: bool = False) -> None:
+    g = p.add_argument_group("dataset")
+    src = g.add_mutually_exclusive_group(required=True) if with_mixture else g
+    if with_mixture:
+        src.add_argument("--mixture", default=None, metavar="FILE",
+                         help=f"a {MIXTURE_FILE} written by classdyn fit (instead of --data)")
+    src.add_argument("--data", required=not with_mixture, metavar="PATH",
+                   help=".npz (X, y), .npy (+ --labels), IDX images (+ labels file beside it or "
+                        "--labels), .zarr, or a folder with one sub-folder of images per class")
+    g.add_argument("--labels", default=None, metavar="PATH",
+                   help="labels file (.npy, IDX, or text with one label a line) for .npy, IDX "
+                        "and Zarr arrays")
+    g.add_argument("--classes", nargs="+", default=None, metavar="C",
+                   help="classes to keep, in order (label values or folder names; default: all)")
+    g.add_argument("--normalise", choices=["dataset", "none"], default="dataset",
+                   help="dataset: centre on the weighted mean and scale so that "
+                        "sum_c rho_c (variance_c + norms2_c) = 1 (as the Fashion-MNIST check); "
+                        "none: raw units")
+    g.add_argument("--bootstrap", type=positive_int, default=200, metavar="B",
+                   help="bootstrap replicates for the error bars")
+    add_seed(p)
+
+
+def register(sub) -> None:
+    p = add_command(sub, "fit", help="measure the class mixture of your own labelled dataset",
+                    description=__doc__)
+    _add_data(p)
+    add_output(p)
+    p.set_defaults(handler=_fit_handler)
+
+    q = add_command(sub, "predict", help="per-class predictions for a dataset or a fitted "
+                    "mixture", description=__doc__)
+    _add_data(q, with_mixture=True)
+    add_random_features(q)
+    q.add_argument("--t", type=positive_float, default=0.1, metavar="T",
+                   help="diffusion time t of the forward OU process (dimensionless) for the "
+                        "training timescales")
+    q.add_argument("--d", type=positive_int, default=None, metavar="D",
+                   help="input dimension for the speciation times (default: the data's d)")
+    q.add_argument("--centred", action="store_true",
+                   help="drop the centroids (norms2 = 0) and compute the training timescales "
+                        "(centred theory), also when the data has centroids")
+    add_output(q)
+    q.set_defaults(handler=_predict_handler)
+
+
+def _fit(args):
+    from classdyn.readers import read_dataset
+    from classdyn.theory.class_stats import data_statistics
+
+    ds = read_dataset(args.data, labels=args.labels)
+    st = data_statistics(ds.X, ds.y, normalise=args.normalise, classes=args.classes,
+                         bootstrap=args.bootstrap, seed=args.seed)
+    return ds, st
+
+
+def _fit_record(ds, st) -> dict:
+    return {"source": {"path": ds.source, "kind": ds.kind, "n": ds.n,
+                       "sample_shape": list(ds.sample_shape)},
+            "d": st.d, "mixture": st.mixture().to_dict(), "statistics": st.to_dict()}
+
+
+def _fmt(x, se=None, digits=4) -> str:
+    import math
+
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    s = f"{x:.{digits}g}"
+    if se is not None and not (isinstance(se, float) and math.isnan(se)):
+        s += f" ± {se:.2g}"
+    return s
+
+
+def _fit_table(rec: dict) -> list[str]:
+    st = rec["statistics"]
+    lines = [f"{'class':>12} {'n':>7} {'rho':>16} {'variance':>18} {'norms2':>18} "
+             f"{'top/mean eig':>13} {'(isotropic)':>11}"]
+    spec = st.get("spectrum") or [None] * len(st["classes"])
+    for i, c in enumerate(st["classes"]):
+        sp = spec[i] or {}
+        lines.append(f"{str(c):>12} {st['counts'][i]:>7} "
+                     f"{_fmt(st['weights'][i], st['weights_se'][i]):>16} "
+                     f"{_fmt(st['variance'][i], st['variance_se'][i]):>18} "
+                     f"{_fmt(st['norms2'][i], st['norms2_se'][i]):>18} "
+                     f"{_fmt(sp.get('top_over_mean'), None, 3):>13} "
+                     f"{_fmt(sp.get('isotropic_top_over_mean'), None, 3):>11}")
+    return lines
+
+
+def _fit_handler(args) -> CommandResult:
+    from classdyn.io import atomic_write_json
+
+    ds, st = _fit(args)
+    rec = _fit_record(ds, st)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = atomic_write_json(args.out / MIXTURE_FILE, rec)
+    lines = [f"mixture of {ds.source} ({ds.kind}, n = {ds.n}, d = {st.d}, "
+             f"normalise = {st.normalise}; ± = bootstrap standard error, {st.bootstrap} "
+             f"replicates), written to {path}", *_fit_table(rec)]
+    return CommandResult(data=rec, text="\n".join(lines))
+
+
+def _floats(values) -> list[float]:
+    return [float(v) for v in values]     # JSON keeps non-finite floats as "nan"/"inf" strings
+
+
+def _load_mixture(path):
+    from classdyn.io import read_json
+
+    try:
+        rec = read_json(path)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"--mixture: cannot read {path}: {exc}") from None
+    if not isinstance(rec, dict) or "mixture" not in rec or "statistics" not in rec:
+        raise ValueError(f"--mixture: {path} is not a {MIXTURE_FILE} written by classdyn fit "
+                         "(needs 'mixture' and 'statistics')")
+    return rec
+
+
+def _summary(pred: dict) -> str:
+    st = pred["statistics"]
+    classes = [str(c) for c in st["classes"]]
+    ts = pred["speciation"]["t_s"]
+    finite = [(t, c) for t, c in zip(ts, classes) if isinstance(t, float)]
+    order = ", ".join(c for _, c in sorted(finite, reverse=True)) or "none"
+    spec = st.get("spectrum") or []
+    excess = [sp["top_over_mean"] / sp["isotropic_top_over_mean"] for sp in spec]
+    if excess:
+        worst = max(range(len(excess)), key=lambda i: excess[i])
+        sp = spec[worst]
+        verdict = ("Your classes are not" if excess[worst] > 1.5 else
+                   "Your classes are close to it, as far as this sample can tell")
+        aniso = (f"The theory treats every class as an isotropic Gaussian blob (the same spread "
+                 f"in every direction). {verdict}: the largest covariance eigenvalue is at most "
+                 f"{excess[worst]:.1f} times what an isotropic class of the same size would show "
+                 f"from sampling noise alone (class {classes[worst]}), whose variance is spread "
+                 f"over {sp['participation_ratio']:.0f} effective directions (participation "
+                 f"ratio; an isotropic class of that size would show "
+                 f"{sp['isotropic_participation_ratio']:.0f} of {sp['dimension']}). The further "
+                 f"these ratios are from 1, the more the predictions are a first approximation.")
+    else:
+        aniso = ("The theory treats every class as an isotropic Gaussian blob; how far the "
+                 "data is from that was not measured.")
+    txt = (f"What the numbers mean: each class is summarised by its share of the data (rho), its "
+           f"spread (variance per coordinate) and how far its mean lies from the others "
+           f"(norms2, after normalisation: {st['normalise']}). In backward diffusion (generation "
+           f"runs from large diffusion time t down to 0) a class becomes recognisable when t "
+           f"falls below its speciation time t_s = 1/2 log(rho |mu|^2), so larger t_s means the "
+           f"class appears earlier; predicted order (earliest first): {order}. The ± are "
+           f"bootstrap standard errors of the data statistics propagated to first order; they "
+           f"do not include the error of the leading-order formula itself, which is O(1) in t "
+           f"at finite d. {aniso}")
+    if pred.get("timescales"):
+        tsd = pred["timescales"]
+        txt += (f" Training timescales (centred classes, random-features model with psi_p = "
+                f"{pred['psi_p']}, psi_n = {pred['psi_n']}, t = {pred['t']}): the model learns "
+                f"to generalise by tau_gen = {_fmt(tsd.get('tau_gen'))} and starts to memorise "
+                f"its training set at tau_mem = {_fmt(tsd.get('tau_mem'))} (training-time "
+                f"units: a mode of eigenvalue lambda relaxes as exp(-lambda tau)); stopping in "
+                f"between gives a model that generalises.")
+    return txt
+
+
+def _predict_handler(args) -> CommandResult:
+    import numpy as np
+
+    from classdyn.io import atomic_write_json
+    from classdyn.theory.model import model
+    from classdyn.theory.params import Mixture, RandomFeatures
+    from classdyn.theory.speciation import speciation_times
+
+    rf = RandomFeatures(args.psi_p, args.psi_n, args.activation)   # bad values: before work
+    if args.mixture is not None:
+        rec = _load_mixture(args.mixture)
+    else:
+        rec = _fit_record(*_fit(args))
+    st = rec["statistics"]
+    m = rec["mixture"]
+    mix = Mixture(tuple(m["variances"]), weights=tuple(m["weights"]),
+                  norms2=tuple(m["norms2"]), overlaps=m["overlaps"])
+    d = args.d or int(rec["d"])
+    if d < 2:
+        raise ValueError(f"--d: need d >= 2 for speciation times, got {d}")
+    rho, n2 = np.asarray(mix.weights), np.asarray(mix.norms2)
+    rho_se, n2_se = np.array(_floats(st["weights_se"])), np.array(_floats(st["norms2_se"]))
+    t_s = speciation_times(mix, d).t_s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_se = 0.5 * np.sqrt((rho_se / rho) ** 2 + (n2_se / n2) ** 2)   # delta method
+    t_se = np.where(np.isfinite(t_s), t_se, np.nan)
+    pred = {"statistics": st, "mixture": m, "d": d, "psi_p": args.psi_p, "psi_n": args.psi_n,
+            "activation": args.activation, "t": args.t,
+            "speciation": {"t_s": t_s, "t_s_se": t_se, "method": "leading",
+                           "formula": "t_s^c = 1/2 log(rho_c norms2_c d) "
+                                      "(docs/theory/speciation.md)",
+                           "error": "delta method: se = 1/2 sqrt((se_rho/rho)^2 + "
+                                    "(se_n2/n2)^2), bootstrap se of rho and norms2",
+                           "t_unit": "diffusion time t of the OU forward process "
+                                     "(dimensionless)"},
+            "timescales": None}
+    if mix.centred or args.centred:
+        centred = Mixture(mix.variances, weights=mix.weights)
+        ts = model(centred, rf, args.t).timescales()
+        pred["timescales"] = {k: getattr(ts, k) for k in
+                              ("tau_gen", "tau_mem", "tau_fin", "W_gen", "W_mem",
+                               "gen_mem_separated", "mem_fin_separated")}
+        pred["timescales"]["t_unit"] = ("training time tau: a mode of eigenvalue lambda "
+                                        "relaxes as exp(-lambda tau)")
+    from classdyn.io import to_jsonable
+
+    pred = to_jsonable(pred)
+    pred["summary"] = _summary(pred)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = atomic_write_json(args.out / PREDICTION_FILE, pred)
+    lines = [f"predictions (d = {d}; ± = bootstrap standard error), written to {path}",
+             f"{'class':>12} {'rho':>16} {'norms2':>18} {'t_s (diffusion time)':>22}"]
+    for i, c in enumerate(st["classes"]):
+        lines.append(f"{str(c):>12} {_fmt(rho[i], rho_se[i]):>16} "
+                     f"{_fmt(n2[i], n2_se[i]):>18} {_fmt(t_s[i], t_se[i]):>22}")
+    if pred["timescales"]:
+        tsd = pred["timescales"]
+        lines.append("training timescales (centred): " + ", ".join(
+            f"{k} = {_fmt(tsd[k] if isinstance(tsd[k], float) else None)}"
+            for k in ("tau_gen", "tau_mem", "tau_fin", "W_gen", "W_mem")))
+    lines += ["", pred["summary"]]
+    return CommandResult(data=pred, text="\n".join(lines))
