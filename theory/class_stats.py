@@ -13,7 +13,8 @@ One pass
     cell the count, the sum of ``x − x_0`` and the sum of ``‖x − x_0‖²``, where ``x_0`` is the
     mean of the first ``min(n, 1000)`` rows (a fixed shift, so the one-pass variance does not
     lose digits and the numbers do not depend on ``chunk``). With ``spectrum="full"`` the
-    per-class ``Σ (x − x_0)(x − x_0)ᵀ`` is accumulated too (``d ≤ 2000``).
+    per-class ``Σ (x − x_0)(x − x_0)ᵀ`` is accumulated too (``d ≤ 2000``; products in float32,
+    summed per chunk in float64: the eigenvalue spread is a diagnostic, good to ~1e-6).
 
 Bootstrap: random groups
     Each row is assigned to one of ``blocks`` groups by a hash of its row index and ``seed``
@@ -121,9 +122,13 @@ class _Cells:
     s2: np.ndarray
     shift: np.ndarray
     xx: np.ndarray | None
+    xs1: np.ndarray | None = None
+    xn: np.ndarray | None = None
 
 
-def _accumulate(X, index, C, d, *, blocks, seed, chunk, spectrum, proj):
+def _accumulate(X, index, C, d, *, blocks, seed, chunk, spectrum, proj, spec_blocks):
+    from scipy.sparse import csr_matrix
+
     n = len(index)
     K = blocks
     first = np.asarray(X[0:min(n, _SHIFT_ROWS)], dtype=np.float64).reshape(-1, d)
@@ -136,6 +141,7 @@ def _accumulate(X, index, C, d, *, blocks, seed, chunk, spectrum, proj):
     s2 = np.zeros(K * C)
     dim = d if spectrum == "full" else (proj.shape[0] if spectrum == "projection" else 0)
     xx = np.zeros((C, dim, dim)) if dim else None
+    xs1, xn = np.zeros((C, dim)), np.zeros(C)
     for i in range(0, n, chunk):
         j = min(n, i + chunk)
         xc = np.asarray(X[i:j], dtype=np.float64).reshape(j - i, d)
@@ -153,22 +159,24 @@ def _accumulate(X, index, C, d, *, blocks, seed, chunk, spectrum, proj):
         if not len(lab):
             continue
         xc -= shift
-        key = _block_of(rows, seed, K) * C + lab
-        order = np.argsort(key, kind="stable")
-        ks = key[order]
-        starts = np.r_[0, np.nonzero(np.diff(ks))[0] + 1]
-        xs = xc[order]
-        s1[ks[starts]] += np.add.reduceat(xs, starts, axis=0)
+        blk = _block_of(rows, seed, K)
+        key = blk * C + lab
+        onehot = csr_matrix((np.ones(len(key)), (key, np.arange(len(key)))),
+                            shape=(K * C, len(key)))
+        s1 += onehot @ xc                                   # per-cell row sums, O(rows d)
         s2 += np.bincount(key, weights=np.einsum("ij,ij->i", xc, xc), minlength=K * C)
         counts += np.bincount(key, minlength=K * C).reshape(K, C)
-        if xx is not None:
+        if xx is not None:              # float32 products (a diagnostic), float64 sums
+            sel = blk < spec_blocks[lab]                # the rows of the first blocks
+            xsel, lsel = xc[sel], lab[sel]
+            x32 = (xsel if proj is None else xsel @ proj.T).astype(np.float32)
             for c in range(C):
-                xcc = xc[lab == c]
+                xcc = x32[lsel == c]
                 if len(xcc):
-                    if proj is not None:
-                        xcc = xcc @ proj.T
                     xx[c] += xcc.T @ xcc
-    return _Cells(counts, s1.reshape(K, C, d), s2.reshape(K, C), shift, xx)
+                    xs1[c] += xcc.sum(axis=0, dtype=np.float64)
+                    xn[c] += len(xcc)
+    return _Cells(counts, s1.reshape(K, C, d), s2.reshape(K, C), shift, xx, xs1, xn)
 
 
 def _estimate(cells: _Cells, w: np.ndarray, *, normalise, weights, debias):
@@ -215,17 +223,21 @@ def _top_eig(cov: np.ndarray) -> float:
                        v0=np.ones(len(cov)))[0])
 
 
-def _spectrum(cells: _Cells, proj, d):
+def _spectrum(cells: _Cells):
     """Eigenvalue spread of each class covariance (from the accumulated second moments)."""
     if cells.xx is None:
         return None
+    from classdyn._threads import blas_threads
+
+    with blas_threads(1):       # small d×d work: one thread beats two that contend
+        return _spread(cells)
+
+
+def _spread(cells: _Cells):
     out = []
-    n_all = cells.counts.sum(axis=0)
     for c in range(cells.xx.shape[0]):
-        n = n_all[c]
-        m = cells.s1[:, c].sum(axis=0) / n
-        if proj is not None:
-            m = proj @ m
+        n = cells.xn[c]
+        m = cells.xs1[c] / n
         cov = (cells.xx[c] - n * np.outer(m, m)) / (n - 1)
         cov = (cov + cov.T) / 2
         k = len(cov)
@@ -234,7 +246,7 @@ def _spectrum(cells: _Cells, proj, d):
             float("nan")
         ratio = k / (n - 1)
         out.append({"top_over_mean": _top_eig(cov) / mean if mean > 0 else float("nan"),
-                    "participation_ratio": pr, "dimension": k,
+                    "participation_ratio": pr, "dimension": k, "rows": int(n),
                     "isotropic_top_over_mean": float((1 + np.sqrt(ratio)) ** 2),
                     "isotropic_participation_ratio": float(k / (1 + ratio))})
     return out
@@ -275,10 +287,11 @@ class DataStatistics:
     spectrum : list of dict or None
         Per class: ``top_over_mean`` (largest covariance eigenvalue over the mean one; 1 for an
         isotropic class), ``participation_ratio`` ((Σλ)²/Σλ², ``dimension`` for an isotropic
-        class), ``dimension`` (d, or the projection's dimension), and the values an isotropic
+        class), ``dimension`` (d, or the projection's dimension), ``rows`` (samples used), and
+        the values an isotropic
         class of the same size would show from sampling noise alone
-        (``isotropic_top_over_mean = (1 + √(k/(n_c−1)))²`` and
-        ``isotropic_participation_ratio = k/(1 + k/(n_c−1))``, Marchenko–Pastur).
+        (``isotropic_top_over_mean = (1 + √(k/(rows−1)))²`` and
+        ``isotropic_participation_ratio = k/(1 + k/(rows−1))``, Marchenko–Pastur).
     spectrum_method : str
         ``"full"`` (d×d covariance), ``"projection"`` (orthonormal random projection onto
         ``dimension`` directions: an isotropic class stays isotropic, so spread above the
@@ -398,7 +411,8 @@ class DataStatistics:
 def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | None = None,
                     weights: Sequence[float] | None = None, bootstrap: int = 200,
                     blocks: int = 50, seed: int = 0, chunk: int = 8192, debias: bool = True,
-                    spectrum: str | None = "auto") -> DataStatistics:
+                    spectrum: str | None = "auto", spectrum_rows: int | None = 2000
+                    ) -> DataStatistics:
     r"""Class weights, variances, centroid norms and cosines of ``(X, y)`` with error bars.
 
     One streamed pass over ``X`` (module docstring): ``ρ_c = n_c/n``,
@@ -442,6 +456,10 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
         Eigenvalue spread of each class covariance: ``"full"`` from the d×d covariance, a
         ``"projection"`` onto 256 random orthonormal directions, ``"auto"`` (full when
         ``d <= 2000``), ``"none"``/``None`` to skip.
+    spectrum_rows : int or None
+        About how many rows per class enter the eigenvalue spread (those of the first random
+        groups; the isotropic references use the number taken); ``None``: all rows. The spread
+        is a diagnostic and 2000 rows resolve it, at a fraction of the ``n d²`` cost.
 
     Returns
     -------
@@ -477,7 +495,8 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
                                ("spectrum", spectrum, ("auto", "full", "projection", "none"))):
         if val not in allowed:
             raise ValueError(f"{name} must be one of {list(allowed)}, got {val!r}")
-    for name, val, lo in (("bootstrap", bootstrap, 0), ("blocks", blocks, 2), ("chunk", chunk, 1)):
+    for name, val, lo in (("bootstrap", bootstrap, 0), ("blocks", blocks, 2), ("chunk", chunk, 1),
+                          ("spectrum_rows", 2 if spectrum_rows is None else spectrum_rows, 2)):
         if not isinstance(val, (int, np.integer)) or isinstance(val, bool) or val < lo:
             raise ValueError(f"{name}: need an integer >= {lo}, got {val!r}")
     if blocks > 255:
@@ -506,8 +525,12 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
         q, _ = np.linalg.qr(np.random.default_rng([seed, 7]).normal(size=(d, k)))
         proj = q.T                                              # (k, d), orthonormal rows
 
+    if spectrum_rows is None:
+        spec_blocks = np.full(C, blocks)
+    else:
+        spec_blocks = np.minimum(blocks, -(-blocks * spectrum_rows // counts))
     cells = _accumulate(X, index, C, d, blocks=blocks, seed=seed, chunk=chunk,
-                        spectrum=spectrum, proj=proj)
+                        spectrum=spectrum, proj=proj, spec_blocks=spec_blocks)
     opts = dict(normalise=normalise, weights=w_fixed, debias=debias)
     est = {k: v[0] for k, v in _estimate(cells, np.ones((1, blocks)), **opts).items()}
     se = {k: np.full_like(est[k], np.nan) for k in ("weights", "variance", "norms2", "cosine")}
@@ -533,5 +556,5 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
         variance=est["variance"], norms2=est["norms2"], cosine=cos,
         weights_se=se["weights"], variance_se=se["variance"], norms2_se=se["norms2"],
         cosine_se=se["cosine"], raw_variance=est["raw_variance"], scale=float(est["scale"]),
-        spectrum=_spectrum(cells, proj, d), spectrum_method=spectrum, bootstrap=used,
+        spectrum=_spectrum(cells), spectrum_method=spectrum, bootstrap=used,
         blocks=blocks, debias=debias)

@@ -83,9 +83,9 @@ def _same(a: DataStatistics, b: DataStatistics, tol=1e-12):
               "norms2_se", "cosine_se", "raw_variance"):
         np.testing.assert_allclose(getattr(a, k), getattr(b, k), rtol=tol, atol=tol,
                                    err_msg=k)
-    for sa, sb in zip(a.spectrum or [], b.spectrum or []):
+    for sa, sb in zip(a.spectrum or [], b.spectrum or []):    # float32 products: a diagnostic
         for k in sa:
-            assert sa[k] == pytest.approx(sb[k], rel=1e-10), k
+            assert sa[k] == pytest.approx(sb[k], rel=1e-5), k
 
 
 def test_memmap_and_chunks_give_the_same_numbers(tmp_path):
