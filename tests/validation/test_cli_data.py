@@ -96,3 +96,25 @@ def test_data_and_mixture_are_exclusive(pngs, tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["predict", "--data", str(pngs), "--mixture", "m.json", "--out", str(tmp_path)])
     assert exc.value.code == 2
+
+
+def test_fashion_mnist_idx_agrees_with_the_fmnist_statistics(tmp_path, capsys):
+    """All ten classes from the Debian package's IDX files (test split, 10,000 images):
+    ``classdyn predict`` runs and its mixture matches ``class_statistics`` (what the fmnist
+    checks use) up to the debiasing, which moves values by ~v/n_c ~ 1e-3."""
+    from classdyn.ddpm.data import DEFAULT_DIR, class_statistics, read_idx
+
+    images = DEFAULT_DIR / "t10k-images-idx3-ubyte.gz"
+    if not images.exists():
+        pytest.skip(f"Fashion-MNIST IDX files not installed in {DEFAULT_DIR}")
+    assert main(["predict", "--data", str(images), "--bootstrap", "50",
+                 "--out", str(tmp_path), "--json"]) == 0
+    pred = json.loads(capsys.readouterr().out)
+    ref = class_statistics(read_idx(images),
+                           read_idx(DEFAULT_DIR / "t10k-labels-idx1-ubyte.gz"))
+    st = pred["statistics"]
+    assert st["classes"] == list(range(10)) and st["weights"] == pytest.approx([0.1] * 10)
+    np.testing.assert_allclose(st["variance"], ref.variance, rtol=3e-3)
+    np.testing.assert_allclose(st["norms2"], ref.norms2, atol=2e-3)
+    np.testing.assert_allclose(np.array(st["cosine"], float), ref.cosine, atol=5e-3)
+    assert len(pred["speciation"]["t_s"]) == 10
