@@ -70,6 +70,10 @@ nb_execution_timeout = 300  # seconds per cell
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True  # the traceback in the build log when a cell fails
 nb_merge_streams = True
+# The kernel inherits this process's environment: an MPLBACKEND such as Agg (set by CI or by the
+# test suite) would replace ipykernel's inline backend and the tutorials' figures would vanish
+# (and be cached without them).
+os.environ.pop("MPLBACKEND", None)
 
 # ------------------------------------------------------------------ numbering
 # Equations carry the number of their page in the numbered theory toctree: (5.3) is the third
