@@ -10,7 +10,9 @@ norms ``‖μ_c‖²/d`` and cosines, with bootstrap error bars, and how anisotr
 leading-order speciation time ``t_s^c = ½ log(ρ_c ‖μ_c‖²)`` (docs/theory/speciation.md) with an
 error bar propagated from the bootstrap, and, for centred mixtures (``--centred`` drops the
 centroids), the training timescales τ_gen, τ_mem, τ_fin and the windows of the random-features
-model at diffusion time ``--t`` (docs/theory/timescales.md), followed by a plain-language summary.
+model at diffusion time ``--t`` (docs/theory/timescales.md), the order of memorisation that
+Result 2 predicts from the class variances (docs/theory/class-losses.md; pairs within the error
+bars marked unresolved), a plain-language summary, and with ``--figure`` ``prediction.png``.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def register(sub) -> None:
     q.add_argument("--centred", action="store_true",
                    help="drop the centroids (norms2 = 0) and compute the training timescales "
                         "(centred theory), also when the data has centroids")
+    q.add_argument("--figure", action="store_true",
+                   help="also draw prediction.png: speciation times, the variances that order "
+                        "memorisation, and the eigenvalue spread against the isotropic model")
     add_output(q)
     q.set_defaults(handler=_predict_handler)
 
@@ -144,6 +149,59 @@ def _load_mixture(path):
     return rec
 
 
+def _memorisation_order(st: dict) -> dict:
+    """Result 2 (docs/theory/class-losses.md): a larger class variance reaches τ_mem first."""
+    import numpy as np
+
+    v = np.array(_floats(st["variance"]))
+    se = np.array(_floats(st["variance_se"]))
+    order = [int(i) for i in np.argsort(-v, kind="stable")]
+    resolved = []
+    for a, b in zip(order, order[1:]):
+        gap, err = v[a] - v[b], float(np.hypot(se[a], se[b]))
+        resolved.append(bool(np.isfinite(err) and gap > 1.96 * err))
+    return {"order": [st["classes"][i] for i in order], "resolved": resolved,
+            "rule": "Result 2 (docs/theory/class-losses.md): the class of larger variance is "
+                    "memorised first; a smaller centroid norm acts the same way, more weakly; "
+                    "skewed weights modulate the times but usually do not reverse the order",
+            "resolved_means": "the variance gap to the next class exceeds 1.96 combined "
+                              "bootstrap standard errors"}
+
+
+def _figure(pred: dict, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from classdyn.io import atomic_write_with
+
+    st = pred["statistics"]
+    names = [str(c) for c in st["classes"]]
+    x = np.arange(len(names))
+    fig, ax = plt.subplots(1, 3, figsize=(12, 3.6))
+    ts = np.array(_floats(pred["speciation"]["t_s"]))
+    ax[0].errorbar(x, np.where(np.isfinite(ts), ts, np.nan),
+                   yerr=np.array(_floats(pred["speciation"]["t_s_se"])), fmt="o", capsize=3)
+    ax[0].set(title="speciation time (leading order)", ylabel="diffusion time t")
+    ax[1].errorbar(x, _floats(st["variance"]), yerr=_floats(st["variance_se"]), fmt="o",
+                   capsize=3)
+    ax[1].set(title="class variance (larger: memorised first)", ylabel="(1/d) tr Cov_c")
+    spec = st.get("spectrum") or []
+    if spec:
+        ax[2].semilogy(x, [s["top_over_mean"] for s in spec], "o", label="data")
+        ax[2].semilogy(x, [s["isotropic_top_over_mean"] for s in spec], "_", ms=14,
+                       label="isotropic, same size")
+        ax[2].legend(fontsize=8)
+    ax[2].set(title="anisotropy", ylabel="top / mean covariance eigenvalue")
+    for a in ax:
+        a.set_xticks(x, names, rotation=45 if len(names) > 4 else 0)
+    fig.tight_layout()
+    atomic_write_with(path, lambda fh: fig.savefig(fh, format="png", dpi=100))
+    plt.close(fig)
+
+
 def _summary(pred: dict) -> str:
     st = pred["statistics"]
     classes = [str(c) for c in st["classes"]]
@@ -168,6 +226,12 @@ def _summary(pred: dict) -> str:
     else:
         aniso = ("The theory treats every class as an isotropic Gaussian blob; how far the "
                  "data is from that was not measured.")
+    mem = pred["memorisation"]
+    mem_txt = (f" By Result 2 the class of larger variance is memorised first when training "
+               f"runs long: predicted order {', '.join(str(c) for c in mem['order'])}"
+               + ("" if all(mem["resolved"]) else
+                  " (neighbours whose variances agree within the error bars are not resolved)")
+               + ".")
     txt = (f"What the numbers mean: each class is summarised by its share of the data (rho), its "
            f"spread (variance per coordinate) and how far its mean lies from the others "
            f"(norms2, after normalisation: {st['normalise']}). In backward diffusion (generation "
@@ -176,7 +240,7 @@ def _summary(pred: dict) -> str:
            f"class appears earlier; predicted order (earliest first): {order}. The ± are "
            f"bootstrap standard errors of the data statistics propagated to first order; they "
            f"do not include the error of the leading-order formula itself, which is O(1) in t "
-           f"at finite d. {aniso}")
+           f"at finite d.{mem_txt} {aniso}")
     if pred.get("timescales"):
         tsd = pred["timescales"]
         txt += (f" Training timescales (centred classes, random-features model with psi_p = "
@@ -223,7 +287,7 @@ def _predict_handler(args) -> CommandResult:
                                     "(se_n2/n2)^2), bootstrap se of rho and norms2",
                            "t_unit": "diffusion time t of the OU forward process "
                                      "(dimensionless)"},
-            "timescales": None}
+            "timescales": None, "memorisation": _memorisation_order(st)}
     if mix.centred or args.centred:
         centred = Mixture(mix.variances, weights=mix.weights)
         ts = model(centred, rf, args.t).timescales()
@@ -237,11 +301,16 @@ def _predict_handler(args) -> CommandResult:
     pred = to_jsonable(pred)
     pred["summary"] = _summary(pred)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.figure:
+        _figure(pred, args.out / "prediction.png")
+        pred["figure"] = str(args.out / "prediction.png")
     path = atomic_write_json(args.out / PREDICTION_FILE, pred)
     lines = [f"predictions (d = {d}; ± = bootstrap standard error), written to {path}",
-             f"{'class':>12} {'rho':>16} {'norms2':>18} {'t_s (diffusion time)':>22}"]
+             f"{'class':>12} {'rho':>16} {'variance':>18} {'norms2':>18} "
+             f"{'t_s (diffusion time)':>22}"]
     for i, c in enumerate(st["classes"]):
         lines.append(f"{str(c):>12} {_fmt(rho[i], rho_se[i]):>16} "
+                     f"{_fmt(float(st['variance'][i]), float(st['variance_se'][i])):>18} "
                      f"{_fmt(n2[i], n2_se[i]):>18} {_fmt(t_s[i], t_se[i]):>22}")
     if pred["timescales"]:
         tsd = pred["timescales"]

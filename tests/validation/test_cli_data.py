@@ -39,7 +39,7 @@ def test_png_folder_through_fit_and_predict(pngs, tmp_path, capsys):
     assert float(w @ (v + n2)) == pytest.approx(1.0, abs=0.05)     # sum rule (debiased)
 
     assert main(["predict", "--mixture", str(out / "mixture.json"), "--out", str(out),
-                 "--json"]) == 0
+                 "--json", "--figure"]) == 0
     pred = json.loads(capsys.readouterr().out)
     ts, se = pred["speciation"]["t_s"], pred["speciation"]["t_s_se"]
     expect = 0.5 * np.log(w * n2 * 144)
@@ -48,6 +48,10 @@ def test_png_folder_through_fit_and_predict(pngs, tmp_path, capsys):
     assert pred["timescales"] is None                           # centroids: no centred times
     assert "isotropic Gaussian" in pred["summary"] and "boot" in pred["summary"]
     assert (out / "prediction.json").exists()
+    assert (out / "prediction.png").read_bytes()[:4] == b"\x89PNG"
+    mem = pred["memorisation"]
+    v = dict(zip(pred["statistics"]["classes"], pred["statistics"]["variance"]))
+    assert mem["order"] == sorted(v, key=v.get, reverse=True) and len(mem["resolved"]) == 1
 
     assert main(["predict", "--data", str(pngs), "--classes", "shirt", "boot", "--centred",
                  "--bootstrap", "20", "--out", str(out), "--json"]) == 0
