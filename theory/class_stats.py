@@ -20,7 +20,7 @@ Bootstrap: random groups
     Each row is assigned to one of ``blocks`` groups by a hash of its row index and ``seed``
     (independent of the data, so the groups are exchangeable samples of iid rows). A replicate
     draws ``blocks`` groups with replacement and recomputes every statistic from the summed
-    cells. Every statistic here is a smooth function of class means and second moments, so
+    cells (memory: ``blocks × C × d`` float64 accumulators). Every statistic here is a smooth function of class means and second moments, so
     resampling iid groups has the same first-order variance as resampling rows (a group mean is a
     mean of iid rows), with ``blocks − 1`` degrees of freedom for the standard error; class
     counts vary between replicates, so the error bar of ρ_c includes the multinomial noise of
@@ -538,8 +538,9 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
     if bootstrap:
         rng = np.random.default_rng([seed, 11])
         reps = []
-        for b0 in range(0, bootstrap, 64):
-            nb = min(64, bootstrap - b0)
+        batch = max(1, min(64, int(2e7 // (C * d))))        # ≤ ~160 MB of replicate means
+        for b0 in range(0, bootstrap, batch):
+            nb = min(batch, bootstrap - b0)
             pick = rng.integers(0, blocks, size=(nb, blocks))
             wb = np.zeros((nb, blocks))
             np.add.at(wb, (np.arange(nb)[:, None], pick), 1.0)
