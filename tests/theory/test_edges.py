@@ -102,10 +102,10 @@ def test_three_classes():
 def test_bad_inputs():
     with pytest.raises(ValueError, match="dps"):
         find_edges(REF, dps=10)
-    four = SpectralParams(psi_p=2, psi_n=1, rho=[0.25] * 4, alpha2=[0.1, 0.2, 0.3, 0.4],
-                          v2=[0.1] * 4)
-    with pytest.raises(ValueError, match="classes"):
-        find_edges(four)
+    six = SpectralParams(psi_p=2, psi_n=1, rho=[1 / 6] * 6,
+                         alpha2=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6], v2=[0.1] * 6)
+    with pytest.raises(ValueError, match=r"1\.\.5 distinct classes"):
+        find_edges(six)
     with pytest.raises(TypeError):
         find_edges({"psi_p": 2})
     with pytest.raises(ValueError, match="n_classes"):
@@ -159,3 +159,25 @@ def test_clustered_roots_at_large_t_are_resolved_at_every_precision():
     for dps in (50, 100):
         for a, b in zip(res[30].candidates, res[dps].candidates):
             assert abs(a - b) <= mpmath.mpf(10) ** -25 * max(1, abs(a))
+
+
+@pytest.mark.slow
+def test_four_classes_edges_bulk_masses_and_gep():
+    """C = 4 (variances 1, 1.5, 2, 2.5; ψ_p = 4, ψ_n = 2, t = 0.01), newly in reach on FLINT
+    (about 16 s on 2 loaded cores). Independent checks of the edges: (i) the density integrated
+    between consecutive edges by the Stieltjes solver gives bulks whose masses, with the delta
+    peak, add to 1 (spectrum() refuses anything off by more than 1e-4), and the top bulk holds
+    1/ψ_p; (ii) the top edge against the largest eigenvalue of GEP matrices (d = 300, 2 seeds):
+    within 3 % (square-root edge, finite-size shift O(p^{-2/3}) ~ 1 %, as in the C = 2 test)."""
+    from classdyn.theory.spectrum import spectrum
+    from tests.theory._spectrum_helpers import gep_eigenvalues
+
+    mix = Mixture(variances=(1.0, 1.5, 2.0, 2.5))
+    p = SpectralParams.from_model(mix, RandomFeatures(4.0, 2.0), 0.01)
+    spec = spectrum(p)
+    assert abs(spec.total_mass - 1.0) < 1e-4
+    assert abs(spec.bulks[-1].weight - 0.25) < 1e-6
+    top = spec.bulks[-1].upper
+    for seed in (0, 1):
+        ev = gep_eigenvalues(p, 300, seed)
+        assert abs(ev.max() - top) <= 0.03 * top, (seed, ev.max(), top)
