@@ -43,7 +43,7 @@ _EXPORTS = {
     "SpectralParams": "spectral_params",
     "class_coefficients": "coefficients", "speciation_times": "speciation",
     "SpeciationTimes": "speciation", "Timescales": "bulks", "Bulk": "bulks",
-    "named_timescales": "bulks",
+    "named_timescales": "bulks", "Equations": "equations", "centred_equations": "equations",
     "check_choice": "params", "check_instance": "params", "check_int": "params",
     "check_positive_int": "params",
     "DataStatistics": "class_stats", "data_statistics": "class_stats",

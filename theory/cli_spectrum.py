@@ -28,6 +28,20 @@ ORDER = 20
 def _common(p):
     add_mixture(p)
     add_random_features(p)
+    p.add_argument("--latex", action="store_true",
+                   help="also print the spectral equations the model solves, typeset for LaTeX "
+                        "(centred classes; docs/theory/spectrum-centred.md, paper eqs. (114))")
+
+
+def _latex_lines(args, mod) -> list:
+    """The ``--latex`` block: the model's equations (centred classes only, for now)."""
+    if not getattr(args, "latex", False):
+        return []
+    if mod.kind != "centred":
+        raise ValueError("--latex: the symbolic equations are available for centred classes "
+                         "(all --norms2 0) only, so far")
+    return ["spectral equations (docs/theory/spectrum-centred.md, paper eqs. (114)):",
+            mod.equations().latex()]
 
 
 def register(sub) -> None:
@@ -119,6 +133,7 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
 
     t = check_time(args.t)
     mix, rf, mod = _door(args, t)
+    latex = _latex_lines(args, mod)
     if mod.kind == "extensive":
         return _spectrum_extensive(args, mod)
     params = mod.params
@@ -147,6 +162,7 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
     for i, b in enumerate(spec.bulks):
         lines.append(f"{i:4d} {b.lower:16.10g} {b.upper:16.10g} {b.weight:12.8f}")
     _density_table(lines, lam, dens.density)
+    lines += latex
     if args.plot:
         fig_path = _plot_spectrum(mod, spec, out / "spectrum.png", t)
         data["figure"] = str(fig_path)
@@ -260,11 +276,11 @@ def _plot_spectrum(mod, spec, path, t, lam=None, dens=None):
 
 def run_edges(args: argparse.Namespace) -> CommandResult:
     from classdyn.io import atomic_write_json
-    from classdyn.theory.edges import edge_polynomial, eliminated_polynomial
     from classdyn.theory.params import check_time
 
     t = check_time(args.t)
     mix, rf, mod = _door(args, t)
+    latex = _latex_lines(args, mod)
     if mod.kind == "extensive":
         return _edges_extensive(args, mod)
     params = mod.params
@@ -286,14 +302,14 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
         from classdyn.theory.edges import curve_polynomials
 
         F, Z, _ = curve_polynomials(params.merged().n_classes)
-        P = eliminated_polynomial(params)
-        E = edge_polynomial(params)
+        P, E = mod.edge_polynomial()
         data.update(F=str(F), Z=str(Z), P=str(P.as_expr()), E=str(E.as_expr()))
         lines += ["curve F(q, r) = 0 (symbolic parameters; z-free):", str(F),
                   "explicit map Z(q, r, z) = 0:", str(Z),
                   "P(q, z) = Res_r(F, Z) without z-free factors, for these parameters "
                   "(integer coefficients):", str(P.as_expr()),
                   "E(z) = square-free part of Disc_q P:", str(E.as_expr())]
+    lines += latex
     atomic_write_json(args.out / "edges.json", data)
     lines.append(f"(written to {args.out / 'edges.json'})")
     return CommandResult(data=data, text="\n".join(lines))
@@ -345,8 +361,10 @@ def run_times(args: argparse.Namespace) -> CommandResult:
     def f(x, w=12):
         return f"{'-':>{w}}" if x is None else f"{x:{w}.5g}"
 
+    latex = []
     for t in progress([check_time(t) for t in args.t], desc="times"):
         mix, rf, mod = _door(args, t)
+        latex = latex or _latex_lines(args, mod)
         ts = mod.timescales(dps=args.dps)
         row = {"t": t, "kind": mod.kind, **ts.to_dict()}
         if args.limit:
@@ -363,5 +381,6 @@ def run_times(args: argparse.Namespace) -> CommandResult:
     data = {"rows": rows}
     atomic_write_json(args.out / "times.json", data)
     lines.append("('-': the edge does not exist because bulks merged; see 'bulks')")
+    lines += latex
     lines.append(f"(written to {args.out / 'times.json'})")
     return CommandResult(data=data, text="\n".join(lines))

@@ -205,6 +205,22 @@ class CentredModel(_Model):
 
         return timescales(self.params, dps=dps)
 
+    def equations(self):
+        """The spectral system this model solves, as SymPy equations
+        (:func:`classdyn.theory.equations.centred_equations`; docs/theory/spectrum-centred.md,
+        paper eqs. (114)). ``.latex()`` typesets it; ``.residuals(self.params.to_dict(), z, q,
+        r)`` evaluates it at a solution."""
+        from classdyn.theory.equations import centred_equations
+
+        return centred_equations(self.params.n_classes)
+
+    def edge_polynomial(self):
+        """``(P(q, z), E(z))``: the eliminated polynomial and the square-free edge polynomial
+        for this model's numbers, exact integer :class:`sympy.Poly` (docs/theory/edges.md)."""
+        from classdyn.theory.curve import edge_polynomial, eliminated_polynomial
+
+        return eliminated_polynomial(self.params), edge_polynomial(self.params)
+
     def outliers(self, d: int):
         check_positive_int(d, "d", "input dimension")
         raise NotApplicableError(
