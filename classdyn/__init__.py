@@ -19,7 +19,7 @@ if _os.environ.get("CLASSDYN_CACHE_DIR"):  # before anything imports numba
                            _os.path.join(_os.environ["CLASSDYN_CACHE_DIR"], "numba"))
 
 
-import importlib
+from classdyn._lazy import lazy_exports
 
 #: public name -> submodule that defines it (imported on first use, PEP 562)
 _EXPORTS = {
@@ -29,19 +29,5 @@ _EXPORTS = {
     "log": ("get_logger",),
     "readers": ("Dataset", "read_dataset"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_WHERE) + ["__version__"]
-
-
-def __getattr__(name: str):
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
+__all__ = __all__ + ["__version__"]

@@ -23,7 +23,7 @@ classdyn.simulate`` stays light (no NumPy, SciPy or Numba at import).
 
 from __future__ import annotations
 
-import importlib
+from classdyn._lazy import lazy_exports
 
 _EXPORTS = {
     "data": ("as_generator", "class_counts", "make_centroids", "GMMSample", "sample_mixture"),
@@ -39,19 +39,4 @@ _EXPORTS = {
     "speciation": ("SpeciationSweep", "last_crossing", "speciation_sweep", "SlopeFit",
                    "fit_slopes"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = [name for names in _EXPORTS.values() for name in names]
-
-
-def __getattr__(name: str):
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -28,7 +28,7 @@ below are loaded on first use (PEP 562), so ``import classdyn.theory`` loads nei
 heavy friends nor Numba or SymPy.
 """
 
-import importlib
+from classdyn._lazy import lazy_exports
 
 #: public name → module that defines it. A function named like its own submodule
 #: (``coefficients.coefficients``, ``timescales.timescales``) is not exported here: importing the
@@ -49,16 +49,9 @@ _EXPORTS = {
     "DataStatistics": "class_stats", "data_statistics": "class_stats",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+_BY_MODULE: dict = {}
+for _name, _module in _EXPORTS.items():
+    _BY_MODULE.setdefault(_module, []).append(_name)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {m: tuple(n) for m, n in _BY_MODULE.items()},
+                                             globals())
+del _name, _module

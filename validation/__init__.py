@@ -12,7 +12,7 @@
 """
 
 
-import importlib
+from classdyn._lazy import lazy_exports
 
 #: public name -> submodule that defines it (imported on first use, PEP 562)
 _EXPORTS = {
@@ -20,19 +20,4 @@ _EXPORTS = {
     "runner": ("run_checks", "make_executor", "SerialExecutor", "ProcessExecutor", "cache_key"),
     "report": ("write_report", "results_verdicts"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str):
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

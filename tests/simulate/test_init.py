@@ -11,7 +11,7 @@ import classdyn.simulate as S
 def test_all_names_resolve_to_their_module():
     for name in S.__all__:
         obj = getattr(S, name)
-        module = S._WHERE[name]
+        module = next(m for m, names in S._EXPORTS.items() if name in names)
         assert obj is getattr(__import__(f"classdyn.simulate.{module}", fromlist=[name]), name)
     assert sorted(S.__all__) == sorted(set(S.__all__))  # no name exported twice
     with pytest.raises(AttributeError, match="no attribute"):
