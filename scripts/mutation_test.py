@@ -238,7 +238,9 @@ MUTANTS: list[Mutant] = [
        "bbar^2 = (sum rho b)^2 instead of sum rho b^2"),
     _M("spec-ks-delta-left", "theory/*.py",
        "Ft_left = np.where(vals == s2, Ft - spec.delta_weight, Ft)", "Ft_left = Ft",
-       "KS distance ignores the jump of the delta at s^2 (left limit)"),
+       "KS distance ignores the jump of the delta at s^2 (left limit)",
+       equivalent="the next line sets Ft_left to 0 wherever vals <= s^2 (no mass below s^2), "
+                  "which overwrites the value at vals == s^2 either way"),
     # ------------------------------------------------------------------ theory/_spectrum_kernels.py
     _M("speck-g2-sign", "theory/*.py",
        "g2 = r - psi_p * B * q * q - (1.0 - psi_p) * q",
