@@ -148,6 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; finished work is saved and a rerun resumes from it", file=sys.stderr)
         return 130
+    except OSError as exc:  # a write that failed (disk full, permissions changed meanwhile)
+        prog = getattr(args, "prog", None) or f"classdyn {args.command}"
+        print(f"{prog}: error: could not write the result: {exc.strerror or exc}"
+              f"{f' ({exc.filename})' if exc.filename else ''}; results are written atomically, "
+              "so a previous result at that path is intact", file=sys.stderr)
+        return 1
     if getattr(args, "json", False):
         sys.stdout.write(dumps(result.data) + "\n")
     elif result.text:

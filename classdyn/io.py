@@ -55,6 +55,28 @@ def dumps(obj: Any, **kw: Any) -> str:
     return json.dumps(to_jsonable(obj), **kw)
 
 
+def _remove_stale_temps(path: Path) -> None:
+    """Remove temp files of ``path`` left by a writer that was killed (SIGKILL, power loss): their
+    names carry the writer's process id, and a process that no longer exists cannot finish."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        parts = tmp.name[len(path.name) + 2:].split(".")
+        try:
+            pid = int(parts[0])
+        except (ValueError, IndexError):
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+        except OSError:
+            pass  # the process exists (another user's): leave its file
+
+
 def atomic_write_with(path: str | os.PathLike, write) -> Path:
     """Call ``write(fh)`` on a binary file handle and move the file to ``path`` atomically.
 
@@ -63,7 +85,9 @@ def atomic_write_with(path: str | os.PathLike, write) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_stale_temps(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                               dir=path.parent)
     # mkstemp creates 0600; give the result the permissions a plain open() would (umask).
     umask = os.umask(0)
     os.umask(umask)
