@@ -155,8 +155,9 @@ def density_vs_histogram(params: dict, ctx: CheckContext) -> Outcome:
                          "a draw than two draws are from each other; extreme eigenvalues sit "
                          "within Tracy-Widom fluctuations of the edges",
         figure=fig,
-        summary=f"KS {res['ks_theory']:.4f} (two draws {res['ks_two_draws']:.4f}); edge errors "
-                f"{res['edge_error_by_d']}")
+        summary=f"KS {res['ks_theory']:.4f} (two draws {res['ks_two_draws']:.4f}); mean relative "
+                f"edge error " + ", ".join(f"{float(e):.1%} at d = {d}"
+                                           for d, e in res["edge_error_by_d"].items()))
 
 
 def _figure_density(params, spec, eigs):
@@ -292,7 +293,10 @@ def windows(params: dict, ctx: CheckContext) -> Outcome:
         tolerance_reason="the claims are strict inequalities of the limit curves; GEP extreme "
                          "eigenvalues fluctuate by a few percent of the bulk widths at d ~ 300",
         figure=fig,
-        summary="; ".join(f"{k}: {v}" for k, v in res["claims"].items()))
+        summary="; ".join(f"{k}: " + ", ".join(f"{c.replace('_', ' ')} {'yes' if ok else 'NO'}"
+                                                for c, ok in v.items())
+                          if isinstance(v, dict) else f"{k}: {v}"
+                          for k, v in res["claims"].items()))
 
 
 def _figure_windows(ratios, limits):

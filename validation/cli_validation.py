@@ -62,10 +62,18 @@ def _run(args):
 
 
 def _table(records) -> str:
+    import textwrap
+
     lines = [f"{'check':24s} {'verdict':8s} {'time':>8s}  summary"]
+    pad = " " * 44
     for r in records:
-        lines.append(f"{r['name']:24s} {r['status']:8s} {r.get('seconds', 0):7.1f}s  "
-                     f"{r.get('summary', '')[:90]}")
+        cached = " (cached)" if r.get("cached") else ""
+        head = f"{r['name']:24s} {r['status']:8s} {r.get('seconds', 0):7.1f}s  "
+        # wrapped at word boundaries, never cut inside a number
+        body = textwrap.wrap(r.get("summary", "") + cached, width=90, break_long_words=False,
+                             break_on_hyphens=False) or [""]
+        lines.append(head + body[0])
+        lines.extend(pad + b for b in body[1:])
     if not records:
         lines.append("(no checks registered yet)")
     return "\n".join(lines)
