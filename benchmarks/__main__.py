@@ -23,7 +23,14 @@ def main(argv=None) -> int:
     failed = 0
     for name in args.names or mods:
         bench = Bench(name)
-        importlib.import_module(f"benchmarks.bench_{name}").run(bench)
+        try:
+            importlib.import_module(f"benchmarks.bench_{name}").run(bench)
+        except ModuleNotFoundError as exc:  # an optional extra (torch for ddpm) is missing
+            if exc.name not in ("torch",):
+                raise
+            print(f"{name}: skipped, needs the optional package {exc.name!r} "
+                  f"(pip install 'classdyn[ddpm]')")
+            continue
         path = bench.save()
         print(bench.summary())
         print(f"  -> {path}")
