@@ -55,7 +55,12 @@ def _handler(args) -> CommandResult:
                       norms2=norms2,
                       overlaps=None if args.overlaps is None else tuple(args.overlaps))
         r = model(mix, rf).speciation(d, method=args.method)
-        rows.append({"d": d, "weights": list(mix.weights), "t_s": r.t_s})
+        never = {c: ("norms2 = 0: a centred class has no outlier, it never separates"
+                     if mix.norms2[c] == 0 else
+                     "no outlier above the bulk edge in the searched range of t")
+                 for c in range(mix.n_classes) if r.t_s[c] == -np.inf}
+        rows.append({"d": d, "weights": list(mix.weights), "t_s": r.t_s,
+                     "never": {str(c): why for c, why in never.items()}})
     data = {"method": args.method, "rows": rows,
             "t_unit": "diffusion time t of the OU forward process (dimensionless)",
             "formula": ("t_s^c = 1/2 log(rho_c |mu_c|^2) (docs/theory/speciation.md)"
@@ -69,8 +74,11 @@ def _handler(args) -> CommandResult:
              f"{args.out / 'speciation.json'}"]
     for row in rows:
         lines.append(f"  d = {row['d']:6d}: " + "  ".join(
-            f"class {c}: t_s = {t:.4f} (rho = {w:.4g})"
+            (f"class {c}: t_s = {t:.4f}" if np.isfinite(t) else f"class {c}: never")
+            + f" (rho = {w:.4g})"
             for c, (t, w) in enumerate(zip(np.asarray(row["t_s"]), row["weights"]))))
+    reasons = {why for row in rows for why in row["never"].values()}
+    lines += [f"  never: {why} (t_s = -inf in the JSON)" for why in sorted(reasons)]
     if "slopes_vs_log_d" in data:
         lines.append("  slopes against log d: "
                      + ", ".join(f"{s:.3f}" for s in data["slopes_vs_log_d"]))

@@ -25,3 +25,13 @@ def test_speciation_outlier_method_uses_the_outlier_equation(capsys, tmp_path):
                           str(tmp_path)])
     ts = data["rows"][0]["t_s"]
     assert all(2.76 < t < 2.76 + 1.0 for t in ts), ts
+
+
+def test_a_class_that_never_speciates_is_named_with_its_reason(capsys, tmp_path):
+    """A centred class (norms2 = 0) never speciates: t_s = -inf in the JSON (the limit), the
+    report says "never" with the reason instead of printing -inf."""
+    assert main(["speciation", "--norms2", "0", "1", "--ds", "250", "--method", "leading",
+                 "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "class 0: never" in out and "a centred class has no outlier" in out
+    assert "-inf (rho" not in out
