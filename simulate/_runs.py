@@ -26,8 +26,14 @@ from classdyn.io import atomic_save_npz, atomic_write_json, to_jsonable
 GB = 1024.0**3
 
 
-def run_key(params: dict) -> str:
-    blob = json.dumps(to_jsonable(params), sort_keys=True)
+def run_key(params: dict, version: str | None = None) -> str:
+    """Hash of the run's parameters and of the code version (:func:`classdyn.provenance.
+    code_version`): parts computed by other code are never resumed."""
+    if version is None:
+        from classdyn.provenance import code_version
+
+        version = code_version()
+    blob = json.dumps({"params": to_jsonable(params), "code_version": version}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -50,9 +56,17 @@ class Run:
         """Load unit ``name`` if finished earlier, else compute and save it atomically."""
         path = self.parts / f"{name}.npz"
         if path.exists():
-            with np.load(path, allow_pickle=False) as z:
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    arrays = {k: z[k] for k in z.files}
                 self.loaded.append(name)
-                return {k: z[k] for k in z.files}
+                return arrays
+            except Exception as exc:  # noqa: BLE001 - a damaged part is recomputed, never fatal
+                from classdyn.log import get_logger
+
+                get_logger(__name__).warning(
+                    f"part {path} is unreadable ({type(exc).__name__}: {exc}); recomputing it")
+                path.unlink(missing_ok=True)
         arrays = compute()
         atomic_save_npz(path, **{k: np.asarray(v) for k, v in arrays.items()})
         self.computed.append(name)
@@ -64,7 +78,15 @@ class Run:
         data = dict(data)
         data["run"] = {"dir": str(self.dir), "key": self.key, "units_computed": self.computed,
                        "units_resumed": self.loaded}
-        atomic_save_npz(self.dir / "result.npz", **{k: np.asarray(v) for k, v in arrays.items()})
+        if self.loaded:
+            from classdyn.log import get_logger
+
+            get_logger(__name__).info(f"resumed {len(self.loaded)} finished unit(s) of "
+                                      f"{self.dir}; computed {len(self.computed)}")
+        npz = atomic_save_npz(self.dir / "result.npz",
+                              **{k: np.asarray(v) for k, v in arrays.items()})
+        # the pair is one unit: the JSON, written last, names the digest of the NPZ it goes with
+        data["run"]["result_npz_sha256"] = hashlib.sha256(npz.read_bytes()).hexdigest()
         atomic_write_json(self.dir / "result.json", data)
         return data
 

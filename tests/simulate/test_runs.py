@@ -67,3 +67,36 @@ def test_memory_guard_at_its_bound():
     with pytest.raises(ValueError, match="too small") as exc:
         check_memory("losses", need * (1 - 1e-9), d=300, p=600, n=300, C=2)
     assert "GiB" in str(exc.value) and "--memory-gb" in str(exc.value)
+
+
+def test_key_includes_the_code_version_and_a_corrupt_part_is_recomputed(tmp_path, monkeypatch,
+                                                                        caplog):
+    """Parts computed by other code are not resumed (the key hashes the code version); a
+    damaged part file is named in a warning and recomputed instead of a BadZipFile traceback;
+    the result JSON names the digest of the NPZ it goes with."""
+    import hashlib
+    import json
+    import logging
+
+    monkeypatch.delenv("CLASSDYN_STOP_AFTER_UNITS", raising=False)
+    params = {"d": 5}
+    assert run_key(params, "v1") != run_key(params, "v2")
+    assert run_key(params, "v1") == run_key(params, "v1")
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"x": np.arange(4.0)}
+
+    r = Run(tmp_path, "losses", params)
+    r.unit("features", compute)
+    (r.parts / "features.npz").write_bytes(b"PK\x03\x04 not a zip any more")
+    logging.getLogger("classdyn").propagate = True
+    with caplog.at_level(logging.WARNING, logger="classdyn"):
+        again = Run(tmp_path, "losses", params).unit("features", compute)
+    assert again["x"].tolist() == [0.0, 1.0, 2.0, 3.0] and len(calls) == 2
+    assert "features.npz is unreadable" in caplog.text
+    out = r.finish({"a": 1}, {"y": np.ones(2)})
+    digest = hashlib.sha256((r.dir / "result.npz").read_bytes()).hexdigest()
+    assert out["run"]["result_npz_sha256"] == digest
+    assert json.loads((r.dir / "result.json").read_text())["run"]["result_npz_sha256"] == digest
