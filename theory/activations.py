@@ -244,3 +244,32 @@ def lambdify_mp(expr: sp.Expr):
     """A function ``(m, sigma2, t) -> mpmath.mpf`` evaluating a closed-form ``expr`` with mpmath
     at the current ``mpmath.mp.dps`` (Owen's T by tanh-sinh quadrature)."""
     return sp.lambdify((m, sigma2, t), expr, modules=[{"OwensT": owens_t_mp}, "mpmath"])
+
+
+def lambdify_numpy(expr: sp.Expr):
+    """A vectorised float64 function ``(m, sigma2, t) -> ndarray`` of a closed-form ``expr``
+    (erf, ReLU, linear coefficients), through NumPy and SciPy: Owen's T is
+    :func:`scipy.special.owens_t`, erf :func:`scipy.special.erf`.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        An expression of the symbols ``m``, ``sigma2``, ``t`` of this module (e.g. a value of
+        :func:`symbolic_coefficients`).
+
+    Returns
+    -------
+    callable
+        ``f(m, sigma2, t)`` broadcasting over NumPy arrays.
+
+    Examples
+    --------
+    >>> from classdyn.theory.activations import lambdify_numpy, symbolic_coefficients
+    >>> f = lambdify_numpy(symbolic_coefficients("erf")["mu0"])
+    >>> round(float(f(0.5, 1.0, 0.1)), 12)  # erf(m / sqrt(1 + 2 Gamma^2)), Gamma^2 = 1 here
+    0.31690860169
+    """
+    from scipy import special
+
+    return sp.lambdify((m, sigma2, t), expr,
+                       modules=[{"OwensT": special.owens_t, "erf": special.erf}, "numpy"])

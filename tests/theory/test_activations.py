@@ -154,3 +154,25 @@ def test_owens_t_evalf_keeps_the_requested_precision():
     with mpmath.workdps(40):
         ref = A.owens_t_mp(mpmath.mpf("-1.3"), 1)
     assert abs(sp.N(A.OwensT(H, 1) - _F(ref), 30)) < 1e-25
+
+
+@pytest.mark.parametrize("act", ["erf", "relu", "linear"])
+def test_numpy_lambdify_of_the_symbolic_coefficients_matches_the_compiled_ones(act):
+    """The SymPy closed forms through NumPy/SciPy (Owen's T = scipy.special.owens_t), an
+    independent path from the Numba kernels of classdyn.theory.quadrature: agree to 1e-13
+    relative to 1 + |value| on a grid m in [-3, 3], sigma2 in {0.1, 1, 4}, t in {0.01, 0.3, 2}
+    (measured <= 2.6e-15: both are float64 evaluations of the same formulas)."""
+    import numpy as np
+
+    from classdyn.theory.activations import lambdify_numpy, symbolic_coefficients
+    from classdyn.theory.coefficients import coefficients
+
+    ex = symbolic_coefficients(act)
+    M, S, T = (g.ravel() for g in np.meshgrid(np.linspace(-3, 3, 7), [0.1, 1.0, 4.0],
+                                               [0.01, 0.3, 2.0], indexing="ij"))
+    for k in ("mu0", "a", "b", "v2", "s2"):
+        f = lambdify_numpy(ex[k])
+        for mi, si, ti in zip(M, S, T):
+            ref = float(getattr(coefficients(act, mi, si, ti), k))
+            val = float(np.broadcast_to(f(mi, si, ti), ()))
+            assert abs(val - ref) <= 1e-13 * (1 + abs(ref)), (k, mi, si, ti, val, ref)
