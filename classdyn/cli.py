@@ -45,7 +45,14 @@ class CommandResult:
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Show defaults and keep the description's line breaks."""
+    """Show defaults (once: not where the help text already states its default) and keep the
+    description's line breaks."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text.lower():
+            return text
+        return super()._get_help_string(action)
 
 
 def _command_modules():

@@ -82,3 +82,25 @@ def test_a_missing_optional_dependency_names_its_extra(tmp_path):
     assert r.returncode == 2, r.stderr[-2000:]
     assert "Traceback" not in r.stderr
     assert "pip install 'classdyn[ddpm]'" in r.stderr.strip().splitlines()[-1]
+
+
+def test_help_shows_each_default_once():
+    """argparse's default formatter appended "(default: None)" to options whose help already
+    states the default ("default: equal weights (default: None)"); every option's help now
+    names its default at most once (``default_rng`` is a function name, not a default)."""
+    import argparse
+    import re
+
+    def leaves(p, prefix=()):
+        out = []
+        for a in p._actions:
+            if isinstance(a, argparse._SubParsersAction):
+                for name, sp in a.choices.items():
+                    out.append((prefix + (name,), sp))
+                    out += leaves(sp, prefix + (name,))
+        return out
+
+    for path, sp in leaves(build_parser()):
+        for block in re.split(r"\n  (?=-)", sp.format_help()):
+            n = len(re.findall(r"default(?!_rng)", block, re.I))
+            assert n <= 1, (path, " ".join(block.split()))
