@@ -187,8 +187,14 @@ def _losses(args) -> CommandResult:
     lines = [f"simulate losses: d={d} p={p} n={n} t={args.t} {args.activation} ({args.kind})",
              f"  results in {run.dir}"]
     for c in range(mix.n_classes):
-        lines.append(f"  class {c}: tau_gen = {times.tau_gen[c]:.4g}  tau_mem = "
-                     f"{times.tau_mem[c]:.4g}  min E_c = {times.min_loss[c]:.4f}")
+        mem = (f"{times.tau_mem[c]:.4g}" if times.mem_reached[c] else
+               f"not reached by --tau-max {args.tau_max:g}")
+        lines.append(f"  class {c}: tau_gen = {times.tau_gen[c]:.4g}  tau_mem = {mem}  "
+                     f"min E_c = {times.min_loss[c]:.4f}")
+    if not all(times.mem_reached):
+        lines.append("  (tau_mem = inf in the JSON where the test loss never returns to the "
+                     "threshold on the tau grid: raise --tau-max, or the class does not "
+                     "memorise at these parameters)")
     return CommandResult(data=data, text="\n".join(lines))
 
 

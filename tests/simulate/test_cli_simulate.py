@@ -124,3 +124,12 @@ def test_speciation_survives_a_real_kill(tmp_path):
     d = json.loads(r.stdout)
     assert len(d["run"]["units_resumed"]) == len(done)
     assert len(d["run"]["units_resumed"]) + len(d["run"]["units_computed"]) == 8
+
+
+def test_memorisation_not_reached_is_said_not_printed_as_inf(tmp_path, capsys):
+    """At t = 50 the test loss never comes back to the threshold on the tau grid: the report
+    says "not reached by --tau-max" with the reason instead of "tau_mem = inf"."""
+    code = main(["simulate", "losses", "--d", "20", "--activation", "linear", "--t", "50",
+                 "--tau-max", "100", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "not reached by --tau-max 100" in out and "tau_mem = inf  min" not in out
