@@ -19,5 +19,6 @@ _EXPORTS = {
     "registry": ("Check", "CheckContext", "Outcome", "check", "discover", "get_checks"),
     "runner": ("run_checks", "make_executor", "SerialExecutor", "ProcessExecutor", "cache_key"),
     "report": ("write_report", "results_verdicts"),
+    "sweep": ("sweep", "parse_grid"),
 }
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -1,0 +1,159 @@
+"""``classdyn sweep``: a theory quantity over a parameter grid, as an xarray Dataset (issue 14).
+
+``classdyn sweep timescales --grid psi_p=4:16:log3 t=0.01,0.1 --out DIR`` computes τ_gen, τ_mem,
+τ_fin, W_gen, W_mem (docs/theory/timescales.md) at every point of the grid;
+``classdyn sweep speciation --grid weight=0.1:0.9:9`` the leading-order speciation times
+(docs/theory/speciation.md). Grid specs: ``name=lo:hi:N`` (linear), ``name=lo:hi:logN``
+(log-spaced), ``name=v1,v2,...``; names ``psi_p``, ``psi_n``, ``t``, ``ratio`` (σ_2²/σ_1²,
+σ_1² = 1), ``weight`` (ρ_1, ρ_2 = 1 − ρ_1), ``norm2`` (‖μ_c‖²/d of both classes). The run goes
+to ``DIR/sweep/<hash>/`` (per-point cache, resumable; ``sweep.zarr``); ``--plot`` draws a
+heatmap per variable for a 2-D grid.
+
+Units: training time tau such that a mode of eigenvalue lambda relaxes as exp(-lambda tau);
+diffusion time t of the OU forward process.
+"""
+
+from __future__ import annotations
+
+from classdyn.cli import CommandResult, add_command
+from classdyn.flags import (DEFAULT_PSI_N, DEFAULT_PSI_P, add_output, positive_float,
+                            positive_int)
+
+ORDER = 85
+
+
+def register(sub) -> None:
+    p = add_command(sub, "sweep", help="a theory quantity over a parameter grid (xarray map)",
+                    description=__doc__)
+    p.add_argument("quantity", choices=["timescales", "speciation"],
+                   help="timescales: tau_gen, tau_mem, tau_fin, W_gen, W_mem (training time "
+                        "tau); speciation: leading-order t_s per class (diffusion time)")
+    p.add_argument("--grid", nargs="+", required=True, metavar="SPEC",
+                   help="name=lo:hi:N, name=lo:hi:logN or name=v1,v2,... for name in psi_p, "
+                        "psi_n, t, ratio, weight, norm2")
+    g = p.add_argument_group("fixed parameters (those not swept; two classes)")
+    g.add_argument("--variances", type=positive_float, nargs=2, default=[1.0, 2.0],
+                   metavar="S2", help="sigma_1^2 sigma_2^2: only the ratio sigma_2^2/sigma_1^2 "
+                                      "is used (sigma_1^2 is taken as 1)")
+    g.add_argument("--weights", type=positive_float, nargs=2, default=None, metavar="RHO",
+                   help="rho_1 rho_2 (default: 0.5 0.5)")
+    g.add_argument("--norms2", type=float, default=None, metavar="N2",
+                   help="|mu_c|^2/d of both classes (default 0 for timescales, 1 for speciation)")
+    g.add_argument("--psi-p", type=positive_float, default=DEFAULT_PSI_P)
+    g.add_argument("--psi-n", type=positive_float, default=DEFAULT_PSI_N)
+    g.add_argument("--t", type=positive_float, default=0.1,
+                   help="diffusion time t of the OU forward process (dimensionless)")
+    g.add_argument("--d", type=positive_int, default=1000, help="input dimension (speciation)")
+    g.add_argument("--activation", default="tanh", choices=["tanh", "erf", "relu", "linear"])
+    p.add_argument("--executor", choices=["process", "serial"], default="process",
+                   help="local process pool or serial in this process")
+    p.add_argument("--jobs", type=positive_int, default=None,
+                   help="workers of the process pool (default: the number of CPUs)")
+    p.add_argument("--yes", action="store_true",
+                   help="run a grid of more than 1e7 points")
+    p.add_argument("--plot", action="store_true",
+                   help="draw sweep.png: one heatmap per variable (2-D grids)")
+    add_output(p)
+    p.set_defaults(handler=_handler)
+
+
+def _base(args) -> dict:
+    base = {"psi_p": args.psi_p, "psi_n": args.psi_n, "t": args.t, "d": args.d,
+            "activation": args.activation,
+            "ratio": args.variances[1] / args.variances[0]}
+    if args.weights is not None:
+        total = sum(args.weights)
+        base["weight"] = args.weights[0] / total
+    if args.norms2 is not None:
+        if args.norms2 < 0:
+            raise ValueError(f"--norms2 must be >= 0, got {args.norms2}")
+        base["norm2"] = args.norms2
+    return base
+
+
+def _table(ds, limit: int = 40) -> str:
+    import numpy as np
+
+    dims = list(ds.dims)
+    vars_ = [v for v in ds.data_vars if v != "status"]
+    head = dims + vars_ + ["status"]
+    rows = []
+    for idx in np.ndindex(*[ds.sizes[d] for d in dims]):
+        sel = dict(zip(dims, idx))
+        point = ds.isel(sel)
+        row = [f"{float(point[d]):.4g}" for d in dims]
+        row += [f"{float(point[v]):.4g}" for v in vars_]
+        st = str(point["status"].values)
+        row.append(st if len(st) < 60 else st[:57] + "...")
+        rows.append(row)
+    shown = rows[:limit]
+    widths = [max(len(h), *(len(r[i]) for r in shown)) for i, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in shown]
+    if len(rows) > limit:
+        lines.append(f"... {len(rows) - limit} more points (see the Dataset)")
+    return "\n".join(lines)
+
+
+def plot_sweep(ds, path) -> None:
+    """Heatmaps of a 2-D sweep, one panel per variable, colour bar with units."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    dims = list(ds.dims)
+    if len(dims) != 2:
+        raise ValueError(f"--plot needs a 2-D grid, got {len(dims)} swept parameter(s): {dims}")
+    vars_ = [v for v in ds.data_vars if v != "status"]
+    fig, axes = plt.subplots(1, len(vars_), figsize=(4.2 * len(vars_), 3.6), squeeze=False)
+    y, x = dims
+    for ax, v in zip(axes[0], vars_):
+        arr = np.asarray(ds[v].transpose(y, x).values, dtype=float)
+        arr = np.where(np.isfinite(arr), arr, np.nan)
+        mesh = ax.pcolormesh(np.arange(ds.sizes[x]), np.arange(ds.sizes[y]), arr,
+                             shading="nearest")
+        ax.set_xticks(range(ds.sizes[x]), [f"{float(c):.3g}" for c in ds[x].values],
+                      rotation=45, fontsize=7)
+        ax.set_yticks(range(ds.sizes[y]), [f"{float(c):.3g}" for c in ds[y].values], fontsize=7)
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_title(v)
+        cb = fig.colorbar(mesh, ax=ax)
+        units = ds[v].attrs.get("units", "")
+        cb.set_label(units if len(units) < 40 else units.split(":")[0], fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _handler(args) -> CommandResult:
+    import json
+
+    from classdyn.validation.runner import make_executor
+    from classdyn.validation.sweep import parse_grid, run_directory, sweep
+
+    grid = parse_grid(args.grid, yes=args.yes)  # refuses bad grids before any work
+    base = _base(args)
+    executor = make_executor(args.executor, args.jobs)
+    ds = sweep(args.quantity, grid, base=base, out=args.out, executor=executor, yes=args.yes)
+    run = run_directory(args.quantity, grid, base, args.out)
+    data = {"quantity": args.quantity, "run_dir": str(run),
+            "grid": {k: v.tolist() for k, v in grid.items()},
+            "n_points": int(ds.attrs["n_points"]), "n_failed": int(ds.attrs["n_failed"]),
+            "variables": {v: {"units": ds[v].attrs.get("units", ""),
+                              "values": [None if x != x else x
+                                         for x in ds[v].values.ravel().tolist()]}
+                          for v in ds.data_vars if v != "status"},
+            "status": ds["status"].values.ravel().tolist(),
+            "provenance": json.loads(ds.attrs["provenance"])}
+    text = _table(ds)
+    if args.plot:
+        fig = run / "sweep.png"
+        plot_sweep(ds, fig)
+        data["figure"] = str(fig)
+        text += f"\nfigure: {fig}"
+    text += (f"\n{ds.attrs['n_points']} points, {ds.attrs['n_failed']} failed; "
+             f"Dataset in {run}")
+    return CommandResult(data=data, text=text, exit_code=0)
