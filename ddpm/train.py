@@ -143,6 +143,8 @@ def check_train_memory(cfg: TrainConfig) -> None:
     """
     need = estimate_train_memory(cfg)
     avail = available_memory()
+    # 10 % headroom: the estimate is a lower bound (optimizer buffers, allocator slack and the
+    # data batch are not counted)
     if avail is not None and need > 0.9 * avail:
         raise ValueError(f"widths {list(cfg.unet.widths)}, batch_size {cfg.batch_size}: training "
                          f"needs at least {need / 2**30:.3g} GiB (parameters "
