@@ -126,8 +126,6 @@ def _door(args, t):
 
 
 def run_spectrum(args: argparse.Namespace) -> CommandResult:
-    import numpy as np
-
     from classdyn.io import atomic_save_npz, atomic_write_json
     from classdyn.theory.params import check_time
 

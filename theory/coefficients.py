@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classdyn.theory.params import (ACTIVATIONS, Mixture, check_activation, check_choice,
+from classdyn.theory.params import (Mixture, check_activation, check_choice,
                                     check_instance, check_time, delta_t)
 
 #: (low, high) of the parameters over which the float64 accuracy (≤ 1e-12) is tested.

@@ -71,20 +71,19 @@ Public API: :func:`gaussian_nodes`, :func:`neuron_nodes`, :func:`solve_bulk`,
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from classdyn.theory.bulks import Bulk, Timescales, named_timescales
-from classdyn.theory.params import Mixture, RandomFeatures, check_int, check_positive, check_time
+from classdyn.theory.params import Mixture, RandomFeatures, check_int
 from classdyn.theory.extensive_nodes import (ExtensiveNodes, RULES, STATUS_NAMES, _check_nodes,
                                              gaussian_nodes, neuron_nodes,
                                              whitening)
 from classdyn.theory.extensive_bulk import (BulkSolution, ExtensiveDensity, adaptive_density,
                                             extensive_density, solve_bulk)
 from classdyn.theory.extensive_edges import ExtensiveEdges, UpperEdge, extensive_edges, upper_edge
-from classdyn.theory.extensive_outliers import Outliers, _check_d, outlier_matrix, outliers
+from classdyn.theory.extensive_outliers import Outliers, outlier_matrix, outliers
 from classdyn.theory.speciation import SpeciationTimes, speciation_time
 
 
