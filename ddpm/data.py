@@ -621,7 +621,10 @@ def class_statistics(images: np.ndarray, labels: np.ndarray,
         \mathrm{variance}_c = v_c / s^2, \qquad \mu_c = (\mu_c^{\rm raw} - m)/s, \qquad
         \mathrm{norms2}_c = \|\mu_c\|^2/d,
 
-    so that ``Σ_c ρ_c (variance_c + norms2_c) = 1``.
+    so that ``Σ_c ρ_c (variance_c + norms2_c) = 1``. Computed by the general path,
+    :func:`classdyn.theory.class_stats.data_statistics` (``normalise="dataset"`` with these
+    weights, plug-in estimators ``debias=False``, no bootstrap); this function adapts its result
+    (pixels rescaled to [0, 1], class names) for the Fashion-MNIST code.
 
     Parameters
     ----------
@@ -675,26 +678,22 @@ def class_statistics(images: np.ndarray, labels: np.ndarray,
             raise ValueError(f"weights: need {len(cls)} positive numbers summing to 1, got "
                              f"{list(weights)}")
     flat = images.reshape(len(images), -1)
-    d = flat.shape[1]
-    mus, vs, counts = [], [], []
-    for c in cls:
-        sel = flat[labels == c]
-        if len(sel) < 2:
-            raise ValueError(f"classes: class {CLASS_NAMES[c]!r} has {len(sel)} images; need "
-                             ">= 2")
-        u = sel.astype(np.float64) / (255.0 if sel.dtype == np.uint8 else 1.0)
-        mu = u.mean(axis=0)
-        mus.append(mu)
-        vs.append(float(u.var(axis=0).mean()))
-        counts.append(len(sel))
-    mus = np.array(mus)
-    vs = np.array(vs)
-    m = (w[:, None] * mus).sum(0)
-    s2 = float((w * (vs + ((mus - m) ** 2).sum(1) / d)).sum())
-    cen = (mus - m) / np.sqrt(s2)
-    norms = np.linalg.norm(cen, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = (cen @ cen.T) / np.outer(norms, norms)
-    return ClassStatistics(classes=cls, names=[CLASS_NAMES[c] for c in cls], counts=counts,
-                           weights=w.tolist(), raw_variance=vs, variance=vs / s2,
-                           norms2=norms ** 2 / d, cosine=cos, norm_std=float(np.sqrt(s2)))
+    keep = np.isin(labels, cls)
+    for c in cls:                       # named refusal before any work (the old message)
+        k = int(np.count_nonzero(labels == c))
+        if k < 2:
+            raise ValueError(f"classes: class {CLASS_NAMES[c]!r} has {k} images; need >= 2")
+    from classdyn.theory.class_stats import data_statistics
+
+    # Same formulas (docstring above), computed by the general path: plug-in (ddof = 0)
+    # estimators, no bootstrap, no eigenvalue spread; only the rows of ``classes`` are read.
+    scale = 255.0 if flat.dtype == np.uint8 else 1.0
+    st = data_statistics(flat[keep], labels[keep], normalise="dataset", classes=cls,
+                         weights=w, bootstrap=0, blocks=2, debias=False, spectrum="none")
+    raw = st.raw_variance / scale ** 2
+    return ClassStatistics(classes=cls, names=[CLASS_NAMES[c] for c in cls],
+                           counts=[int(k) for k in st.counts], weights=w.tolist(),
+                           raw_variance=raw, variance=np.asarray(st.variance, float),
+                           norms2=np.asarray(st.norms2, float),
+                           cosine=np.asarray(st.cosine, float),
+                           norm_std=float(st.scale) / scale)
