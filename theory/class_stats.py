@@ -302,6 +302,10 @@ class DataStatistics:
         Number of random groups resampled.
     debias : bool
         Whether the unbiased estimators were used.
+    covariance : numpy.ndarray or None
+        (3C, 3C) bootstrap covariance of the vector ``(weights, variance, norms2)`` (the
+        ``*_se`` are the square roots of its diagonal); what a function of several statistics
+        needs to propagate its error bar (delta method). ``None`` without a bootstrap.
 
     Examples
     --------
@@ -335,6 +339,7 @@ class DataStatistics:
     bootstrap: int = 0
     blocks: int = 0
     debias: bool = True
+    covariance: np.ndarray | None = None
     extra: dict = field(default_factory=dict)
 
     def mixture(self, *, weights: Sequence[float] | None = None):
@@ -534,7 +539,7 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
     opts = dict(normalise=normalise, weights=w_fixed, debias=debias)
     est = {k: v[0] for k, v in _estimate(cells, np.ones((1, blocks)), **opts).items()}
     se = {k: np.full_like(est[k], np.nan) for k in ("weights", "variance", "norms2", "cosine")}
-    used = 0
+    used, cov = 0, None
     if bootstrap:
         rng = np.random.default_rng([seed, 11])
         reps = []
@@ -550,6 +555,9 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
         if used >= 2:
             for k in se:
                 se[k] = np.concatenate([r[k] for r in reps]).std(axis=0, ddof=1)
+            vec = np.concatenate([np.concatenate([r[k] for r in reps])
+                                  for k in ("weights", "variance", "norms2")], axis=1)
+            cov = np.atleast_2d(np.cov(vec, rowvar=False))
     cos = est["cosine"]
     np.fill_diagonal(cos, np.where(est["norms2"] > 0, 1.0, np.nan))
     return DataStatistics(
@@ -558,4 +566,4 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
         weights_se=se["weights"], variance_se=se["variance"], norms2_se=se["norms2"],
         cosine_se=se["cosine"], raw_variance=est["raw_variance"], scale=float(est["scale"]),
         spectrum=_spectrum(cells), spectrum_method=spectrum, bootstrap=used,
-        blocks=blocks, debias=debias)
+        blocks=blocks, debias=debias, covariance=cov)

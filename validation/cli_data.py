@@ -10,7 +10,9 @@ norms ``‖μ_c‖²/d`` and cosines, with bootstrap error bars, and how anisotr
 leading-order speciation time ``t_s^c = ½ log(ρ_c ‖μ_c‖²)`` (docs/theory/speciation.md) with an
 error bar propagated from the bootstrap, and, for centred mixtures (``--centred`` drops the
 centroids), the training timescales τ_gen, τ_mem, τ_fin and the windows of the random-features
-model at diffusion time ``--t`` (docs/theory/timescales.md), the order of memorisation that
+model at diffusion time ``--t`` (docs/theory/timescales.md) with error bars by the delta method
+(forward differences through :func:`classdyn.theory.model.model` over the class variances and
+weights, and the bootstrap covariance of those statistics), the order of memorisation that
 Result 2 predicts from the class variances (docs/theory/class-losses.md; pairs within the error
 bars marked unresolved), a plain-language summary, and with ``--figure`` ``prediction.png``.
 """
@@ -69,6 +71,9 @@ def register(sub) -> None:
     q.add_argument("--centred", action="store_true",
                    help="drop the centroids (norms2 = 0) and compute the training timescales "
                         "(centred theory), also when the data has centroids")
+    q.add_argument("--timescale-errors", choices=["delta", "none"], default="delta",
+                   help="error bars of the training timescales: delta method through the "
+                        "model (2C extra model evaluations, ~0.6 s each for C = 2), or none")
     q.add_argument("--figure", action="store_true",
                    help="also draw prediction.png: speciation times, the variances that order "
                         "memorisation, and the eigenvalue spread against the isotropic model")
@@ -168,6 +173,90 @@ def _memorisation_order(st: dict) -> dict:
                               "bootstrap standard errors"}
 
 
+TIMESCALE_KEYS = ("tau_gen", "tau_mem", "tau_fin", "W_gen", "W_mem")
+_REL_STEP = 1e-4
+
+
+def _centred_timescales(weights, variances, rf, t: float) -> dict:
+    """τ_gen, τ_mem, τ_fin, W_gen, W_mem of the centred mixture (docs/theory/timescales.md)
+    through the one door :func:`classdyn.theory.model.model`."""
+    from classdyn.theory.model import model
+    from classdyn.theory.params import Mixture
+
+    ts = model(Mixture(tuple(float(v) for v in variances),
+                       weights=tuple(float(w) for w in weights)), rf, t).timescales()
+    out = {k: getattr(ts, k) for k in TIMESCALE_KEYS}
+    out.update(gen_mem_separated=ts.gen_mem_separated, mem_fin_separated=ts.mem_fin_separated)
+    return out
+
+
+def _stat_covariance(st: dict):
+    """(3C, 3C) bootstrap covariance of (weights, variance, norms2), and how it was obtained:
+    the stored one (``classdyn fit`` writes it), else the diagonal of the standard errors."""
+    import numpy as np
+
+    C = len(st["classes"])
+    cov = st.get("covariance")
+    if cov is not None:
+        cov = np.array(cov, float)
+        if cov.shape == (3 * C, 3 * C) and np.all(np.isfinite(cov)):
+            return cov, "bootstrap covariance"
+    se = np.concatenate([_floats(st[k]) for k in ("weights_se", "variance_se", "norms2_se")])
+    return np.diag(se ** 2), "bootstrap standard errors (no covariance in the file: correlations " \
+                             "between the statistics ignored)"
+
+
+def _timescale_errors(st: dict, rf, t: float, base: dict) -> dict:
+    r"""Error bars of the centred timescales by the delta method with forward differences.
+
+    Parameters ``θ = (v_1 … v_C, ρ_1 … ρ_{C−1})`` (``ρ_C = 1 − Σ_{c<C} ρ_c``), bootstrap
+    covariance ``Σ_θ`` (the matching block of :attr:`DataStatistics.covariance`):
+
+    .. math::
+
+        g_i = \frac{f(θ + h_i e_i) - f(θ)}{h_i}, \quad h_i = 10^{-4} |θ_i|, \qquad
+        \mathrm{se}(f)^2 = g^{\mathsf T} Σ_θ\, g
+
+    for each ``f`` in τ_gen, τ_mem, τ_fin, W_gen, W_mem: ``2C`` evaluations of the model
+    (``base`` is ``f(θ)``). A quantity that does not exist at a perturbed point (bulks merge),
+    or where the model fails there, gets ``nan`` (the failure is named in ``error``).
+    """
+    import numpy as np
+
+    C = len(st["classes"])
+    cov, how = _stat_covariance(st)
+    idx = list(range(C, 2 * C)) + list(range(C - 1))       # variances, then C-1 weights
+    sig = cov[np.ix_(idx, idx)]
+    v0, w0 = np.array(_floats(st["variance"])), np.array(_floats(st["weights"]))
+    theta = np.concatenate([v0, w0[:-1]])
+    grads = {k: np.zeros(len(theta)) for k in TIMESCALE_KEYS}
+    failed = []
+    for i, th in enumerate(theta):
+        h = _REL_STEP * abs(th)
+        v, w = v0.copy(), w0.copy()
+        if i < C:
+            v[i] += h
+        else:
+            w[i - C] += h
+            w[-1] -= h
+        try:
+            f = _centred_timescales(w, v, rf, t)
+        except (ValueError, RuntimeError) as exc:        # the edge search failed there
+            failed.append(f"{'variance' if i < C else 'weight'} {i % C}: {exc}")
+            f = dict.fromkeys(TIMESCALE_KEYS)
+        for k in TIMESCALE_KEYS:
+            ok = f[k] is not None and base[k] is not None
+            grads[k][i] = (f[k] - base[k]) / h if ok else np.nan
+    se = {f"{k}_se": float(np.sqrt(max(g @ sig @ g, 0.0))) if np.all(np.isfinite(g))
+          else float("nan") for k, g in grads.items()}
+    se["error"] = (f"delta method: se(f)^2 = g^T Sigma g, g by forward differences (relative "
+                   f"step {_REL_STEP:g}) over the class variances and C-1 weights through "
+                   f"classdyn.theory.model, Sigma from the {how}")
+    if failed:
+        se["error"] += "; nan where the model failed at a perturbed point: " + "; ".join(failed)
+    return se
+
+
 def _figure(pred: dict, path) -> None:
     import matplotlib
 
@@ -245,10 +334,14 @@ def _summary(pred: dict) -> str:
         tsd = pred["timescales"]
         txt += (f" Training timescales (centred classes, random-features model with psi_p = "
                 f"{pred['psi_p']}, psi_n = {pred['psi_n']}, t = {pred['t']}): the model learns "
-                f"to generalise by tau_gen = {_fmt(tsd.get('tau_gen'))} and starts to memorise "
-                f"its training set at tau_mem = {_fmt(tsd.get('tau_mem'))} (training-time "
+                f"to generalise by tau_gen = {_fmt(tsd.get('tau_gen'), tsd.get('tau_gen_se'))}"
+                f" and starts to memorise its training set at tau_mem = "
+                f"{_fmt(tsd.get('tau_mem'), tsd.get('tau_mem_se'))} (training-time "
                 f"units: a mode of eigenvalue lambda relaxes as exp(-lambda tau)); stopping in "
                 f"between gives a model that generalises.")
+        if "error" in tsd:
+            txt += (" Their ± propagate the bootstrap covariance of the class variances and "
+                    "weights through the model to first order (delta method).")
     return txt
 
 
@@ -256,7 +349,6 @@ def _predict_handler(args) -> CommandResult:
     import numpy as np
 
     from classdyn.io import atomic_write_json
-    from classdyn.theory.model import model
     from classdyn.theory.params import Mixture, RandomFeatures
     from classdyn.theory.speciation import speciation_times
 
@@ -275,8 +367,12 @@ def _predict_handler(args) -> CommandResult:
     rho, n2 = np.asarray(mix.weights), np.asarray(mix.norms2)
     rho_se, n2_se = np.array(_floats(st["weights_se"])), np.array(_floats(st["norms2_se"]))
     t_s = speciation_times(mix, d).t_s
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_se = 0.5 * np.sqrt((rho_se / rho) ** 2 + (n2_se / n2) ** 2)   # delta method
+    cov, how = _stat_covariance(st)
+    C = len(rho)
+    c_rn = np.array([cov[i, 2 * C + i] for i in range(C)])          # cov(rho_c, norms2_c)
+    with np.errstate(divide="ignore", invalid="ignore"):             # delta method
+        t_se = 0.5 * np.sqrt(np.clip((rho_se / rho) ** 2 + (n2_se / n2) ** 2
+                                     + 2 * c_rn / (rho * n2), 0, None))
     t_se = np.where(np.isfinite(t_s), t_se, np.nan)
     pred = {"statistics": st, "mixture": m, "d": d, "psi_p": args.psi_p, "psi_n": args.psi_n,
             "activation": args.activation, "t": args.t,
@@ -284,16 +380,15 @@ def _predict_handler(args) -> CommandResult:
                            "formula": "t_s^c = 1/2 log(rho_c norms2_c d) "
                                       "(docs/theory/speciation.md)",
                            "error": "delta method: se = 1/2 sqrt((se_rho/rho)^2 + "
-                                    "(se_n2/n2)^2), bootstrap se of rho and norms2",
+                                    "(se_n2/n2)^2 + 2 cov(rho, n2)/(rho n2)), from the " + how,
                            "t_unit": "diffusion time t of the OU forward process "
                                      "(dimensionless)"},
             "timescales": None, "memorisation": _memorisation_order(st)}
     if mix.centred or args.centred:
-        centred = Mixture(mix.variances, weights=mix.weights)
-        ts = model(centred, rf, args.t).timescales()
-        pred["timescales"] = {k: getattr(ts, k) for k in
-                              ("tau_gen", "tau_mem", "tau_fin", "W_gen", "W_mem",
-                               "gen_mem_separated", "mem_fin_separated")}
+        base = _centred_timescales(mix.weights, mix.variances, rf, args.t)
+        pred["timescales"] = dict(base)
+        if args.timescale_errors == "delta":
+            pred["timescales"].update(_timescale_errors(st, rf, args.t, base))
         pred["timescales"]["t_unit"] = ("training time tau: a mode of eigenvalue lambda "
                                         "relaxes as exp(-lambda tau)")
     from classdyn.io import to_jsonable
@@ -315,7 +410,7 @@ def _predict_handler(args) -> CommandResult:
     if pred["timescales"]:
         tsd = pred["timescales"]
         lines.append("training timescales (centred): " + ", ".join(
-            f"{k} = {_fmt(tsd[k] if isinstance(tsd[k], float) else None)}"
-            for k in ("tau_gen", "tau_mem", "tau_fin", "W_gen", "W_mem")))
+            f"{k} = {_fmt(tsd[k] if isinstance(tsd[k], float) else None, tsd.get(k + '_se'))}"
+            for k in TIMESCALE_KEYS))
     lines += ["", pred["summary"]]
     return CommandResult(data=pred, text="\n".join(lines))

@@ -149,6 +149,26 @@ def test_dataset_normalisation_reproduces_fashion_mnist_statistics():
     assert float(np.dot(w, st.variance + st.norms2)) == pytest.approx(1.0, abs=1e-12)
 
 
+def test_bootstrap_covariance_is_consistent():
+    """``covariance`` (of weights, variance, norms2) has the squared error bars on its diagonal,
+    is symmetric positive semi-definite, and its weights block has zero row sums: every
+    replicate's weights sum to 1 exactly (a constraint the code does not impose on the matrix).
+    Tolerances: 1e-12 relative on the diagonal (the same replicates, two reductions), 1e-10 of
+    the block's scale for the row sums (round-off; measured 3e-16 of it)."""
+    X, y = _data(n=400, d=50)
+    st = data_statistics(X, y, bootstrap=200, spectrum="none")
+    C = len(st.classes)
+    cov = st.covariance
+    assert cov.shape == (3 * C, 3 * C)
+    se = np.concatenate([st.weights_se, st.variance_se, st.norms2_se])
+    np.testing.assert_allclose(np.sqrt(np.diag(cov)), se, rtol=1e-12)
+    np.testing.assert_allclose(cov, cov.T, rtol=0, atol=0)
+    assert np.linalg.eigvalsh(cov).min() > -1e-12 * np.abs(cov).max()
+    wb = cov[:C, :C]
+    assert np.abs(wb.sum(axis=1)).max() < 1e-10 * np.abs(wb).max()
+    assert data_statistics(X, y, bootstrap=0, spectrum="none").covariance is None
+
+
 def test_mixture_and_to_dict():
     X, y = _data(n=400, d=50)
     st = data_statistics(X, y, bootstrap=20)
