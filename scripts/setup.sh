@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up classdyn for a user or CI: a virtual environment with the package (editable) and its
-# `ddpm`, `test`, `docs` and `data` extras, the CPU build of torch unless a GPU is present, and, when run as root,
+# `ddpm`, `test`, `docs`, `data` and `dist` extras, the CPU build of torch unless a GPU is present, and, when run as root,
 # the Debian Fashion-MNIST package. Idempotent: a stamp records what was installed, and a second
 # run with unchanged setup files returns at once.
 set -euo pipefail
@@ -39,7 +39,7 @@ else
   echo "setup: no GPU; installing the CPU build $TORCH_CPU_PIN" >&2
   pip install "$TORCH_CPU_PIN"
 fi
-echo "setup: installing classdyn with extras ddpm,test,docs,data" >&2
-pip install -e '.[ddpm,test,docs,data]'
+echo "setup: installing classdyn with extras ddpm,test,docs,data,dist" >&2
+pip install -e '.[ddpm,test,docs,data,dist]'
 echo "$want" > "$stamp"
 echo "setup: done ($VENV)" >&2

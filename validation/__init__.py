@@ -18,6 +18,7 @@ from classdyn._lazy import lazy_exports
 _EXPORTS = {
     "registry": ("Check", "CheckContext", "Outcome", "check", "discover", "get_checks"),
     "runner": ("run_checks", "make_executor", "SerialExecutor", "ProcessExecutor", "cache_key"),
+    "executors": ("DaskExecutor",),
     "report": ("write_report", "results_verdicts"),
     "sweep": ("sweep", "parse_grid"),
 }

@@ -19,6 +19,8 @@ from classdyn.cli import CommandResult, add_command
 from classdyn.flags import (DEFAULT_PSI_N, DEFAULT_PSI_P, add_output, positive_float,
                             positive_int)
 
+from .executors import add_executor_flags
+
 ORDER = 85
 
 
@@ -45,10 +47,7 @@ def register(sub) -> None:
                    help="diffusion time t of the OU forward process (dimensionless)")
     g.add_argument("--d", type=positive_int, default=1000, help="input dimension (speciation)")
     g.add_argument("--activation", default="tanh", choices=["tanh", "erf", "relu", "linear"])
-    p.add_argument("--executor", choices=["process", "serial"], default="process",
-                   help="local process pool or serial in this process")
-    p.add_argument("--jobs", type=positive_int, default=None,
-                   help="workers of the process pool (default: the number of CPUs)")
+    add_executor_flags(p, jobs_help="workers of the process pool (default: the number of CPUs)")
     p.add_argument("--yes", action="store_true",
                    help="run a grid of more than 1e7 points")
     p.add_argument("--plot", action="store_true",
@@ -131,12 +130,12 @@ def plot_sweep(ds, path) -> None:
 def _handler(args) -> CommandResult:
     import json
 
-    from classdyn.validation.runner import make_executor
+    from classdyn.validation.executors import executor_from_args
     from classdyn.validation.sweep import parse_grid, run_directory, sweep
 
     grid = parse_grid(args.grid, yes=args.yes)  # refuses bad grids before any work
     base = _base(args)
-    executor = make_executor(args.executor, args.jobs)
+    executor = executor_from_args(args)
     ds = sweep(args.quantity, grid, base=base, out=args.out, executor=executor, yes=args.yes)
     run = run_directory(args.quantity, grid, base, args.out)
     data = {"quantity": args.quantity, "run_dir": str(run),

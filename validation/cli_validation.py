@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 
 from classdyn.cli import CommandResult, add_command
-from classdyn.flags import add_output, positive_int
+from classdyn.flags import add_output
+
+from .executors import add_executor_flags
 
 ORDER = 90
 
@@ -17,10 +19,8 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", choices=["small", "paper"], default="small",
                    help="problem sizes: 'small' finishes within ~10 min on 2 cores, 'paper' uses "
                         "sizes as close to the paper's as its text allows (hours)")
-    p.add_argument("--jobs", type=positive_int, default=None,
-                   help="worker processes for independent checks (default: number of CPUs)")
-    p.add_argument("--executor", choices=["process", "serial"], default="process",
-                   help="how checks run: a local process pool or one after the other here")
+    add_executor_flags(p, jobs_help="worker processes for independent checks (default: "
+                                    "number of CPUs)")
     p.add_argument("--force", action="store_true",
                    help="ignore cached results and re-run every selected check")
     p.add_argument("--list", action="store_true", help="list the registered checks and exit")
@@ -51,13 +51,14 @@ def _list(checks) -> CommandResult:
 
 def _run(args):
     from .registry import get_checks
-    from .runner import make_executor, run_checks
+    from .executors import executor_from_args
+    from .runner import run_checks
 
     checks = get_checks(args.only)
     if args.list:
         return checks, None
     records = run_checks(checks, args.size, Path(args.out), force=args.force,
-                         executor=make_executor(args.executor, args.jobs))
+                         executor=executor_from_args(args))
     return checks, records
 
 

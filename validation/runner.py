@@ -1,8 +1,9 @@
 """Running checks: executors, the cache, and one check's record.
 
-Independent checks run in parallel behind a small executor interface (:class:`Executor`), a
-process pool by default, so that a distributed engine can replace it later without touching the
-checks. Finished checks are cached on disk under ``<out>/checks/<name>/<key>/`` where ``key``
+Independent checks run in parallel behind a small executor interface (:class:`Executor`, in
+:mod:`classdyn.validation.executors`, re-exported here): a local process pool by default, or Dask
+workers, whose records and figures come back to this process, which writes them
+(:func:`run_task_remote`). Finished checks are cached on disk under ``<out>/checks/<name>/<key>/`` where ``key``
 hashes the check's name, its parameters and the code version (a hash of the package sources), so
 re-running is cheap and any change of code or parameters re-runs the check.
 """
@@ -16,14 +17,15 @@ import json
 import os
 import time
 import traceback
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable
 
 from classdyn import __version__
 from classdyn.io import atomic_write_bytes, atomic_write_json, read_json, to_jsonable
 
+from .executors import (EXECUTORS, DaskExecutor, Executor, ProcessExecutor,  # noqa: F401
+                        SerialExecutor, make_executor)
 from .registry import Check, CheckContext, Outcome
 
 
@@ -182,115 +184,43 @@ def run_task(task: CheckTask) -> dict:
     return record
 
 
-# ------------------------------------------------------------------ executors
-class Executor(Protocol):
-    """Runs picklable tasks; ``submit_all`` yields ``(task, result)`` as tasks finish."""
+# ------------------------------------------------------------------ remote checks
+def run_task_remote(task: CheckTask) -> dict:
+    """Run one check on a (possibly remote) worker and return its files instead of leaving them
+    there: ``{"record": dict, "files": {relative path: bytes}}``.
 
-    def submit_all(self, fn: Callable[[Any], Any], tasks: list) -> Iterable[tuple[Any, Any]]:
-        ...
-
-
-class SerialExecutor:
-    """Runs tasks one after the other in this process (debugging, tests).
-
-    ``submit_all(fn, tasks)`` yields ``(task, fn(task))`` in order, lazily.
-
-    The constructor takes no arguments.
-
-    Examples
-    --------
-    >>> from classdyn.validation.runner import SerialExecutor
-    >>> list(SerialExecutor().submit_all(lambda x: x * x, [1, 2, 3]))
-    [(1, 1), (2, 4), (3, 9)]
+    The check writes into a temporary folder of the worker, removed afterwards; the client
+    writes the files where they belong with :func:`receive_remote` (no shared file system).
     """
+    import dataclasses
+    import tempfile
 
-    def submit_all(self, fn, tasks):
-        for task in tasks:
-            yield task, fn(task)
-
-
-class ProcessExecutor:
-    """A local process pool (the default executor), with ``jobs`` workers.
-
-    ``submit_all(fn, tasks)`` yields ``(task, result)`` as tasks finish (any order); ``fn`` and the
-    tasks must be picklable. With one worker or one task it runs them serially in this process.
-    Workers are started with ``spawn`` and limit their BLAS/OpenMP/Numba threads to
-    ``classdyn._threads.WORKER_THREADS`` (one) before importing NumPy (unless the user set those
-    variables), so parallel checks do not oversubscribe the cores: multi-threaded OpenBLAS
-    competing with other processes was measured 10-40x slower on small eigenproblems than one
-    thread per process.
-
-    Parameters
-    ----------
-    jobs : int, optional
-        Number of worker processes (default: the number of CPUs; at least 1).
-
-    Examples
-    --------
-    >>> from classdyn.validation.runner import ProcessExecutor
-    >>> ProcessExecutor(jobs=3).jobs, ProcessExecutor(jobs=0).jobs >= 1
-    (3, True)
-    >>> list(ProcessExecutor(jobs=1).submit_all(abs, [-2, 5]))     # one worker: in this process
-    [(-2, 2), (5, 5)]
-    """
-
-    def __init__(self, jobs: int | None = None):
-        self.jobs = max(1, jobs or (os.cpu_count() or 1))
-
-    def submit_all(self, fn, tasks):
-        if self.jobs == 1 or len(tasks) <= 1:
-            yield from SerialExecutor().submit_all(fn, tasks)
-            return
-        import multiprocessing
-
-        from classdyn._threads import WORKER_THREADS, limit_threads
-
-        workers = min(self.jobs, len(tasks))
-        threads = WORKER_THREADS  # the pool uses the cores: one BLAS thread per worker
-        with ProcessPoolExecutor(max_workers=workers, initializer=limit_threads,
-                                 initargs=(threads,),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures: dict[Future, Any] = {pool.submit(fn, t): t for t in tasks}
-            for fut in as_completed(futures):
-                yield futures[fut], fut.result()
+    with tempfile.TemporaryDirectory(prefix="classdyn-check-") as tmp:
+        record = run_task(dataclasses.replace(task, record_dir=tmp))
+        files = {p.relative_to(tmp).as_posix(): p.read_bytes()
+                 for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
+    return {"record": record, "files": files}
 
 
-EXECUTORS = {"process": ProcessExecutor, "serial": SerialExecutor}
+def receive_remote(task: CheckTask, shipped: dict) -> dict:
+    """Write the files a worker returned (:func:`run_task_remote`) under ``task.record_dir``,
+    ``record.json`` last, and return the record. A path that would leave the folder is refused."""
+    record_dir = Path(task.record_dir)
+    files = dict(shipped["files"])
+    record_json = files.pop("record.json", None)
+    for rel, data in sorted(files.items()):
+        parts = Path(rel).parts
+        if Path(rel).is_absolute() or ".." in parts or not parts:
+            raise ValueError(f"check {task.name}: worker returned a file outside its record "
+                             f"folder: {rel!r}")
+        atomic_write_bytes(record_dir / rel, data)
+    if record_json is not None:
+        atomic_write_bytes(record_dir / "record.json", record_json)
+    return shipped["record"]
 
 
-def make_executor(kind: str = "process", jobs: int | None = None) -> Executor:
-    """The executor called ``kind``.
-
-    Parameters
-    ----------
-    kind : {"process", "serial"}, default "process"
-        :class:`ProcessExecutor` or :class:`SerialExecutor`.
-    jobs : int, optional
-        Workers of the process pool (ignored for ``"serial"``).
-
-    Returns
-    -------
-    Executor
-        An object with ``submit_all(fn, tasks)``.
-
-    Raises
-    ------
-    ValueError
-        For an unknown ``kind``.
-
-    Examples
-    --------
-    >>> from classdyn.validation.runner import make_executor
-    >>> type(make_executor("serial")).__name__, make_executor("process", jobs=2).jobs
-    ('SerialExecutor', 2)
-    >>> make_executor("dask")
-    Traceback (most recent call last):
-    ...
-    ValueError: executor must be one of ['process', 'serial'], got 'dask'
-    """
-    if kind not in EXECUTORS:
-        raise ValueError(f"executor must be one of {sorted(EXECUTORS)}, got {kind!r}")
-    return ProcessExecutor(jobs) if kind == "process" else SerialExecutor()
+#: executors that run tasks away from this machine's disk (Dask) call these instead
+run_task.remote = (run_task_remote, receive_remote)
 
 
 # ------------------------------------------------------------------ driver
