@@ -155,18 +155,18 @@ def _J_erf(cc):
     return 1 - 8 * OwensT(k, sp.sqrt((A - 2 * cc) / (A + 2 * cc)))
 
 
-def _J_relu(cc):
-    G = sp.sqrt(GAMMA2)
+def _J_relu(cc, gamma2=GAMMA2, cdf=std_normal_cdf):
+    G = sp.sqrt(gamma2)
     al = m / G
-    rho = cc / GAMMA2
+    rho = cc / gamma2
     beta = sp.sqrt((1 - rho) / (1 + rho))
-    L = std_normal_cdf(al) - 2 * OwensT(al, beta)
+    L = cdf(al) - 2 * OwensT(al, beta)
     pa = std_normal_pdf(al)
-    Pab = std_normal_cdf(al * beta)
+    Pab = cdf(al * beta)
     EZ = (1 + rho) * pa * Pab
     EZZ = rho * L - 2 * rho * al * pa * Pab + sp.sqrt(1 - rho ** 2) * std_normal_pdf(
         al * sp.sqrt(2 / (1 + rho))) / sp.sqrt(2 * sp.pi)
-    return m ** 2 * L + 2 * m * G * EZ + GAMMA2 * EZZ
+    return m ** 2 * L + 2 * m * G * EZ + gamma2 * EZZ
 
 
 def J_expr(name: str, cc=c) -> sp.Expr:
@@ -273,3 +273,107 @@ def lambdify_numpy(expr: sp.Expr):
 
     return sp.lambdify((m, sigma2, t), expr,
                        modules=[{"OwensT": special.owens_t, "erf": special.erf}, "numpy"])
+
+
+# ---------------------------------------------------------------- kernel (code-generation) form
+#: symbols of the generated float64 kernels: ``s2 = e^{−2t} σ²`` and ``D = Δ_t = 1 − e^{−2t}``
+s2k = sp.Symbol("s2", nonnegative=True)
+Dk = sp.Symbol("D", nonnegative=True)
+
+
+class NormalCDF(sp.Function):
+    """Standard normal CDF ``Φ(x) = (1 + erf(x/√2))/2`` kept unevaluated, so that generated code
+    calls an accurate ``Φ`` (``erfc`` form) instead of the cancelling ``(1 + erf)/2`` in the tail;
+    ``.rewrite(sp.erf)`` gives the erf form of :func:`std_normal_cdf`."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_erf(self, v, **kwargs):
+        return std_normal_cdf(v)
+
+    def _eval_evalf(self, prec):
+        return std_normal_cdf(self.args[0])._eval_evalf(prec)
+
+    def fdiff(self, argindex=1):
+        return std_normal_pdf(self.args[0])
+
+    def _latex(self, printer):
+        return r"\Phi\left(%s\right)" % printer._print(self.args[0])
+
+
+class OwensTDiff(sp.Function):
+    """``T(h, a2) − T(h, a1)`` (Owen's T over ``[a1, a2]``) as one unevaluated function, so that
+    generated code integrates the segment directly instead of subtracting two close values."""
+
+    nargs = 3
+
+    def _eval_rewrite_as_OwensT(self, h, a1, a2, **kwargs):
+        return OwensT(h, a2) - OwensT(h, a1)
+
+    def _eval_evalf(self, prec):
+        h, a1, a2 = self.args
+        return (OwensT(h, a2) - OwensT(h, a1))._eval_evalf(prec)
+
+
+def kernel_expressions(name: str) -> dict[str, sp.Expr]:
+    """``{"mu0", "a", "v2", "s2"}`` of docs/theory/gaussian-equivalence.md as SymPy expressions of
+    the kernel variables ``m``, ``s2 = e^{−2t}σ²``, ``D = Δ_t`` (:data:`s2k`, :data:`Dk`), in the
+    numerically stable form that :mod:`classdyn.theory.codegen` turns into float64 code
+    (linear, ReLU, erf).
+
+    They are :func:`symbolic_coefficients` with ``S² → s2``, ``Δ → D`` and two exact rewritings:
+
+    * ``Φ`` stays the unevaluated :class:`NormalCDF` (= ``(1 + erf(x/√2))/2``);
+    * erf: ``μ0² = erf(m/√A)² = J(0) = 1 − 8 T(k, 1)`` (independent copies, ``α(0) = 1``), so
+      ``v² = J(s2) − J(0) − a² s2 = 8 [T(k, 1) − T(k, α(s2))] − a² s2`` and
+      ``s² = J(Γ²) − J(s2) − D a² = 8 [T(k, α(s2)) − T(k, α(Γ²))] − D a²``, each bracket one
+      :class:`OwensTDiff` (``A = 1 + 2Γ²``, ``k = √2 m/√A``, ``α(c) = √((A − 2c)/(A + 2c))``).
+
+    Parameters
+    ----------
+    name : str
+        ``"linear"``, ``"relu"`` or ``"erf"`` (tanh has no closed form).
+
+    Returns
+    -------
+    dict
+        The four expressions, keys ``mu0, a, v2, s2``.
+
+    Examples
+    --------
+    >>> from classdyn.theory.activations import kernel_expressions
+    >>> kernel_expressions("erf")["a"]
+    2*exp(-m**2/(2*D + 2*s2 + 1))/(sqrt(pi)*sqrt(2*D + 2*s2 + 1))
+    """
+    check_activation(name)
+    G2 = s2k + Dk
+    if name == "linear":
+        lin = derive_linear()
+        return {k: _kernel_vars(lin[k]) for k in ("mu0", "a", "v2", "s2")}
+    if name == "erf":
+        A = 1 + 2 * G2
+        k = sp.sqrt(2) * m / sp.sqrt(A)
+
+        def alpha(cc):
+            return sp.sqrt((A - 2 * cc) / (A + 2 * cc))
+
+        mu0 = sp.erf(m / sp.sqrt(A))
+        a = 2 / sp.sqrt(sp.pi * A) * sp.exp(-m ** 2 / A)
+        return {"mu0": mu0, "a": a,
+                "v2": 8 * OwensTDiff(k, alpha(s2k), 1) - a ** 2 * s2k,
+                "s2": 8 * OwensTDiff(k, alpha(G2), alpha(s2k)) - Dk * a ** 2}
+    if name == "relu":
+        G = sp.sqrt(G2)
+        mu0 = m * NormalCDF(m / G) + G * std_normal_pdf(m / G)
+        a = NormalCDF(m / G)
+        J_s = _J_relu(s2k, G2, NormalCDF)
+        J_G = (m ** 2 + G2) * NormalCDF(m / G) + m * G * std_normal_pdf(m / G)
+        return {"mu0": mu0, "a": a, "v2": J_s - mu0 ** 2 - a ** 2 * s2k,
+                "s2": J_G - J_s - Dk * a ** 2}
+    raise ValueError(f"activation {name!r} has no closed form (kernel expressions exist for "
+                     f"linear, relu, erf)")
+
+
+def _kernel_vars(expr):
+    """``(m, σ², t) → (m, s2, D)``: ``σ² = s2/(1 − D)``, ``t = −log(1 − D)/2``."""
+    return expr.subs(sigma2, s2k / (1 - Dk)).subs(t, -sp.log(1 - Dk) / 2)

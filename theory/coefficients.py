@@ -138,23 +138,28 @@ def _check_inputs(activation, m, sigma2, t, method):
 
 
 # ------------------------------------------------------------------ evaluators
+#: below this many values (or lattice work, for the quadrature) kernels run as plain Python, so
+#: that a command evaluating a few coefficients never imports Numba (issue 16); above it the
+#: same function bodies run compiled (:mod:`classdyn.theory._lazyjit`)
+JIT_MIN_SIZE = 256
+#: plain-Python quadrature up to this many inner-integrand evaluations per lattice (~0.1 s)
+JIT_MIN_WORK = 200_000
+
+
+def _kernel(fn, compiled: bool):
+    return fn.jit if compiled else fn
+
+
 def _eval_closed(activation, m, s2, D):
-    from classdyn.theory import quadrature as q
+    """Closed forms, generated from their SymPy expressions (:mod:`classdyn.theory.codegen`)."""
+    from classdyn.theory import _generated_coeffs as g
 
     out = np.empty((m.size, 4))
-    mm = m.ravel()
-    ss = s2.ravel()
-    if activation == "linear":
-        out[:, 0] = mm
-        out[:, 1] = 1.0
-        out[:, 2] = 0.0
-        out[:, 3] = 0.0
-    elif activation == "erf":
-        q.closed_erf(mm, ss, D, q._GLX, q._GLW, out)
-    elif activation == "relu":
-        q.closed_relu(mm, ss, D, q._GLX, q._GLW, out)
-    else:  # pragma: no cover - guarded by _check_inputs
+    batch = {"linear": g.linear_batch, "erf": g.erf_batch, "relu": g.relu_batch}.get(activation)
+    if batch is None:  # pragma: no cover - guarded by _check_inputs
         raise ValueError(f"no closed form for {activation!r}")
+    _kernel(batch, m.size >= JIT_MIN_SIZE)(np.ascontiguousarray(m.ravel()),
+                                           np.ascontiguousarray(s2.ravel()), D, out)
     return out
 
 
@@ -218,9 +223,11 @@ def _eval_quadrature(activation, m, s2, t):
                     f"the {activation} quadrature; the verified range is sigma2 in "
                     f"[{VERIFIED_RANGE['sigma2'][0]:g}, {VERIFIED_RANGE['sigma2'][1]:g}]")
             nk = int(nk)
-            lat = q.lattice_values(code, u0, delta, nk, sqd, yn, yw, gx, gw)
+            compiled = (nk * (yn.size if code != 2 else gx.size) > JIT_MIN_WORK
+                        or mc.size >= JIT_MIN_SIZE)
+            lat = _kernel(q.lattice_values, compiled)(code, u0, delta, nk, sqd, yn, yw, gx, gw)
             res = np.empty((mc.size, 4))
-            q.outer_coefficients(mc, s, sqd, u0, delta, lat, res)
+            _kernel(q.outer_coefficients, compiled)(mc, s, sqd, u0, delta, lat, res)
             out[idx[order[cl]]] = res
     return out
 
@@ -402,11 +409,11 @@ def _eval_table(evaluate, m: np.ndarray, scale: float):
                               centres + 0.5 * width * 0.061])
         exact = evaluate(chk)
         approx = np.empty_like(exact)
-        q.cheb_eval(chk, lo, width, np.ascontiguousarray(coefs), approx)
+        q.cheb_eval.jit(chk, lo, width, np.ascontiguousarray(coefs), approx)
         err = np.abs(approx - exact) / (1.0 + np.abs(exact))
         if np.all(err <= TABLE_TOL):
             out = np.empty((m.size, 4))
-            q.cheb_eval(m, lo, width, np.ascontiguousarray(coefs), out)
+            q.cheb_eval.jit(m, lo, width, np.ascontiguousarray(coefs), out)
             return out
         width *= 0.5
     return None

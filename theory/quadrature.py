@@ -1,4 +1,5 @@
-"""Compiled (Numba, float64) Gaussian integrals behind :mod:`classdyn.theory.coefficients`.
+"""Gaussian integrals behind :mod:`classdyn.theory.coefficients`: lazy kernels (plain Python for
+small inputs, compiled by Numba on demand through :mod:`classdyn.theory._lazyjit`), float64.
 
 Quadrature rule
 ---------------
@@ -33,7 +34,7 @@ import functools
 import math
 
 import numpy as np
-from numba import njit
+from classdyn.theory._lazyjit import lazy_njit
 
 from classdyn.theory.params import ACTIVATION_CODES
 
@@ -53,7 +54,7 @@ _TWO_OVER_SQRTPI = 2.0 / math.sqrt(math.pi)
 
 
 # ------------------------------------------------------------------ activation and derivative
-@njit(cache=True)
+@lazy_njit
 def act(code, x):
     """σ(x): 0 tanh, 1 erf, 2 relu, 3 linear."""
     if code == 0:
@@ -65,7 +66,7 @@ def act(code, x):
     return x
 
 
-@njit(cache=True)
+@lazy_njit
 def dact(code, x):
     """σ'(x) (ReLU: Heaviside step, ½ at 0)."""
     if code == 0:
@@ -138,7 +139,7 @@ def gauss_legendre(n: int = N_GL) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------------ lattice (inner integrals)
-@njit(cache=True)
+@lazy_njit
 def _inner_at(code, u, sqd, yn, yw, gx, gw, out):
     """Inner integrals at one ``u`` (``v = √Δ y``, ``y ~ N(0,1)``):
 
@@ -203,7 +204,7 @@ def _inner_at(code, u, sqd, yn, yw, gx, gw, out):
     out[3] = R
 
 
-@njit(cache=True)
+@lazy_njit
 def lattice_values(code, u0, delta, nk, sqd, yn, yw, gx, gw):
     """Inner integrals (see :func:`_inner_at`) on the lattice ``u_k = u0 + k δ``, k < nk."""
     out = np.empty((nk, 4))
@@ -218,7 +219,7 @@ def lattice_values(code, u0, delta, nk, sqd, yn, yw, gx, gw):
 
 
 # ------------------------------------------------------------------ outer integrals per m
-@njit(cache=True)
+@lazy_njit
 def outer_coefficients(m, s, sqd, u0, delta, lat, out):
     """docs/theory/gaussian-equivalence.md coefficients for each ``m[i]`` from lattice values ``lat`` (k, 4).
 
@@ -286,8 +287,8 @@ def outer_coefficients(m, s, sqd, u0, delta, lat, out):
 _GLX, _GLW = np.polynomial.legendre.leggauss(48)
 
 
-@njit(cache=True)
-def owens_t_segment(h, a1, a2, glx, glw):
+@lazy_njit
+def owens_t_segment_kernel(h, a1, a2, glx, glw):
     """``(1/2π) ∫_{a1}^{a2} exp(−h²(1+x²)/2)/(1+x²) dx`` (Owen's T difference, 0 ≤ a1 ≤ a2 ≤ 1).
 
     ``T(h, a) = owens_t_segment(h, 0, a)``. Gauss–Legendre on sub-intervals no longer than
@@ -319,92 +320,29 @@ def owens_t_segment(h, a1, a2, glx, glw):
     return tot / (2.0 * math.pi)
 
 
-@njit(cache=True)
-def _Phi(x):
+@lazy_njit
+def owens_t_diff(h, a1, a2):
+    """``T(h, a2) − T(h, a1)`` with the 48-point rule (:data:`_GLX`): helper of the generated
+    closed-form kernels (``classdyn.theory._generated_coeffs``), ``0 ≤ a1 ≤ a2 ≤ 1``."""
+    return owens_t_segment_kernel(h, a1, a2, _GLX, _GLW)
+
+
+@lazy_njit
+def normal_cdf(x):
+    """``Φ(x) = erfc(−x/√2)/2`` (accurate in the lower tail, unlike ``(1 + erf(x/√2))/2``)."""
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
-@njit(cache=True)
-def _phi(x):
-    return math.exp(-0.5 * x * x) * 0.3989422804014327
-
-
-@njit(cache=True)
-def closed_erf(m, s2, D, glx, glw, out):
-    """Closed forms for σ = erf (docs/theory/gaussian-equivalence.md; derivation in ``classdyn.theory.activations``).
-
-    With ``Γ² = s2 + Δ``, ``A = 1 + 2Γ²``, ``k = √2 m/√A``, ``α(c) = √((A − 2c)/(A + 2c))``,
-    ``T`` Owen's T function:
-
-    * ``μ0 = erf(m/√A)``, ``a = (2/√π) A^{−1/2} exp(−m²/A)``
-    * ``J(c) := E erf(h1) erf(h2) = 1 − 8 T(k, α(c))`` for ``Cov(h1, h2) = c``
-    * ``v² = J(s2) − J(0) − a² s2 = 8 ∫_{α(s2)}^{1} − a² s2``,
-      ``s² = J(Γ²) − J(s2) − Δ a² = 8 ∫_{α(Γ²)}^{α(s2)} − Δ a²``
-      (∫ = Owen's T integrand over the given interval, no cancellation between T's).
-    """
-    for i in range(m.shape[0]):
-        G2 = s2[i] + D
-        A = 1.0 + 2.0 * G2
-        mi = m[i]
-        k = math.sqrt(2.0) * mi / math.sqrt(A)
-        mu0 = math.erf(mi / math.sqrt(A))
-        a = _TWO_OVER_SQRTPI / math.sqrt(A) * math.exp(-mi * mi / A)
-        al_c = math.sqrt((A - 2.0 * s2[i]) / (A + 2.0 * s2[i]))
-        al_G = math.sqrt((A - 2.0 * G2) / (A + 2.0 * G2))
-        v2 = 8.0 * owens_t_segment(k, al_c, 1.0, glx, glw) - a * a * s2[i]
-        ss = 8.0 * owens_t_segment(k, al_G, al_c, glx, glw) - D * a * a
-        out[i, 0] = mu0
-        out[i, 1] = a
-        out[i, 2] = v2
-        out[i, 3] = ss
-
-
-@njit(cache=True)
-def _relu_J(m, G, rho, glx, glw):
-    """``E relu(h1) relu(h2)``, ``h ~ N(m, G²)``, correlation ``rho`` ∈ [0, 1].
-
-    Truncated bivariate-normal moments (Rosenbaum 1961) with ``α = m/G``,
-    ``β = √((1−ρ)/(1+ρ))``, ``L = Φ2(α, α; ρ) = Φ(α) − 2 T(α, β)``:
-    ``J = m² L + 2 m G (1+ρ) φ(α) Φ(αβ) + G² [ρ L − 2ρ α φ(α) Φ(αβ)
-    + √(1−ρ²) φ(α √(2/(1+ρ))) / √(2π)]``.
-    """
-    al = m / G
-    beta = math.sqrt(max(0.0, (1.0 - rho) / (1.0 + rho)))
-    Lq = _Phi(al) - 2.0 * owens_t_segment(al, 0.0, beta, glx, glw)
-    pa = _phi(al)
-    Pab = _Phi(al * beta)
-    EZ = (1.0 + rho) * pa * Pab
-    EZZ = rho * Lq - 2.0 * rho * al * pa * Pab + math.sqrt(max(0.0, 1.0 - rho * rho)) * \
-        _phi(al * math.sqrt(2.0 / (1.0 + rho))) * _INV_SQRT2PI
-    return m * m * Lq + 2.0 * m * G * EZ + G * G * EZZ
-
-
-@njit(cache=True)
-def closed_relu(m, s2, D, glx, glw, out):
-    """Closed forms for σ = ReLU (docs/theory/gaussian-equivalence.md), ``Γ² = s2 + Δ``, ``α = m/Γ``:
-
-    * ``μ0 = m Φ(α) + Γ φ(α)``, ``a = Φ(α)``, ``E σ² = (m² + Γ²) Φ(α) + m Γ φ(α)``
-    * ``v² = J(ρ = s2/Γ²) − μ0² − a² s2``, ``s² = E σ² − J(s2/Γ²) − Δ a²`` (J: :func:`_relu_J`).
-    """
-    for i in range(m.shape[0]):
-        G2 = s2[i] + D
-        G = math.sqrt(G2)
-        mi = m[i]
-        al = mi / G
-        Pa = _Phi(al)
-        pa = _phi(al)
-        mu0 = mi * Pa + G * pa
-        a = Pa
-        Es2 = (mi * mi + G2) * Pa + mi * G * pa
-        J = _relu_J(mi, G, s2[i] / G2, glx, glw)
-        out[i, 0] = mu0
-        out[i, 1] = a
-        out[i, 2] = J - mu0 * mu0 - a * a * s2[i]
-        out[i, 3] = Es2 - J - D * a * a
+def __getattr__(name):
+    # ``owens_t_segment`` is handed out compiled to importers (simulate.features calls it from
+    # its own Numba kernels), so that importing this module does not import Numba.
+    if name == "owens_t_segment":
+        return owens_t_segment_kernel.jit
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------ piecewise Chebyshev tables
-@njit(cache=True)
+@lazy_njit
 def cheb_eval(m, lo, width, coefs, out):
     """Evaluate a piecewise Chebyshev table at each ``m[i]`` (Clenshaw), all 4 columns.
 

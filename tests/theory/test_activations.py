@@ -176,3 +176,39 @@ def test_numpy_lambdify_of_the_symbolic_coefficients_matches_the_compiled_ones(a
             ref = float(getattr(coefficients(act, mi, si, ti), k))
             val = float(np.broadcast_to(f(mi, si, ti), ()))
             assert abs(val - ref) <= 1e-13 * (1 + abs(ref)), (k, mi, si, ti, val, ref)
+
+
+@pytest.mark.parametrize("act", ["erf", "relu", "linear"])
+def test_kernel_expressions_equal_the_symbolic_coefficients(act):
+    # kernel_expressions (what codegen prints) = symbolic_coefficients after (sigma2, t) ->
+    # (s2, D), Phi unevaluated, and for erf the identity erf(m/sqrt(A))^2 = 1 - 8 T(k, 1) with
+    # Owen's-T segments. Both evaluated by mpmath at 30 digits; they must agree to 1e-25 x S
+    # (S = 1, ReLU (|m| + Gamma)^2): the rewritings are exact, the evaluation error ~1e-29.
+    import mpmath
+
+    from classdyn.theory.activations import (Dk, NormalCDF, OwensTDiff, kernel_expressions,
+                                             lambdify_mp, owens_t_mp, s2k)
+
+    mods = [{"NormalCDF": mpmath.ncdf, "OwensT": owens_t_mp,
+             "OwensTDiff": lambda h, a1, a2: owens_t_mp(h, a2) - owens_t_mp(h, a1)}, "mpmath"]
+    kern = {k: sp.lambdify((A.m, s2k, Dk), v, modules=mods)
+            for k, v in kernel_expressions(act).items()}
+    sym = {k: lambdify_mp(v) for k, v in A.symbolic_coefficients(act).items()}
+    assert NormalCDF(A.x).rewrite(sp.erf) == (1 + sp.erf(A.x / sp.sqrt(2))) / 2
+    assert OwensTDiff(A.x, 0, 1).rewrite(A.OwensT) == A.OwensT(A.x, 1)
+    with mpmath.workdps(30):
+        for mm, s2v, tt in ((0.7, 1.3, 0.2), (-2.5, 0.05, 2.0), (4.0, 9.0, 0.01)):
+            e2 = mpmath.exp(-2 * mpmath.mpf(tt))
+            G = math.sqrt(float(e2 * s2v + 1 - e2))
+            scale = 1 if act != "relu" else (abs(mm) + G) ** 2
+            for k in ("mu0", "a", "v2", "s2"):
+                want = sym[k](mpmath.mpf(mm), mpmath.mpf(s2v), mpmath.mpf(tt))
+                got = kern[k](mpmath.mpf(mm), e2 * s2v, 1 - e2)
+                assert abs(got - want) <= 1e-25 * scale, (act, k, mm, s2v, tt)
+
+
+def test_kernel_expressions_refuse_tanh():
+    from classdyn.theory.activations import kernel_expressions
+
+    with pytest.raises(ValueError, match="no closed form"):
+        kernel_expressions("tanh")

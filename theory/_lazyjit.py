@@ -1,0 +1,64 @@
+"""Plain-Python kernels with a Numba twin compiled on first use (cold-start rule of issue 16).
+
+A function decorated with :func:`lazy_njit` stays an ordinary Python function: calling it runs
+the plain-Python body (NumPy + ``math``), which is what small inputs use, so that a command
+evaluating a handful of coefficients never imports Numba. ``kernel.jit`` compiles the *same*
+function body with ``numba.njit(cache=True)`` the first time it is asked for (Numba is imported
+only then): every global name of the body that is itself a lazy kernel is bound, in the compiled
+copy, to that kernel's compiled twin, so compiled kernels call compiled kernels. The compiled copy
+keeps the function's code object (file and line), so Numba's on-disk cache works as for a plain
+``@njit(cache=True)`` function and is invalidated when the source file changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+
+
+class LazyKernel:
+    """A plain-Python kernel with a lazily compiled Numba twin (``.jit``).
+
+    ``kernel(*args)`` runs the Python body; ``kernel.jit(*args)`` the compiled one;
+    ``kernel.py`` is the undecorated function; ``kernel.source`` its source text (set by
+    generated modules; else ``None``).
+    """
+
+    def __init__(self, func):
+        self.py = func
+        self._jit = None
+        self.source = None
+        functools.update_wrapper(self, func)
+
+    def __call__(self, *args):
+        return self.py(*args)
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the Numba twin has been built in this process."""
+        return self._jit is not None
+
+    @property
+    def jit(self):
+        """The ``numba.njit(cache=True)`` twin of the same body (compiled on first access)."""
+        if self._jit is None:
+            import numba
+
+            func = self.py
+            glb = dict(func.__globals__)
+            for name in func.__code__.co_names:
+                val = glb.get(name)
+                if isinstance(val, LazyKernel) and val is not self:
+                    glb[name] = val.jit
+            twin = types.FunctionType(func.__code__, glb, func.__name__, func.__defaults__,
+                                      func.__closure__)
+            twin.__qualname__ = func.__qualname__
+            twin.__module__ = func.__module__
+            twin.__doc__ = func.__doc__
+            self._jit = numba.njit(cache=True)(twin)
+        return self._jit
+
+
+def lazy_njit(func):
+    """Decorate ``func`` as a :class:`LazyKernel` (plain Python now, Numba on ``.jit``)."""
+    return LazyKernel(func)
