@@ -12,7 +12,11 @@ Formats, chosen by the path:
 * ``*.npy``: the samples, memory-mapped; ``labels`` names a ``.npy`` or text file (one label a
   line);
 * IDX (``*-idx3-ubyte[.gz]``, Fashion-MNIST's format): images; ``labels`` names the IDX labels
-  file (default: the sibling with ``images-idx3`` replaced by ``labels-idx1``);
+  file (default: the sibling with ``images-idx3`` replaced by ``labels-idx1``). Fashion-MNIST
+  itself is recognised (:func:`fashion_mnist_names`: its file names, 28×28 images, the ten
+  labels 0..9, and "fashion" in the path or the files in the Fashion-MNIST folder of
+  :mod:`classdyn.ddpm.data`; MNIST digits share the file names and are not renamed) and gets
+  its class names (``T-shirt/top`` … ``Ankle boot``); any other IDX pair keeps integer labels;
 * ``*.zarr`` (needs ``zarr``): a group with arrays ``X`` and ``y``, or an array with ``labels``;
 * a folder with one sub-folder per class holding images (PNG, JPEG, BMP, GIF, TIFF, WebP) of one
   size: grayscale images give ``h·w`` features, colour ones ``h·w·3`` (every image is converted
@@ -28,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Dataset", "read_dataset"]
+__all__ = ["Dataset", "read_dataset", "fashion_mnist_names"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -49,6 +53,9 @@ class Dataset:
         The path read.
     sample_shape : tuple of int
         Shape of one sample before flattening (e.g. ``(28, 28)``, ``(h, w, 3)``).
+    class_names : dict or None
+        Label → class name where the format names its classes (Fashion-MNIST IDX files);
+        ``None`` otherwise.
 
     Examples
     --------
@@ -57,6 +64,9 @@ class Dataset:
     >>> ds = Dataset(np.zeros((4, 3)), np.array([0, 0, 1, 1]), "npz", "x.npz", (3,))
     >>> ds.n, ds.d, ds.classes
     (4, 3, [0, 1])
+    >>> named = Dataset(ds.X, ds.y, "idx", "x", (3,), class_names={0: "cat", 1: "dog"})
+    >>> named.labels_of(["dog", 0]), named.name_of(1)
+    ([1, 0], 'dog')
     """
 
     X: Any
@@ -64,6 +74,85 @@ class Dataset:
     kind: str
     source: str
     sample_shape: tuple
+    class_names: dict | None = None
+
+    def name_of(self, label):
+        """The class name of ``label`` (the label itself where the format names no classes).
+
+        Parameters
+        ----------
+        label : int or str
+            A label value.
+
+        Returns
+        -------
+        int or str
+            Its name, or ``label`` unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from classdyn.readers import Dataset
+        >>> Dataset(np.zeros((2, 1)), np.array([0, 1]), "npz", "x", (1,)).name_of(1)
+        1
+        """
+        if self.class_names is None:
+            return label
+        return self.class_names.get(label, label)
+
+    def labels_of(self, classes):
+        """Label values for class names or labels (as given on the command line).
+
+        A name (case-insensitive) is replaced by its label; an integer, or a string of one, is
+        kept as a label; anything else is passed on unchanged (the statistics refuse a class
+        that does not exist). Without class names the list is returned as it is.
+
+        Parameters
+        ----------
+        classes : sequence or None
+            Class names or label values; ``None`` for all classes.
+
+        Returns
+        -------
+        list or None
+            The labels, in the given order.
+
+        Raises
+        ------
+        ValueError
+            A name that is neither a class name nor a label, naming the classes there are.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from classdyn.readers import Dataset
+        >>> ds = Dataset(np.zeros((2, 1)), np.array([0, 1]), "idx", "x", (1,), {0: "a", 1: "b"})
+        >>> ds.labels_of(["B", "0"])
+        [1, 0]
+        >>> ds.labels_of(["c"])
+        Traceback (most recent call last):
+        ...
+        ValueError: classes: class 'c' does not exist; give a name (a, b) or a label (0, 1)
+        """
+        if classes is None or self.class_names is None:
+            return None if classes is None else list(classes)
+        by_name = {str(v).lower(): k for k, v in self.class_names.items()}
+        out = []
+        for c in classes:
+            if isinstance(c, str) and c.lower() in by_name:
+                out.append(by_name[c.lower()])
+                continue
+            try:
+                lab = int(c)
+            except (TypeError, ValueError):
+                lab = None
+            if lab is None or lab not in self.class_names:
+                raise ValueError(
+                    f"classes: class {c!r} does not exist; give a name "
+                    f"({', '.join(map(str, self.class_names.values()))}) or a label "
+                    f"({', '.join(map(str, self.class_names))})")
+            out.append(lab)
+        return out
 
     @property
     def n(self) -> int:
@@ -79,6 +168,59 @@ class Dataset:
     def classes(self) -> list:
         """The distinct labels, sorted."""
         return [v.item() if isinstance(v, np.generic) else v for v in np.unique(self.y)]
+
+
+def fashion_mnist_names(path: str | os.PathLike, sample_shape, y) -> dict | None:
+    """Fashion-MNIST's class names when the IDX images at ``path`` are Fashion-MNIST.
+
+    Recognised when all hold: the file is one of Fashion-MNIST's IDX image files
+    (``train-images-idx3-ubyte`` or ``t10k-images-idx3-ubyte``, optionally ``.gz``), the
+    samples are 28×28, the labels are exactly the ten values 0..9, and the path says
+    "fashion" (any case) or the file lies in the folder where :mod:`classdyn.ddpm.data` looks
+    for Fashion-MNIST (``$FASHION_MNIST_DIR`` or its default). MNIST digits share the file
+    names, shape and labels, hence the last condition.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The IDX images file.
+    sample_shape : tuple of int
+        Shape of one sample.
+    y : array_like
+        The labels.
+
+    Returns
+    -------
+    dict or None
+        Label → name (``{0: "T-shirt/top", …, 9: "Ankle boot"}``), or ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classdyn.readers import fashion_mnist_names
+    >>> y = np.arange(20) % 10
+    >>> fashion_mnist_names("fashion/train-images-idx3-ubyte.gz", (28, 28), y)[9]
+    'Ankle boot'
+    >>> fashion_mnist_names("mnist/train-images-idx3-ubyte.gz", (28, 28), y) is None
+    True
+    """
+    from classdyn.ddpm.data import CLASS_NAMES, DEFAULT_DIR, ENV_VAR, FILES
+
+    p = Path(path)
+    base = p.name[:-3] if p.name.endswith(".gz") else p.name
+    if base not in {FILES[(s, "images")] for s in ("train", "test")}:
+        return None
+    labels = set(np.unique(np.asarray(y)).tolist())
+    if tuple(sample_shape) != (28, 28) or labels != set(range(10)):
+        return None
+    home = Path(os.environ.get(ENV_VAR) or DEFAULT_DIR)
+    try:
+        in_home = p.resolve().parent == home.resolve()
+    except OSError:
+        in_home = False
+    if "fashion" not in str(p.resolve()).lower() and not in_home:
+        return None
+    return dict(enumerate(CLASS_NAMES))
 
 
 def _labels_file(path: Path) -> np.ndarray:
@@ -181,6 +323,7 @@ def read_dataset(path: str | os.PathLike, labels: str | os.PathLike | None = Non
     """
     p = Path(path)
     lab = None if labels is None else Path(labels)
+    names = None
     if not p.exists():
         raise ValueError(f"data: {p} does not exist")
     name = p.name.lower()
@@ -218,6 +361,8 @@ def read_dataset(path: str | os.PathLike, labels: str | os.PathLike | None = Non
                 raise ValueError(f"labels: give the IDX labels file for {p} (--labels)")
             lab = guess
         X, y, kind = read_idx(p), _labels_file(lab), "idx"
+        if X.ndim >= 2 and len(X) == len(y):
+            names = fashion_mnist_names(p, X.shape[1:], y)
     elif name.endswith(".zarr") or p.is_dir():
         try:
             import zarr
@@ -246,4 +391,4 @@ def read_dataset(path: str | os.PathLike, labels: str | os.PathLike | None = Non
                          f"{tuple(X.shape)}")
     y = np.asarray(y)
     _check_pair(X, y, p)
-    return Dataset(X, y, kind, str(p), tuple(int(s) for s in X.shape[1:]))
+    return Dataset(X, y, kind, str(p), tuple(int(s) for s in X.shape[1:]), class_names=names)

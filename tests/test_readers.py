@@ -89,6 +89,35 @@ def test_idx_pair(tmp_path):
     assert np.array_equal(ds.X, imgs)
 
 
+def test_idx_class_names_only_for_fashion_mnist(tmp_path, monkeypatch):
+    """Fashion-MNIST IDX files get the class names; the same files elsewhere (MNIST digits
+    share names, shape and labels) and other IDX pairs keep integer labels."""
+    from classdyn.ddpm.data import CLASS_NAMES
+
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path / "elsewhere"))
+    imgs = np.random.default_rng(0).integers(0, 256, (20, 28, 28))
+    labs = np.arange(20) % 10
+    for folder, base, lab, named in (("Fashion-MNIST", "t10k", labs, True),
+                                     ("mnist", "t10k", labs, False),       # digits: no names
+                                     ("fashion2", "t10k", labs % 4, False),  # 4 classes
+                                     ("fashion3", "my", labs, False)):     # other file name
+        (tmp_path / folder).mkdir()
+        _idx(tmp_path / folder / f"{base}-images-idx3-ubyte.gz", imgs)
+        _idx(tmp_path / folder / f"{base}-labels-idx1-ubyte.gz", lab)
+        ds = read_dataset(tmp_path / folder / f"{base}-images-idx3-ubyte.gz")
+        assert (ds.class_names is not None) == named, folder
+        if named:
+            assert [ds.name_of(c) for c in ds.classes] == list(CLASS_NAMES)
+            assert ds.labels_of(["sneaker", "Ankle boot", 3, "0"]) == [7, 9, 3, 0]
+            with pytest.raises(ValueError, match="class 'Boot' does not exist; give a name"):
+                ds.labels_of(["Boot"])
+        else:
+            assert ds.name_of(3) == 3 and ds.labels_of(["3"]) == ["3"]
+    # The Fashion-MNIST folder of classdyn.ddpm.data counts without "fashion" in the path.
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path / "mnist"))
+    assert read_dataset(tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz").class_names
+
+
 def test_zarr_group_and_array(tmp_path):
     zarr = pytest.importorskip("zarr")
     X = np.random.default_rng(1).normal(size=(12, 5))

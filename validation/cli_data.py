@@ -20,6 +20,7 @@ bars marked unresolved), a plain-language summary, and with ``--figure`` ``predi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from classdyn.cli import CommandResult, add_command
 from classdyn.flags import add_output, add_random_features, add_seed, positive_float, positive_int
@@ -42,7 +43,9 @@ def _add_data(p: argparse.ArgumentParser, *, with_mixture: bool = False) -> None
                    help="labels file (.npy, IDX, or text with one label a line) for .npy, IDX "
                         "and Zarr arrays")
     g.add_argument("--classes", nargs="+", default=None, metavar="C",
-                   help="classes to keep, in order (label values or folder names; default: all)")
+                   help="classes to keep, in order (label values or folder names; for "
+                        "Fashion-MNIST IDX files also class names such as Sneaker or "
+                        "'Ankle boot'; default: all)")
     g.add_argument("--normalise", choices=["dataset", "none"], default="dataset",
                    help="dataset: centre on the weighted mean and scale so that "
                         "sum_c rho_c (variance_c + norms2_c) = 1 (as the Fashion-MNIST check); "
@@ -86,8 +89,12 @@ def _fit(args):
     from classdyn.theory.class_stats import data_statistics
 
     ds = read_dataset(args.data, labels=args.labels)
-    st = data_statistics(ds.X, ds.y, normalise=args.normalise, classes=args.classes,
-                         bootstrap=args.bootstrap, seed=args.seed)
+    st = data_statistics(ds.X, ds.y, normalise=args.normalise,
+                         classes=ds.labels_of(args.classes), bootstrap=args.bootstrap,
+                         seed=args.seed)
+    if ds.class_names is not None:          # Fashion-MNIST IDX: names instead of 0..9
+        st = dataclasses.replace(st, classes=[ds.name_of(c) for c in st.classes],
+                                 extra={**st.extra, "labels": list(st.classes)})
     return ds, st
 
 

@@ -65,6 +65,28 @@ def test_png_folder_through_fit_and_predict(pngs, tmp_path, capsys):
     assert "bootstrap covariance" in tsd["error"]
 
 
+def test_fashion_mnist_idx_class_names_in_fit(tmp_path, capsys):
+    """Fashion-MNIST IDX files: fit shows the class names, --classes takes names (any case)
+    or labels; an unknown name exits 2 naming the classes there are."""
+    from classdyn.ddpm.data import DEFAULT_DIR
+
+    images = DEFAULT_DIR / "t10k-images-idx3-ubyte.gz"
+    if not images.exists():
+        pytest.skip(f"Fashion-MNIST IDX files not installed in {DEFAULT_DIR}")
+    assert main(["fit", "--data", str(images), "--classes", "sneaker", "Ankle boot", "3",
+                 "--bootstrap", "10", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    rows = [ln.split()[0] for ln in text.splitlines()[2:]]
+    assert rows == ["Sneaker", "Ankle", "Dress"], text
+    rec = json.loads((tmp_path / "mixture.json").read_text())
+    assert rec["statistics"]["classes"] == ["Sneaker", "Ankle boot", "Dress"]
+    assert rec["statistics"]["counts"] == [1000] * 3
+    assert main(["fit", "--data", str(images), "--classes", "Boot", "--out",
+                 str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "class 'Boot' does not exist" in err and "Ankle boot" in err and "\n" not in err
+
+
 @pytest.mark.parametrize("case,msg", [
     ("missing", "does not exist"),
     ("empty", "no class sub-folders"),
@@ -109,7 +131,7 @@ def test_fashion_mnist_idx_agrees_with_the_fmnist_statistics(tmp_path, capsys):
     """All ten classes from the Debian package's IDX files (test split, 10,000 images):
     ``classdyn predict`` runs and its mixture matches ``class_statistics`` (what the fmnist
     checks use) up to the debiasing, which moves values by ~v/n_c ~ 1e-3."""
-    from classdyn.ddpm.data import DEFAULT_DIR, class_statistics, read_idx
+    from classdyn.ddpm.data import CLASS_NAMES, DEFAULT_DIR, class_statistics, read_idx
 
     images = DEFAULT_DIR / "t10k-images-idx3-ubyte.gz"
     if not images.exists():
@@ -120,7 +142,8 @@ def test_fashion_mnist_idx_agrees_with_the_fmnist_statistics(tmp_path, capsys):
     ref = class_statistics(read_idx(images),
                            read_idx(DEFAULT_DIR / "t10k-labels-idx1-ubyte.gz"))
     st = pred["statistics"]
-    assert st["classes"] == list(range(10)) and st["weights"] == pytest.approx([0.1] * 10)
+    assert st["classes"] == list(CLASS_NAMES) and st["weights"] == pytest.approx([0.1] * 10)
+    assert st["extra"]["labels"] == list(range(10))
     np.testing.assert_allclose(st["variance"], ref.variance, rtol=3e-3)
     np.testing.assert_allclose(st["norms2"], ref.norms2, atol=2e-3)
     np.testing.assert_allclose(np.array(st["cosine"], float), ref.cosine, atol=5e-3)
