@@ -30,18 +30,27 @@ def _common(p):
     add_random_features(p)
     p.add_argument("--latex", action="store_true",
                    help="also print the spectral equations the model solves, typeset for LaTeX "
-                        "(centred classes; docs/theory/spectrum-centred.md, paper eqs. (114))")
+                        "(centred classes: docs/theory/spectrum-centred.md, paper eqs. (114); "
+                        "extensive centroids: docs/theory/extensive.md)")
 
 
 def _latex_lines(args, mod) -> list:
-    """The ``--latex`` block: the model's equations (centred classes only, for now)."""
+    """The ``--latex`` block: the model's equations (centred or extensive centroids)."""
     if not getattr(args, "latex", False):
         return []
     if mod.kind != "centred":
-        raise ValueError("--latex: the symbolic equations are available for centred classes "
-                         "(all --norms2 0) only, so far")
+        return ["bulk equations, extensive centroids (docs/theory/extensive.md, (ext-kappa)-"
+                "(ext-q); E_m: average over the projected centroids m):",
+                mod.equations().latex()]
     return ["spectral equations (docs/theory/spectrum-centred.md, paper eqs. (114)):",
             mod.equations().latex()]
+
+
+def _with_latex(result, latex: list):
+    """``result`` with the ``--latex`` block appended to its text (extensive centroids)."""
+    if latex:
+        result.text = "\n".join([result.text, *latex])
+    return result
 
 
 def register(sub) -> None:
@@ -133,7 +142,7 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
     mix, rf, mod = _door(args, t)
     latex = _latex_lines(args, mod)
     if mod.kind == "extensive":
-        return _spectrum_extensive(args, mod)
+        return _with_latex(_spectrum_extensive(args, mod), latex)
     params = mod.params
     if args.points < 2:
         raise ValueError(f"--points must be >= 2, got {args.points}")
@@ -280,7 +289,7 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
     mix, rf, mod = _door(args, t)
     latex = _latex_lines(args, mod)
     if mod.kind == "extensive":
-        return _edges_extensive(args, mod)
+        return _with_latex(_edges_extensive(args, mod), latex)
     params = mod.params
     res = mod.edges(dps=args.dps)
     data = {"params": params.to_dict(), "t": t, **res.to_dict()}

@@ -330,6 +330,16 @@ class ExtensiveModel(_Model):
         e = self.edges() if edges is None else edges
         return extensive_timescales(e, self.rf.psi_p, self.rf.psi_n)
 
+    def equations(self):
+        """The bulk system this model solves, as SymPy equations
+        (:func:`classdyn.theory.equations.extensive_equations`; docs/theory/extensive.md,
+        (ext-kappa)…(ext-q)), ``E_m`` unevaluated. ``.latex()`` typesets it;
+        ``.residuals(self.nodes, z, q, delta, T)`` evaluates it at a solution of
+        :meth:`stieltjes`."""
+        from classdyn.theory.equations import extensive_equations
+
+        return extensive_equations(self.mixture.n_classes)
+
     def outliers(self, d: int, **kw):
         """Outliers of ``U`` above the bulk for input dimension ``d``
         (:func:`classdyn.theory.extensive.outliers`)."""

@@ -28,11 +28,11 @@ def test_kind_follows_from_norms2_and_both_kinds_have_the_same_methods():
     assert isinstance(e, ExtensiveModel) and e.kind == "extensive"
     for name in METHODS:
         assert callable(getattr(c, name)) and callable(getattr(e, name)), name
-    # equations() and edge_polynomial() exist for centred classes; the extensive system's
-    # symbolic form (δ_c, T, κ_c, R(m; z) with E_m unevaluated) is not written yet, so the
-    # method is absent there rather than a stub (issue 12)
+    # equations() exists for both kinds (the extensive system with E_m unevaluated, checked in
+    # test_equations.py); edge_polynomial() only for centred classes (the extensive edges have
+    # no polynomial), absent there rather than a stub (issue 12)
     assert callable(c.equations) and callable(c.edge_polynomial)
-    assert not hasattr(e, "equations") and not hasattr(e, "edge_polynomial")
+    assert callable(e.equations) and not hasattr(e, "edge_polynomial")
 
 
 def test_centred_pins():
