@@ -689,7 +689,8 @@ def class_statistics(images: np.ndarray, labels: np.ndarray,
     # estimators, no bootstrap, no eigenvalue spread; only the rows of ``classes`` are read.
     scale = 255.0 if flat.dtype == np.uint8 else 1.0
     st = data_statistics(flat[keep], labels[keep], normalise="dataset", classes=cls,
-                         weights=w, bootstrap=0, blocks=2, debias=False, spectrum="none")
+                         weights=w, bootstrap=0, blocks=2, debias=False, spectrum="none",
+                         precision="float64")
     raw = st.raw_variance / scale ** 2
     return ClassStatistics(classes=cls, names=[CLASS_NAMES[c] for c in cls],
                            counts=[int(k) for k in st.counts], weights=w.tolist(),

@@ -16,6 +16,17 @@ One pass
     per-class ``Σ (x − x_0)(x − x_0)ᵀ`` is accumulated too (``d ≤ 2000``; products in float32,
     summed per chunk in float64: the eigenvalue spread is a diagnostic, good to ~1e-6).
 
+Precision
+    Within a chunk the arithmetic follows the input: ``X`` that float32 holds exactly (float32,
+    float16, integers of at most 16 bits such as image bytes) is shifted, its per-cell row sums
+    and squared row norms formed in float32 (no float64 copy of the chunk), everything else in
+    float64; the cells are summed across chunks in float64. Each float32
+    cell sum adds ``chunk/(blocks C)`` rows (~16 at the defaults), so the statistics carry a
+    relative round-off of ~1e-6 (measured against ``precision="float64"``; the bootstrap
+    errors of real data are >= 1e-3 relative), and they depend on ``chunk`` only at that
+    level. Other input (float64, wide integers), ``precision="float64"``, and any chunk whose
+    squares overflow float32 are computed in float64 throughout (round-off ~1e-15).
+
 Bootstrap: random groups
     Each row is assigned to one of ``blocks`` groups by a hash of its row index and ``seed``
     (independent of the data, so the groups are exchangeable samples of iid rows). A replicate
@@ -126,8 +137,26 @@ class _Cells:
     xn: np.ndarray | None = None
 
 
-def _accumulate(X, index, C, d, *, blocks, seed, chunk, spectrum, proj, spec_blocks):
+_FLUSH_ROWS = 2048
+
+
+def _work_dtype(X, precision: str):
+    """float32 under ``precision="auto"`` for input that float32 holds exactly (float32,
+    float16, integers of at most 16 bits such as image bytes), float64 otherwise; the dtype
+    is that of the first row as read (any array-like)."""
+    if precision != "auto":
+        return np.float64
+    dt = np.asarray(X[0:1]).dtype
+    exact = dt in (np.float32, np.float16) or (dt.kind in "iub" and dt.itemsize <= 2)
+    return np.float32 if exact else np.float64
+
+
+def _accumulate(X, index, C, d, *, blocks, seed, chunk, spectrum, proj, spec_blocks,
+                work=np.float64):
+    from scipy.linalg.blas import ssyrk
     from scipy.sparse import csr_matrix
+
+    from classdyn._threads import blas_threads
 
     n = len(index)
     K = blocks
@@ -142,55 +171,79 @@ def _accumulate(X, index, C, d, *, blocks, seed, chunk, spectrum, proj, spec_blo
     dim = d if spectrum == "full" else (proj.shape[0] if spectrum == "projection" else 0)
     xx = np.zeros((C, dim, dim)) if dim else None
     xs1, xn = np.zeros((C, dim)), np.zeros(C)
+    buf: list[list] = [[] for _ in range(C)]
+
+    def flush(c):                   # float32 rank-k update (upper triangle), float64 sums
+        if buf[c]:
+            a = np.concatenate(buf[c]) if len(buf[c]) > 1 else buf[c][0]
+            with blas_threads(1):   # on 2 shared cores one thread beats two that contend
+                xx[c] += ssyrk(1.0, a.T, trans=0)
+            xs1[c] += a.sum(axis=0, dtype=np.float64)
+            xn[c] += len(a)
+            buf[c] = []
+
     for i in range(0, n, chunk):
         j = min(n, i + chunk)
-        xc = np.asarray(X[i:j], dtype=np.float64).reshape(j - i, d)
-        finite = np.isfinite(xc).all(axis=1)
-        if not finite.all():
-            bad = i + int(np.nonzero(~finite)[0][0])
-            raise ValueError(f"X: row {bad} holds NaN or inf; clean the data first")
+        raw = np.asarray(X[i:j]).reshape(j - i, d)
         lab = index[i:j]
         keep = lab >= 0
+        rows = np.arange(i, j)
         if not keep.all():
-            xc, lab = xc[keep], lab[keep]
-            rows = np.arange(i, j)[keep]
-        else:
-            rows = np.arange(i, j)
+            raw, lab, rows = raw[keep], lab[keep], rows[keep]
         if not len(lab):
             continue
-        xc -= shift
+        xc = np.subtract(raw, shift.astype(work), dtype=work)      # one pass: cast and shift
+        rn = np.einsum("ij,ij->i", xc, xc)
+        if not np.isfinite(rn).all():          # NaN/inf in a row, or float32 overflow
+            finite = np.isfinite(raw).all(axis=1) if raw.dtype.kind == "f" else \
+                np.ones(len(raw), bool)
+            if not finite.all():
+                bad = int(rows[np.nonzero(~finite)[0][0]])
+                raise ValueError(f"X: row {bad} holds NaN or inf; clean the data first")
+            xc = np.subtract(raw, shift, dtype=np.float64)      # overflow: this chunk in f64
+            rn = np.einsum("ij,ij->i", xc, xc)
         blk = _block_of(rows, seed, K)
         key = blk * C + lab
-        onehot = csr_matrix((np.ones(len(key)), (key, np.arange(len(key)))),
+        onehot = csr_matrix((np.ones(len(key), xc.dtype), (key, np.arange(len(key)))),
                             shape=(K * C, len(key)))
         s1 += onehot @ xc                                   # per-cell row sums, O(rows d)
-        s2 += np.bincount(key, weights=np.einsum("ij,ij->i", xc, xc), minlength=K * C)
+        s2 += np.bincount(key, weights=rn, minlength=K * C)
         counts += np.bincount(key, minlength=K * C).reshape(K, C)
         if xx is not None:              # float32 products (a diagnostic), float64 sums
             sel = blk < spec_blocks[lab]                # the rows of the first blocks
             xsel, lsel = xc[sel], lab[sel]
-            x32 = (xsel if proj is None else xsel @ proj.T).astype(np.float32)
+            x32 = (xsel if proj is None else xsel @ proj.T.astype(xsel.dtype))
+            x32 = x32.astype(np.float32, copy=False)
             for c in range(C):
                 xcc = x32[lsel == c]
                 if len(xcc):
-                    xx[c] += xcc.T @ xcc
-                    xs1[c] += xcc.sum(axis=0, dtype=np.float64)
-                    xn[c] += len(xcc)
+                    buf[c].append(xcc)
+                    if sum(len(b) for b in buf[c]) >= _FLUSH_ROWS:
+                        flush(c)
+    if xx is not None:
+        for c in range(C):
+            flush(c)
+            xx[c] += xx[c].T                # the lower triangle was 0: now symmetric,
+            xx[c][np.diag_indices(dim)] /= 2    # with the diagonal counted once
     return _Cells(counts, s1.reshape(K, C, d), s2.reshape(K, C), shift, xx, xs1, xn)
 
 
 def _estimate(cells: _Cells, w: np.ndarray, *, normalise, weights, debias):
     """Statistics from the cells with block multiplicities ``w`` of shape (B, K)."""
-    d = cells.s1.shape[2]
+    K, C, d = cells.s1.shape
     nc = w @ cells.counts                                      # (B, C)
-    S1 = np.einsum("bk,kcd->bcd", w, cells.s1)                 # (B, C, d)
+    S1 = (w @ cells.s1.reshape(K, C * d)).reshape(len(w), C, d)   # one GEMM
     S2 = w @ cells.s2                                          # (B, C)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_s = S1 / nc[..., None]                            # shifted means
-        ss = S2 - nc * np.einsum("bcd,bcd->bc", mean_s, mean_s)
+        # Shifted means m_c = S1_c/n_c, μ_c = m_c + x_0, from the Gram of the sums (GEMMs, no
+        # (B, C, d) temporaries): ‖m_c‖² = P_cc/n_c², μ_c·μ_c' = m_c·m_c' + m_c·x_0 + x_0·m_c'
+        # + ‖x_0‖², with P = S1 S1ᵀ and m_c·x_0 = (S1 x_0)_c/n_c.
+        P = S1 @ S1.transpose(0, 2, 1)                         # (B, C, C)
+        Sx = (S1 @ cells.shift) / nc                           # (B, C)
+        M = P / (nc[:, :, None] * nc[:, None, :])
+        ss = S2 - np.einsum("bcc->bc", P) / nc
         v = ss / (d * (nc - 1.0 if debias else nc))
-        mu = mean_s + cells.shift
-        G = np.einsum("bcd,bed->bce", mu, mu) / d
+        G = (M + Sx[:, :, None] + Sx[:, None, :] + cells.shift @ cells.shift) / d
         if debias:
             idx = np.arange(G.shape[1])
             G[:, idx, idx] -= v / nc
@@ -219,8 +272,11 @@ def _top_eig(cov: np.ndarray) -> float:
         return float(np.linalg.eigvalsh(cov)[-1])
     from scipy.sparse.linalg import eigsh
 
-    return float(eigsh(cov, k=1, which="LA", return_eigenvectors=False,
-                       v0=np.ones(len(cov)))[0])
+    # A diagnostic: float32 Lanczos (half the memory traffic of each product), tol 1e-3;
+    # measured against eigvalsh on Fashion-MNIST and isotropic 784x784 covariances: <= 7e-7.
+    c32 = np.ascontiguousarray(cov, dtype=np.float32)
+    return float(eigsh(c32, k=1, which="LA", return_eigenvectors=False, tol=1e-3,
+                       v0=np.ones(len(cov), np.float32))[0])
 
 
 def _spectrum(cells: _Cells):
@@ -238,8 +294,7 @@ def _spread(cells: _Cells):
     for c in range(cells.xx.shape[0]):
         n = cells.xn[c]
         m = cells.xs1[c] / n
-        cov = (cells.xx[c] - n * np.outer(m, m)) / (n - 1)
-        cov = (cov + cov.T) / 2
+        cov = (cells.xx[c] - n * np.outer(m, m)) / (n - 1)     # symmetric by construction
         k = len(cov)
         mean = float(np.trace(cov)) / k
         pr = float(k * mean) ** 2 / float(np.einsum("ij,ij->", cov, cov)) if mean > 0 else \
@@ -416,8 +471,8 @@ class DataStatistics:
 def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | None = None,
                     weights: Sequence[float] | None = None, bootstrap: int = 200,
                     blocks: int = 50, seed: int = 0, chunk: int = 8192, debias: bool = True,
-                    spectrum: str | None = "auto", spectrum_rows: int | None = 2000
-                    ) -> DataStatistics:
+                    spectrum: str | None = "auto", spectrum_rows: int | None = 1000,
+                    precision: str = "auto") -> DataStatistics:
     r"""Class weights, variances, centroid norms and cosines of ``(X, y)`` with error bars.
 
     One streamed pass over ``X`` (module docstring): ``ρ_c = n_c/n``,
@@ -464,7 +519,14 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
     spectrum_rows : int or None
         About how many rows per class enter the eigenvalue spread (those of the first random
         groups; the isotropic references use the number taken); ``None``: all rows. The spread
-        is a diagnostic and 2000 rows resolve it, at a fraction of the ``n d²`` cost.
+        is a diagnostic: it costs ``rows × d²`` per class, and 1000 rows resolve it (on
+        Fashion-MNIST the top/mean ratio and participation ratio of every class agree with
+        those from all 6000 rows within 6 %, against isotropic references 3.4 and 453).
+    precision : {"auto", "float64"}
+        Arithmetic of the pass within a chunk: ``"auto"`` works in float32 when float32 holds
+        ``X`` exactly (float32, float16, integers of <= 16 bits) and in float64 otherwise;
+        ``"float64"`` always in float64. Sums
+        across chunks are float64 either way (module docstring, "Precision").
 
     Returns
     -------
@@ -497,7 +559,8 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
     """
     spectrum = "none" if spectrum is None else spectrum
     for name, val, allowed in (("normalise", normalise, NORMALISATIONS),
-                               ("spectrum", spectrum, ("auto", "full", "projection", "none"))):
+                               ("spectrum", spectrum, ("auto", "full", "projection", "none")),
+                               ("precision", precision, ("auto", "float64"))):
         if val not in allowed:
             raise ValueError(f"{name} must be one of {list(allowed)}, got {val!r}")
     for name, val, lo in (("bootstrap", bootstrap, 0), ("blocks", blocks, 2), ("chunk", chunk, 1),
@@ -535,7 +598,8 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
     else:
         spec_blocks = np.minimum(blocks, -(-blocks * spectrum_rows // counts))
     cells = _accumulate(X, index, C, d, blocks=blocks, seed=seed, chunk=chunk,
-                        spectrum=spectrum, proj=proj, spec_blocks=spec_blocks)
+                        spectrum=spectrum, proj=proj, spec_blocks=spec_blocks,
+                        work=_work_dtype(X, precision))
     opts = dict(normalise=normalise, weights=w_fixed, debias=debias)
     est = {k: v[0] for k, v in _estimate(cells, np.ones((1, blocks)), **opts).items()}
     se = {k: np.full_like(est[k], np.nan) for k in ("weights", "variance", "norms2", "cosine")}
