@@ -21,8 +21,11 @@ Public API
 :func:`coefficients_mp` — the same at ``dps`` decimal digits with mpmath (any activation).
 
 Methods (``method=``): ``"closed"`` closed forms (linear, ReLU, erf; ``classdyn.theory.activations`` has
-their SymPy derivation), ``"quadrature"`` compiled nested trapezoidal quadrature (any activation,
+their SymPy derivation, and the float64 kernels are generated from those expressions by
+:mod:`classdyn.theory.codegen`), ``"quadrature"`` nested trapezoidal quadrature (any activation,
 see :mod:`classdyn.theory.quadrature`), ``"auto"`` closed form where one exists, else quadrature.
+Fewer than :data:`JIT_MIN_SIZE` values run the kernels as plain Python (no Numba import); more
+run their compiled twins (same function bodies, :mod:`classdyn.theory._lazyjit`).
 
 Accuracy (float64), over :data:`VERIFIED_RANGE` (σ² ∈ [0.01, 16], t ∈ [0.001, 10], |m| ≤ 10):
 absolute error ≤ 1e−12 × S, ``S = 1`` for bounded σ and ``(|m| + Γ)²`` for ReLU; where a value
