@@ -27,26 +27,45 @@ ORDER = 85
 def register(sub) -> None:
     p = add_command(sub, "sweep", help="a theory quantity over a parameter grid (xarray map)",
                     description=__doc__)
-    p.add_argument("quantity", choices=["timescales", "speciation"],
+    p.add_argument("quantity", choices=["timescales", "speciation", "edges", "masses",
+                                        "outliers", "losses"],
                    help="timescales: tau_gen, tau_mem, tau_fin, W_gen, W_mem (training time "
-                        "tau); speciation: leading-order t_s per class (diffusion time)")
-    p.add_argument("--grid", nargs="+", required=True, metavar="SPEC",
+                        "tau); speciation: leading-order t_s per class (diffusion time); "
+                        "edges / masses: every bulk's edges / mass; outliers: each class's "
+                        "outlier (norm2 > 0, at --d); losses: simulated train and class test "
+                        "losses at --tau (one system of size --d, --seed)")
+    p.add_argument("--grid", nargs="+", default=[], metavar="SPEC",
                    help="name=lo:hi:N, name=lo:hi:logN or name=v1,v2,... for name in psi_p, "
-                        "psi_n, t, ratio, weight, norm2")
+                        "psi_n, t, ratio, weight, norm2, tau, d, seed, activation")
+    p.add_argument("--grid-file", default=None, metavar="TOML",
+                   help="a TOML file with a [grid] table (name = \"lo:hi:N\" or a list) and "
+                        "an optional [base] table of fixed values (flags given explicitly "
+                        "take precedence over [base])")
     g = p.add_argument_group("fixed parameters (those not swept; two classes)")
-    g.add_argument("--variances", type=positive_float, nargs=2, default=[1.0, 2.0],
+    g.add_argument("--variances", type=positive_float, nargs=2, default=None,
                    metavar="S2", help="sigma_1^2 sigma_2^2: only the ratio sigma_2^2/sigma_1^2 "
-                                      "is used (sigma_1^2 is taken as 1)")
+                                      "is used (sigma_1^2 is taken as 1; default 1 2)")
     g.add_argument("--weights", type=positive_float, nargs=2, default=None, metavar="RHO",
                    help="rho_1 rho_2 (default: 0.5 0.5)")
     g.add_argument("--norms2", type=float, default=None, metavar="N2",
                    help="|mu_c|^2/d of both classes (default 0 for timescales, 1 for speciation)")
-    g.add_argument("--psi-p", type=positive_float, default=DEFAULT_PSI_P)
-    g.add_argument("--psi-n", type=positive_float, default=DEFAULT_PSI_N)
-    g.add_argument("--t", type=positive_float, default=0.1,
-                   help="diffusion time t of the OU forward process (dimensionless)")
-    g.add_argument("--d", type=positive_int, default=1000, help="input dimension (speciation)")
-    g.add_argument("--activation", default="tanh", choices=["tanh", "erf", "relu", "linear"])
+    g.add_argument("--psi-p", type=positive_float, default=None,
+                   help=f"p/d (default {DEFAULT_PSI_P})")
+    g.add_argument("--psi-n", type=positive_float, default=None,
+                   help=f"n/d (default {DEFAULT_PSI_N})")
+    g.add_argument("--t", type=positive_float, default=None,
+                   help="diffusion time t of the OU forward process (dimensionless; default 0.1)")
+    g.add_argument("--d", type=positive_int, default=None,
+                   help="input dimension (speciation, outliers: default 1000; losses: 40)")
+    g.add_argument("--tau", type=positive_float, default=None,
+                   help="training time of the simulated losses (default 10)")
+    g.add_argument("--seed", type=int, default=None, help="seed of the simulated system "
+                                                          "(default 0)")
+    g.add_argument("--activation", default=None, choices=["tanh", "erf", "relu", "linear"],
+                   help="activation (default tanh)")
+    p.add_argument("--dps", type=positive_int, default=None,
+                   help="working digits of the centred edge search (default 30; 15 is faster "
+                        "and may fail at points the 30-digit search resolves)")
     add_executor_flags(p, jobs_help="workers of the process pool (default: the number of CPUs)")
     p.add_argument("--yes", action="store_true",
                    help="run a grid of more than 1e7 points")
@@ -56,10 +75,15 @@ def register(sub) -> None:
     p.set_defaults(handler=_handler)
 
 
-def _base(args) -> dict:
-    base = {"psi_p": args.psi_p, "psi_n": args.psi_n, "t": args.t, "d": args.d,
-            "activation": args.activation,
-            "ratio": args.variances[1] / args.variances[0]}
+def _base(args, file_base: dict | None = None) -> dict:
+    """Fixed values: flags given explicitly, then the grid file's [base], then the defaults."""
+    base = {"psi_p": DEFAULT_PSI_P, "psi_n": DEFAULT_PSI_N}
+    base.update(file_base or {})
+    for k in ("psi_p", "psi_n", "t", "d", "activation", "tau", "seed", "dps"):
+        if getattr(args, k) is not None:
+            base[k] = getattr(args, k)
+    if args.variances is not None:
+        base["ratio"] = args.variances[1] / args.variances[0]
     if args.weights is not None:
         total = sum(args.weights)
         base["weight"] = args.weights[0] / total
@@ -70,18 +94,29 @@ def _base(args) -> dict:
     return base
 
 
+def _fmt(value) -> str:
+    """A coordinate or value for the table: numbers to 4 digits, vectors as [a b ...]."""
+    import numpy as np
+
+    arr = np.asarray(value)
+    if arr.ndim:
+        return "[" + " ".join(_fmt(x) for x in arr if not (np.issubdtype(arr.dtype, np.floating)
+                                                          and np.isnan(x))) + "]"
+    return str(arr) if arr.dtype.kind in "US" else f"{float(arr):.4g}"
+
+
 def _table(ds, limit: int = 40) -> str:
     import numpy as np
 
-    dims = list(ds.dims)
+    dims = list(ds["status"].dims)            # the swept parameters (not edge/bulk)
     vars_ = [v for v in ds.data_vars if v != "status"]
     head = dims + vars_ + ["status"]
     rows = []
     for idx in np.ndindex(*[ds.sizes[d] for d in dims]):
         sel = dict(zip(dims, idx))
         point = ds.isel(sel)
-        row = [f"{float(point[d]):.4g}" for d in dims]
-        row += [f"{float(point[v]):.4g}" for v in vars_]
+        row = [_fmt(point[d].values) for d in dims]
+        row += [_fmt(point[v].values) for v in vars_]
         st = str(point["status"].values)
         row.append(st if len(st) < 60 else st[:57] + "...")
         rows.append(row)
@@ -102,10 +137,11 @@ def plot_sweep(ds, path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    dims = list(ds.dims)
+    dims = list(ds["status"].dims)
     if len(dims) != 2:
         raise ValueError(f"--plot needs a 2-D grid, got {len(dims)} swept parameter(s): {dims}")
-    vars_ = [v for v in ds.data_vars if v != "status"]
+    # scalar variables only (edges/masses are drawn through their count n_bulks)
+    vars_ = [v for v in ds.data_vars if v != "status" and ds[v].dims == tuple(dims)]
     fig, axes = plt.subplots(1, len(vars_), figsize=(4.2 * len(vars_), 3.6), squeeze=False)
     y, x = dims
     for ax, v in zip(axes[0], vars_):
@@ -113,9 +149,9 @@ def plot_sweep(ds, path) -> None:
         arr = np.where(np.isfinite(arr), arr, np.nan)
         mesh = ax.pcolormesh(np.arange(ds.sizes[x]), np.arange(ds.sizes[y]), arr,
                              shading="nearest")
-        ax.set_xticks(range(ds.sizes[x]), [f"{float(c):.3g}" for c in ds[x].values],
-                      rotation=45, fontsize=7)
-        ax.set_yticks(range(ds.sizes[y]), [f"{float(c):.3g}" for c in ds[y].values], fontsize=7)
+        ax.set_xticks(range(ds.sizes[x]), [_fmt(c) for c in ds[x].values], rotation=45,
+                      fontsize=7)
+        ax.set_yticks(range(ds.sizes[y]), [_fmt(c) for c in ds[y].values], fontsize=7)
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         ax.set_title(v)
@@ -133,8 +169,21 @@ def _handler(args) -> CommandResult:
     from classdyn.validation.executors import executor_from_args
     from classdyn.validation.sweep import parse_grid, run_directory, sweep
 
-    grid = parse_grid(args.grid, yes=args.yes)  # refuses bad grids before any work
-    base = _base(args)
+    from classdyn.validation.sweep_grid import (check_grid, grid_from_file_entries,
+                                                read_grid_file)
+
+    file_grid, file_base = (read_grid_file(args.grid_file) if args.grid_file else ({}, {}))
+    if not args.grid and not file_grid:
+        raise ValueError("give the grid: --grid name=values ... or --grid-file grid.toml")
+    # refuses bad grids before any work
+    grid = dict(grid_from_file_entries(file_grid, yes=True)) if file_grid else {}
+    for name, values in (parse_grid(args.grid, yes=True) if args.grid else {}).items():
+        if name in grid:
+            raise ValueError(f"grid: parameter {name!r} given both in --grid and in "
+                             f"{args.grid_file}")
+        grid[name] = values
+    grid = check_grid(grid, yes=args.yes)
+    base = _base(args, file_base)
     executor = executor_from_args(args)
     ds = sweep(args.quantity, grid, base=base, out=args.out, executor=executor, yes=args.yes)
     run = run_directory(args.quantity, grid, base, args.out)

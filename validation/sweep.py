@@ -1,21 +1,25 @@
-"""Parameter sweeps of the theory as ``xarray.Dataset`` maps (issue 14; docs/theory/timescales.md,
-docs/theory/speciation.md).
+"""Parameter sweeps as ``xarray.Dataset`` maps (issue 14; docs/theory/timescales.md,
+docs/theory/speciation.md, docs/theory/extensive.md).
 
 ``parse_grid(["psi_p=4:16:log3", "t=0.01,0.1"])`` turns command-line specs into a grid (one axis
-per swept parameter); ``sweep(quantity, grid)`` evaluates a quantity at every point of the grid
-through the one door ``classdyn.theory.model(...)`` and returns a Dataset with one dimension per
-swept parameter, units in attrs, a per-point ``status`` and provenance.
+per swept parameter, :mod:`~classdyn.validation.sweep_grid`; TOML files through
+``read_grid_file``); ``sweep(quantity, grid)`` evaluates a quantity at every point of the grid
+(:mod:`~classdyn.validation.sweep_points`: the theory through the one door
+``classdyn.theory.model(...)``, simulated losses through ``classdyn.simulate``) on an executor
+(:mod:`~classdyn.validation.executors`: local pool, serial or Dask) and returns a Dataset with one
+dimension per swept parameter (plus ``edge``/``bulk`` for vector quantities), units in attrs, a
+per-point ``status`` and provenance.
 
 Swept parameters (two classes): ``psi_p``, ``psi_n``, ``t``, ``ratio`` (variance ratio
-σ_2²/σ_1² with σ_1² = 1), ``weight`` (ρ_1; ρ_2 = 1 − ρ_1) and ``norm2`` (centroid norm
-‖μ_c‖²/d of both classes). Quantities: ``"timescales"`` (τ_gen, τ_mem, τ_fin, W_gen, W_mem of
-docs/theory/timescales.md) and ``"speciation"`` (leading-order t_s of each class,
-docs/theory/speciation.md).
+σ_2²/σ_1² with σ_1² = 1), ``weight`` (ρ_1; ρ_2 = 1 − ρ_1), ``norm2`` (centroid norm
+‖μ_c‖²/d of both classes), ``tau``, ``d``, ``seed``, ``activation``. Quantities:
+``timescales``, ``speciation``, ``edges``, ``masses``, ``outliers``, ``losses``.
 
 A point that fails is NaN with its reason in ``status``; the sweep goes on. With ``out`` the run
 lives in ``<out>/sweep/<hash of quantity, grid and base>/``: one JSON per point (keyed by the
 point's parameters, the code version and the library versions, so a rerun computes only what is
-missing) and the Dataset as ``sweep.zarr`` (``sweep.nc`` when zarr is not installed).
+missing) and the Dataset as ``sweep.zarr`` (``sweep.nc`` when zarr is not installed). All files
+are written by this process (the client), also when points run on Dask workers.
 
 Units: training time ``tau`` such that a mode of eigenvalue ``lambda`` relaxes as
 ``exp(-lambda tau)``; diffusion time ``t`` of the OU forward process (dimensionless).
@@ -27,263 +31,19 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
-#: swept parameter -> (long name, units)
-PARAMETERS = {
-    "psi_p": ("p/d, hidden neurons per input dimension", "dimensionless"),
-    "psi_n": ("n/d, training samples per input dimension", "dimensionless"),
-    "t": ("diffusion time of the OU forward process", "dimensionless (OU time)"),
-    "ratio": ("variance ratio sigma_2^2/sigma_1^2 (sigma_1^2 = 1)", "dimensionless"),
-    "weight": ("weight rho_1 of class 1 (rho_2 = 1 - rho_1)", "dimensionless"),
-    "norm2": ("squared centroid norm per dimension |mu_c|^2/d of both classes", "dimensionless"),
-}
+from .sweep_grid import (KINDS, MAX_POINTS, PARAMETERS, check_grid,  # noqa: F401
+                         grid_from_file_entries, parse_grid, read_grid_file)
+from .sweep_points import (DEFAULT_BASE, QUANTITIES, T_UNIT, TAU_UNIT, VECTORS,  # noqa: F401
+                           compute_point)
 
-#: a grid larger than this is refused unless ``yes=True`` (``--yes``)
-MAX_POINTS = 10_000_000
-
-TAU_UNIT = "training time tau: a mode of eigenvalue lambda relaxes as exp(-lambda tau)"
-T_UNIT = "diffusion time t of the OU forward process (dimensionless)"
-
-#: quantity -> {variable: (long name, units)}
-QUANTITIES = {
-    "timescales": {
-        "tau_gen": ("generalisation time 1/lambda_gen (docs/theory/timescales.md)", TAU_UNIT),
-        "tau_mem": ("memorisation time 1/lambda_mem (docs/theory/timescales.md)", TAU_UNIT),
-        "tau_fin": ("final time 1/lambda_fin (docs/theory/timescales.md)", TAU_UNIT),
-        "W_gen": ("generalisation window tau_mem/tau_gen", "dimensionless (ratio of times)"),
-        "W_mem": ("memorisation window tau_fin/tau_mem", "dimensionless (ratio of times)"),
-    },
-    "speciation": {
-        "t_s_1": ("leading-order speciation time of class 1, 1/2 log(rho_1 n2 d) "
-                  "(docs/theory/speciation.md)", T_UNIT),
-        "t_s_2": ("leading-order speciation time of class 2, 1/2 log(rho_2 n2 d) "
-                  "(docs/theory/speciation.md)", T_UNIT),
-    },
-}
-
-#: fixed values of the parameters that are not swept; ``d`` is the input dimension (speciation)
-DEFAULT_BASE = {"psi_p": 4.0, "psi_n": 2.0, "t": 0.1, "ratio": 2.0, "weight": 0.5,
-                "norm2": 0.0, "d": 1000, "activation": "tanh"}
-
-
-# ------------------------------------------------------------------ grids
-def _number(name: str, text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise ValueError(f"grid {name}: {text!r} is not a number") from None
-    if not math.isfinite(v):
-        raise ValueError(f"grid {name}: {text!r} is not a finite number")
-    return v
-
-
-def _axis(name: str, text: str) -> np.ndarray:
-    if name not in PARAMETERS:
-        raise ValueError(f"grid: unknown parameter {name!r}; allowed: {', '.join(PARAMETERS)}")
-    text = text.strip()
-    if not text:
-        raise ValueError(f"grid {name}: empty range (no values after '=')")
-    if ":" in text:
-        parts = text.split(":")
-        if len(parts) != 3:
-            raise ValueError(f"grid {name}: expected lo:hi:N or lo:hi:logN, got {text!r}")
-        lo, hi = _number(name, parts[0]), _number(name, parts[1])
-        count = parts[2].strip()
-        log = count.lower().startswith("log")
-        count = count[3:] if log else count
-        try:
-            n = int(count)
-        except ValueError:
-            raise ValueError(f"grid {name}: N must be an integer, got {parts[2]!r}") from None
-        if n < 1:
-            raise ValueError(f"grid {name}: N < 1 (got N = {n}): empty range")
-        if n > 1 and not hi > lo:
-            raise ValueError(f"grid {name}: empty range {lo}:{hi} (hi must exceed lo)")
-        if log:
-            if lo <= 0 or hi <= 0:
-                raise ValueError(f"grid {name}: log range {lo}:{hi} runs through 0 or negative "
-                                 "values (both ends must be > 0)")
-            return np.geomspace(lo, hi, n)
-        return np.linspace(lo, hi, n)
-    values = [v for v in (s.strip() for s in text.split(",")) if v]
-    if not values:
-        raise ValueError(f"grid {name}: empty range (no values in {text!r})")
-    return np.array([_number(name, v) for v in values], dtype=float)
-
-
-def _check_domain(name: str, values: np.ndarray) -> None:
-    if len(np.unique(values)) != len(values):
-        raise ValueError(f"grid {name}: repeated values {values.tolist()}")
-    if name == "weight" and not np.all((values > 0) & (values < 1)):
-        raise ValueError(f"grid weight: rho_1 must lie in (0, 1), got {values.tolist()}")
-    elif name == "norm2" and not np.all(values >= 0):
-        raise ValueError(f"grid norm2: must be >= 0, got {values.tolist()}")
-    elif name not in ("weight", "norm2") and not np.all(values > 0):
-        raise ValueError(f"grid {name}: must be > 0, got {values.tolist()}")
-
-
-def check_grid(grid: dict, *, yes: bool = False) -> dict[str, np.ndarray]:
-    """Check a grid (parameter → values) before any work and return it as float arrays.
-
-    Parameters
-    ----------
-    grid : dict of str to array_like
-        One entry per swept parameter (names of :data:`PARAMETERS`), each a 1-D list of values.
-    yes : bool, default False
-        Allow a grid of more than :data:`MAX_POINTS` points.
-
-    Returns
-    -------
-    dict of str to ndarray
-        The same axes as 1-D float64 arrays, in the given order.
-
-    Raises
-    ------
-    ValueError
-        Naming the problem: no parameter, unknown parameter, empty axis, repeated values,
-        values outside a parameter's range, or too many points without ``yes``.
-
-    Examples
-    --------
-    >>> from classdyn.validation.sweep import check_grid
-    >>> check_grid({"psi_p": [4, 8]})["psi_p"].tolist()
-    [4.0, 8.0]
-    >>> check_grid({"weight": [0.5, 1.0]})
-    Traceback (most recent call last):
-    ...
-    ValueError: grid weight: rho_1 must lie in (0, 1), got [0.5, 1.0]
-    """
-    if not grid:
-        raise ValueError("grid: no parameter to sweep; give at least one name=values")
-    out = {}
-    for name, values in grid.items():
-        if name not in PARAMETERS:
-            raise ValueError(f"grid: unknown parameter {name!r}; allowed: {', '.join(PARAMETERS)}")
-        arr = np.atleast_1d(np.asarray(values, dtype=float))
-        if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(f"grid {name}: empty range (need a non-empty 1-D list of values)")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"grid {name}: values must be finite, got {arr.tolist()}")
-        _check_domain(name, arr)
-        out[name] = arr
-    size = math.prod(len(v) for v in out.values())
-    if size > MAX_POINTS and not yes:
-        raise ValueError(f"grid: {size} points exceed {MAX_POINTS:.0e}; pass yes=True (--yes) "
-                         "to run it anyway")
-    return out
-
-
-def parse_grid(specs: Iterable[str], *, yes: bool = False) -> dict[str, np.ndarray]:
-    """Parse ``name=lo:hi:N``, ``name=lo:hi:logN`` and ``name=v1,v2,...`` specs into a grid.
-
-    ``lo:hi:N`` is linearly spaced (``numpy.linspace``), ``lo:hi:logN`` log-spaced
-    (``numpy.geomspace``, both ends > 0). Names: ``psi_p``, ``psi_n``, ``t``, ``ratio``
-    (σ_2²/σ_1², σ_1² = 1), ``weight`` (ρ_1, ρ_2 = 1 − ρ_1), ``norm2`` (‖μ_c‖²/d of both
-    classes). Everything is checked here, before any work (:func:`check_grid`).
-
-    Parameters
-    ----------
-    specs : iterable of str
-        One spec per swept parameter.
-    yes : bool, default False
-        Allow a grid of more than :data:`MAX_POINTS` (10⁷) points.
-
-    Returns
-    -------
-    dict of str to ndarray
-        Parameter → 1-D float64 values, in the order given.
-
-    Raises
-    ------
-    ValueError
-        Naming the problem: a spec without ``=``, a parameter given twice, an unknown parameter,
-        an empty range, ``N < 1``, a log range through 0 or negative values, values outside a
-        parameter's range, or a grid of more than 10⁷ points without ``yes``.
-
-    Examples
-    --------
-    >>> from classdyn.validation.sweep import parse_grid
-    >>> g = parse_grid(["psi_p=4:16:log3", "t=0.01,0.1"])
-    >>> g["psi_p"].round(6).tolist(), g["t"].tolist()
-    ([4.0, 8.0, 16.0], [0.01, 0.1])
-    >>> parse_grid(["t=-1:1:log5"])
-    Traceback (most recent call last):
-    ...
-    ValueError: grid t: log range -1.0:1.0 runs through 0 or negative values (both ends must be > 0)
-    >>> parse_grid(["beta=1,2"])
-    Traceback (most recent call last):
-    ...
-    ValueError: grid: unknown parameter 'beta'; allowed: psi_p, psi_n, t, ratio, weight, norm2
-    """
-    grid: dict[str, np.ndarray] = {}
-    for spec in specs:
-        if "=" not in spec:
-            raise ValueError(f"grid: expected name=values, got {spec!r}")
-        name, text = (s.strip() for s in spec.split("=", 1))
-        if name in grid:
-            raise ValueError(f"grid: parameter {name!r} given twice")
-        grid[name] = _axis(name, text)
-    return check_grid(grid, yes=yes)
-
-
-# ------------------------------------------------------------------ one point
-def compute_point(task: tuple[str, dict]) -> dict:
-    """Evaluate one grid point; never raises (a failure is NaN values and a reason).
-
-    Top-level, so that a process pool can pickle it. ``task`` is ``(quantity, point)`` with
-    ``point`` holding every parameter of :data:`DEFAULT_BASE`. The model is two classes with
-    variances ``(1, ratio)``, weights ``(weight, 1 - weight)`` and ``norms2`` ``(norm2,
-    norm2)`` (centred when 0), asked through ``classdyn.theory.model(...)``:
-    ``.timescales()`` (docs/theory/timescales.md) or ``.speciation(d, method="leading")``,
-    ``t_s^c = ½ log(ρ_c n2 d)`` (docs/theory/speciation.md).
-
-    Parameters
-    ----------
-    task : tuple of (str, dict)
-        The quantity (a key of :data:`QUANTITIES`) and the point's parameters.
-
-    Returns
-    -------
-    dict
-        ``values`` (variable → float, NaN where missing: training time ``tau`` for the times,
-        diffusion time ``t`` for ``t_s``) and ``status`` (``"ok"`` or ``"failed: <error>"``).
-
-    Examples
-    --------
-    >>> from classdyn.validation.sweep import DEFAULT_BASE, compute_point
-    >>> r = compute_point(("speciation", dict(DEFAULT_BASE, norm2=1.0)))
-    >>> r["status"], round(r["values"]["t_s_1"], 4)
-    ('ok', 3.1073)
-    >>> compute_point(("timescales", dict(DEFAULT_BASE, psi_n=1.0)))["status"][:18]
-    'failed: ValueError'
-    """
-    quantity, point = task
-    names = list(QUANTITIES.get(quantity, {}))
-    try:
-        from classdyn.theory.model import model
-        from classdyn.theory.params import Mixture, RandomFeatures
-
-        if quantity not in QUANTITIES:
-            raise ValueError(f"quantity must be one of {sorted(QUANTITIES)}, got {quantity!r}")
-        w, n2 = float(point["weight"]), float(point["norm2"])
-        mix = Mixture((1.0, float(point["ratio"])), weights=(w, 1.0 - w),
-                      norms2=(n2, n2) if n2 > 0 else None)
-        rf = RandomFeatures(float(point["psi_p"]), float(point["psi_n"]),
-                            point.get("activation", "tanh"))
-        if quantity == "timescales":
-            ts = model(mix, rf, t=float(point["t"])).timescales()
-            raw = [getattr(ts, k) for k in names]
-        else:
-            sp = model(mix, rf).speciation(int(point["d"]), method="leading")
-            raw = [float(x) for x in np.asarray(sp.t_s, dtype=float)]
-        values = {k: (math.nan if v is None else float(v)) for k, v in zip(names, raw)}
-        return {"values": values, "status": "ok"}
-    except Exception as exc:  # a failed point never stops the sweep
-        return {"values": {k: math.nan for k in names},
-                "status": f"failed: {type(exc).__name__}: {exc}"}
+#: docs page of each quantity (Dataset attrs)
+DOCS = {"timescales": "docs/theory/timescales.md", "speciation": "docs/theory/speciation.md",
+        "edges": "docs/theory/edges.md", "masses": "docs/theory/spectrum-centred.md",
+        "outliers": "docs/theory/extensive.md", "losses": "docs/theory/model.md"}
 
 
 # ------------------------------------------------------------------ run directory and cache
@@ -319,14 +79,29 @@ def _library_versions() -> dict:
     return v
 
 
+#: defaults that differ by quantity: speciation and outliers need extensive centroids (centred
+#: classes never speciate and have no outliers); simulated losses are small systems
+QUANTITY_BASE = {"speciation": {"norm2": 1.0}, "outliers": {"norm2": 1.0}, "losses": {"d": 40}}
+
+
 def _base(quantity: str, base: dict | None) -> dict:
+    from .sweep_grid import _typed
+
     full = dict(DEFAULT_BASE)
-    if quantity == "speciation":
-        full["norm2"] = 1.0  # centred classes never speciate
+    full.update(QUANTITY_BASE.get(quantity, {}))
     for k, v in (base or {}).items():
         if k not in DEFAULT_BASE:
             raise ValueError(f"base: unknown parameter {k!r}; allowed: {', '.join(DEFAULT_BASE)}")
-        full[k] = v
+        if k == "dps":
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 15 <= v <= 100:
+                raise ValueError(f"base dps: working digits must be an integer in [15, 100], "
+                                 f"got {v!r}")
+            full[k] = int(v)
+            continue
+        try:
+            full[k] = _typed(k, [v])[0].item()
+        except ValueError as exc:
+            raise ValueError(f"base {k}: {str(exc).split(': ', 1)[-1]}") from None
     return full
 
 
@@ -358,7 +133,7 @@ def run_directory(quantity: str, grid: dict, base: dict | None, out: str | Path)
     """
     full = _base(quantity, base)
     key = {"quantity": quantity, "base": full,
-           "grid": {k: np.asarray(v, dtype=float).tolist() for k, v in grid.items()}}
+           "grid": {k: v.tolist() for k, v in check_grid(grid, yes=True).items()}}
     return Path(out) / "sweep" / _digest(key)
 
 
@@ -367,22 +142,33 @@ def _point_key(quantity: str, point: dict, version: str, versions: dict) -> str:
                     "versions": versions}, n=24)
 
 
+def _from_json(v):
+    if isinstance(v, list):
+        return [_from_json(x) for x in v]
+    return math.nan if v is None else float(v)
+
+
+def _to_json(v):
+    if isinstance(v, list):
+        return [_to_json(x) for x in v]
+    return None if math.isnan(v) else (repr(v) if math.isinf(v) else v)
+
+
 def _read_point(path: Path, key: str) -> dict | None:
     try:
         rec = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    if rec.get("key") != key:
-        return None
-    vals = {k: (math.nan if v is None else float(v)) for k, v in rec["values"].items()}
-    return {"values": vals, "status": rec["status"]}
+        if rec.get("key") != key:
+            return None
+        return {"values": {k: _from_json(v) for k, v in rec["values"].items()},
+                "status": str(rec["status"])}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # unreadable or foreign: recomputed
 
 
 def _write_point(path: Path, key: str, point: dict, result: dict) -> None:
     from classdyn.io import atomic_write_text
 
-    vals = {k: (None if math.isnan(v) else (repr(v) if math.isinf(v) else v))
-            for k, v in result["values"].items()}
+    vals = {k: _to_json(v) for k, v in result["values"].items()}
     rec = {"key": key, "point": point, "values": vals, "status": result["status"]}
     atomic_write_text(path, json.dumps(rec, indent=1))
 
@@ -391,32 +177,38 @@ def _write_point(path: Path, key: str, point: dict, result: dict) -> None:
 def sweep(quantity: str, grid, *, base: dict | None = None, out: str | Path | None = None,
           executor=None, progress: bool = True, yes: bool = False,
           command: str | None = None):
-    """Evaluate a theory quantity over a grid: an ``xarray.Dataset`` map (issue 14).
+    """Evaluate a quantity over a grid: an ``xarray.Dataset`` map (issue 14).
 
     Each point is two classes (variances ``(1, ratio)``, weights ``(weight, 1 - weight)``,
-    ``norms2 = (norm2, norm2)``) asked through ``classdyn.theory.model(...)``
-    (:func:`compute_point`): ``"timescales"`` gives ``τ_gen = 1/λ_gen``, ``τ_mem``, ``τ_fin``,
-    ``W_gen = τ_mem/τ_gen`` and ``W_mem = τ_fin/τ_mem`` (docs/theory/timescales.md; NaN where
-    the bulks merged and the edge does not exist), ``"speciation"`` the leading-order
-    ``t_s^c = ½ log(ρ_c n2 d)`` (docs/theory/speciation.md). A point that fails is NaN with its
-    reason in ``status``; the sweep goes on.
+    ``norms2 = (norm2, norm2)``) asked through ``classdyn.theory.model(...)`` or
+    ``classdyn.simulate`` (:func:`~classdyn.validation.sweep_points.compute_point`):
+    ``"timescales"`` gives ``τ_gen = 1/λ_gen``, ``τ_mem``, ``τ_fin``, ``W_gen = τ_mem/τ_gen``
+    and ``W_mem = τ_fin/τ_mem`` (docs/theory/timescales.md; NaN where the bulks merged and the
+    edge does not exist), ``"speciation"`` the leading-order ``t_s^c = ½ log(ρ_c n2 d)``
+    (docs/theory/speciation.md), ``"edges"``/``"masses"`` every bulk's edges/mass (extra
+    dimension ``edge``/``bulk``, NaN-padded), ``"outliers"`` each class's outlier and the bulk
+    edge (norm2 > 0, at ``d``), ``"losses"`` simulated train and class test losses at ``tau``
+    (one system of size ``d``, seed ``seed``). A point that fails is NaN with its reason in
+    ``status``; the sweep goes on.
 
     Parameters
     ----------
-    quantity : {"timescales", "speciation"}
+    quantity : {"timescales", "speciation", "edges", "masses", "outliers", "losses"}
         What to compute at each point.
     grid : dict or list of str
         Parameter → values, or specs for :func:`parse_grid`; checked before any work.
     base : dict, optional
         Values of the parameters not swept (keys of :data:`DEFAULT_BASE`: ``psi_p``,
-        ``psi_n``, ``t``, ``ratio``, ``weight``, ``norm2``, ``d``, ``activation``).
+        ``psi_n``, ``t``, ``ratio``, ``weight``, ``norm2``, ``d``, ``activation``, ``tau``,
+        ``seed``, and ``dps``, the working digits of the centred edge search: 30 by default,
+        15 the fast path).
     out : str or Path, optional
         Output folder: the run goes to :func:`run_directory` with one cached JSON per point
         (a rerun computes only missing points) and the Dataset as ``sweep.zarr`` (``sweep.nc``
         without zarr). ``None``: nothing is written.
     executor : object with ``submit_all(fn, tasks)``, optional
-        Default: the local process pool of :mod:`classdyn.validation.runner`
-        (``make_executor("process")``).
+        Default: the local process pool (``classdyn.validation.executors.make_executor("local")``);
+        a :class:`~classdyn.validation.executors.DaskExecutor` runs points on Dask workers.
     progress : bool, default True
         Show a progress bar (on a terminal).
     yes : bool, default False
@@ -464,7 +256,7 @@ def sweep(quantity: str, grid, *, base: dict | None = None, out: str | Path | No
     points = []
     for idx in np.ndindex(*shape):
         p = dict(full)
-        p.update({k: float(grid[k][i]) for k, i in zip(names, idx)})
+        p.update({k: grid[k][i].item() for k, i in zip(names, idx)})  # float, int or str
         points.append((idx, p))
 
     run = run_directory(quantity, grid, base, out) if out is not None else None
@@ -483,7 +275,7 @@ def sweep(quantity: str, grid, *, base: dict | None = None, out: str | Path | No
         if executor is None:
             from classdyn.validation.runner import make_executor
 
-            executor = make_executor("process")
+            executor = make_executor("local")
         by_task = {}
         tasks = []
         for idx, p, key, path in todo:
@@ -505,6 +297,14 @@ def sweep(quantity: str, grid, *, base: dict | None = None, out: str | Path | No
         coords[k] = (k, grid[k], {"long_name": long_name, "units": units})
     data = {}
     for var, (long_name, units) in QUANTITIES[quantity].items():
+        if var in VECTORS:  # NaN-padded to the longest point along its own dimension
+            width = max([len(r["values"].get(var, [])) for r in results.values()] + [1])
+            arr = np.full(shape + (width,), np.nan)
+            for idx, res in results.items():
+                vec = res["values"].get(var, [])
+                arr[idx + (slice(0, len(vec)),)] = vec
+            data[var] = (names + [VECTORS[var]], arr, {"long_name": long_name, "units": units})
+            continue
         arr = np.full(shape, np.nan)
         for idx, res in results.items():
             arr[idx] = res["values"].get(var, np.nan)
@@ -522,8 +322,7 @@ def sweep(quantity: str, grid, *, base: dict | None = None, out: str | Path | No
              "provenance": json.dumps(provenance(command)),
              "n_points": int(math.prod(shape)), "n_failed": n_failed,
              "time_unit": TAU_UNIT,
-             "docs": ("docs/theory/timescales.md" if quantity == "timescales"
-                      else "docs/theory/speciation.md")}
+             "docs": DOCS[quantity]}
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
     if run is not None:
         save_dataset(ds, run)

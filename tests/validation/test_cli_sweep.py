@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 pytest.importorskip("xarray")
@@ -49,3 +50,41 @@ def test_huge_grid_needs_yes(tmp_path, capsys):
     assert main(["sweep", "timescales", "--grid", "psi_p=1:9:5000", "t=0.1:1:5000",
                  "--out", str(tmp_path)]) == 2
     assert "--yes" in capsys.readouterr().err
+
+
+def test_grid_file_categorical_axis_and_vector_quantity(tmp_path, capsys):
+    import xarray as xr
+
+    from classdyn.validation.sweep_points import DEFAULT_BASE, compute_point
+
+    g = tmp_path / "g.toml"
+    g.write_text('[grid]\nactivation = "tanh,relu"\nratio = [1.5, 4.0]\n[base]\nt = 0.05\n')
+    assert main(["sweep", "edges", "--grid-file", str(g), "--executor", "serial",
+                 "--out", str(tmp_path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    ds = xr.open_zarr(data["run_dir"] + "/sweep.zarr").load()
+    assert ds["edges"].dims == ("activation", "ratio", "edge")
+    assert ds["activation"].values.tolist() == ["tanh", "relu"]
+    for i, act in enumerate(["tanh", "relu"]):
+        for j, r in enumerate([1.5, 4.0]):
+            want = compute_point(("edges", dict(DEFAULT_BASE, activation=act, ratio=r,
+                                                t=0.05)))
+            got = ds["edges"].values[i, j]
+            k = len(want["values"]["edges"])
+            assert got[:k].tolist() == want["values"]["edges"] and np.isnan(got[k:]).all()
+            assert str(ds["status"].values[i, j]) == want["status"]
+
+
+@pytest.mark.parametrize("text,msg", [('[grid]\nbeta = "1,2"\n', "unknown key(s) in [grid]: beta"),
+                                      ('[grid]\nt = "0.1"\n[base]\nzeta = 1\n', "[base]: zeta")])
+def test_grid_file_unknown_key_exit_2(tmp_path, capsys, text, msg):
+    g = tmp_path / "g.toml"
+    g.write_text(text)
+    assert main(["sweep", "timescales", "--grid-file", str(g), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert msg in err and len(err.strip().splitlines()) == 1 and not (tmp_path / "sweep").exists()
+
+
+def test_no_grid_is_refused(tmp_path, capsys):
+    assert main(["sweep", "timescales", "--out", str(tmp_path)]) == 2
+    assert "--grid-file" in capsys.readouterr().err

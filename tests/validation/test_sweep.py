@@ -158,7 +158,7 @@ def test_big_grid_allowed_with_yes_and_refused_before_work():
         sweep("timescales", {"psi_p": np.linspace(1, 9, 5000), "t": np.linspace(0.1, 1, 5000)},
               executor=Never(), progress=False)
     with pytest.raises(ValueError, match="quantity"):
-        sweep("edges", {"t": [0.1]}, executor=Never())
+        sweep("spectrum", {"t": [0.1]}, executor=Never())
 
 
 def test_grid_parsing_spacings():
