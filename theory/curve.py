@@ -22,16 +22,22 @@ Eliminating ``r`` with the resultant ``Res_r(F, Z)`` and dividing out the factor
 
 converted exactly), so the digits reported are those of the given parameters. The discriminant
 is computed by evaluation at integer ``z`` and exact interpolation (much faster than a symbolic
-subresultant chain with ``z`` symbolic). Results are cached per parameter set
-(:func:`functools.lru_cache`).
+subresultant chain with ``z`` symbolic). Edge polynomials are cached in memory and on disk by
+their exact inputs (:func:`_cache_file`), so a new process does not eliminate again.
 
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import math
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,6 +51,8 @@ __all__ = ["curve_polynomials", "eliminated_polynomial", "edge_polynomial", "num
 #: cores (FLINT path): C = 4 about 16 s (edge polynomial of degree 104), C = 5 about 73 s
 #: (degree 167); the cost grows roughly fivefold per class.
 MAX_CLASSES = 5
+
+log = logging.getLogger(__name__)
 
 
 def _check_params(params):
@@ -215,10 +223,86 @@ def _interpolate_exact(xs, ys):
     return poly
 
 
-@lru_cache(maxsize=64)
-def _edge_poly_cached(key, n_classes):
-    import sympy as sp
+def _cache_file(key, n_classes) -> Path | None:
+    """Where the edge polynomial of ``key`` is kept on disk, or ``None`` when caching is off.
 
+    The folder is ``$CLASSDYN_CACHE_DIR/edge-polynomials`` (else ``$XDG_CACHE_HOME/classdyn/...``,
+    else ``~/.cache/classdyn/...``); ``CLASSDYN_EDGE_CACHE=0`` turns the disk cache off. The
+    file name hashes the exact inputs (every float by its hex form), the source of this module
+    and the FLINT version, so a code change never serves a stale polynomial.
+    """
+    if os.environ.get("CLASSDYN_EDGE_CACHE", "1") == "0":
+        return None
+    root = os.environ.get("CLASSDYN_CACHE_DIR")
+    if root:
+        base = Path(root)
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "classdyn"
+    return base / "edge-polynomials" / f"C{n_classes}-{_cache_digest(key)}.json"
+
+
+def _exact_key(key) -> list:
+    """``key`` with every float written exactly (``float.hex``), for hashing and checking."""
+    return [[float(x).hex() for x in v] if isinstance(v, tuple) else float(v).hex() for v in key]
+
+
+@lru_cache(maxsize=1)
+def _source_digest() -> str:
+    import flint
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(str(flint.__version__).encode())
+    return h.hexdigest()[:16]
+
+
+def _cache_digest(key) -> str:
+    text = json.dumps({"key": _exact_key(key), "code": _source_digest()}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _read_cached(path: Path | None, key):
+    """The cached ``(disc, sqf)`` coefficient lists, or ``None`` if absent, unreadable or not
+    for ``key`` (the file is data: integers and fractions as hexadecimal strings, which carry
+    no length limit, checked)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        rec = json.loads(path.read_text())
+        if rec.get("key") != _exact_key(key) or rec.get("code") != _source_digest():
+            return None
+        disc = [Fraction(int(n, 16), int(d, 16)) for n, d in rec["disc"]]
+        sqf = [int(c, 16) for c in rec["sqf"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not sqf or sqf[-1] <= 0:
+        return None
+    return disc, sqf
+
+
+def _write_cached(path: Path | None, key, disc, sqf) -> None:
+    if path is None:
+        return
+    from classdyn.io import atomic_write_json
+
+    rec = {"key": _exact_key(key), "code": _source_digest(),
+           "disc": [[hex(x.numerator), hex(x.denominator)] for x in disc],
+           "sqf": [hex(c) for c in sqf]}
+    try:
+        atomic_write_json(path, rec)
+    except OSError as exc:  # a read-only or full cache folder only costs the next run time
+        log.debug("edge-polynomial cache not written to %s: %s", path, exc)
+
+
+@lru_cache(maxsize=64)
+def _edge_coefficients(key, n_classes):
+    """``(disc, sqf)``: the coefficients, lowest degree first, of ``Disc_q P(q, z)`` (Fractions)
+    and of its primitive square-free part with a positive leading coefficient (ints)
+    (docs/theory/edges.md). Kept in memory and on disk (:func:`_cache_file`): the elimination
+    costs 0.5 s (C = 2) to a minute (C = 5), reading the file a millisecond."""
+    path = _cache_file(key, n_classes)
+    hit = _read_cached(path, key)
+    if hit is not None:
+        return hit
     Pint = _eliminated_cached(key, n_classes)[0]
     c = _int_coeffs_qz(Pint)
     nq = len(c) - 1
@@ -235,13 +319,8 @@ def _edge_poly_cached(key, n_classes):
     coeffs = _interpolate_exact(xs, ys)
     while coeffs and coeffs[-1] == 0:
         coeffs.pop()
-    z = sp.Symbol("z")
-    disc = sp.Poly(list(reversed([sp.Rational(x.numerator, x.denominator) for x in coeffs])),
-                   z, domain="QQ")
     # square-free part on FLINT: the product of the distinct factors of the squarefree
     # factorisation of the integer-scaled discriminant, made primitive with a positive lead
-    import math
-
     import flint
 
     den = 1
@@ -251,13 +330,26 @@ def _edge_poly_cached(key, n_classes):
     sqf = flint.fmpz_poly([1])
     for f, _mult in zint.factor_squarefree()[1]:
         sqf *= f
-    sc = [int(c) for c in sqf.coeffs()]
+    sc = [int(x) for x in sqf.coeffs()]
     g = 0
-    for c in sc:
-        g = math.gcd(g, c)
+    for x in sc:
+        g = math.gcd(g, x)
     sign = -1 if sc[-1] < 0 else 1
-    sqf_poly = sp.Poly(list(reversed([sign * c // g for c in sc])), z, domain="ZZ")
-    return disc, sqf_poly
+    sqf_list = [sign * x // g for x in sc]
+    _write_cached(path, key, coeffs, sqf_list)
+    return coeffs, sqf_list
+
+
+@lru_cache(maxsize=64)
+def _edge_poly_cached(key, n_classes):
+    """``(Disc_q P, its square-free part)`` as :class:`sympy.Poly` in ``z``."""
+    import sympy as sp
+
+    disc_c, sqf_c = _edge_coefficients(key, n_classes)
+    z = sp.Symbol("z")
+    disc = sp.Poly([sp.Rational(x.numerator, x.denominator) for x in reversed(disc_c)], z,
+                   domain="QQ")
+    return disc, sp.Poly(list(reversed(sqf_c)), z, domain="ZZ")
 
 
 def edge_polynomial(params, squarefree: bool = True):

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from classdyn.theory.curve import (MAX_CLASSES, NumericCurve, _check_params, _edge_poly_cached,
+from classdyn.theory.curve import (MAX_CLASSES, NumericCurve, _check_params, _edge_coefficients,
                                    curve_polynomials, edge_polynomial, eliminated_polynomial,
                                    numeric_curve)
 from classdyn.theory.spectral_params import SpectralParams
@@ -83,7 +83,9 @@ class EdgeResult:
 
 
 def _real_roots(poly, dps):
-    """Real roots of an integer ``sympy.Poly`` in one variable, to ``dps`` digits, certified.
+    """Real roots of an integer polynomial in one variable, to ``dps`` digits, certified.
+
+    ``poly`` is a ``sympy.Poly`` or its integer coefficients, lowest degree first.
 
     FLINT's ``fmpz_poly.complex_roots`` (Arb ball arithmetic: every root is isolated in a ball
     that provably contains exactly one root, refined to ``dps + 20`` digits) decides which roots
@@ -95,10 +97,13 @@ def _real_roots(poly, dps):
     import flint
     import mpmath
 
-    coeffs = [int(c) for c in poly.all_coeffs()]
-    if len(coeffs) < 2:
+    if hasattr(poly, "all_coeffs"):
+        low_first = [int(c) for c in reversed(poly.all_coeffs())]
+    else:
+        low_first = [int(c) for c in poly]
+    if len(low_first) < 2:
         return []
-    f = flint.fmpz_poly(coeffs[::-1])
+    f = flint.fmpz_poly(low_first)
     work = dps + 20
     prec = flint.ctx.prec
     try:
@@ -120,7 +125,7 @@ def _find_edges_cached(key, n_classes, dps):
 
     params = SpectralParams(psi_p=key[0], psi_n=key[1], rho=key[2], alpha2=key[3], v2=key[4],
                             bbar2=key[5], sbar2=key[6])
-    E = _edge_poly_cached(key, n_classes)[1]
+    E = _edge_coefficients(key, n_classes)[1]
     roots = _real_roots(E, dps)
     s2 = mpmath.mpf(params.sbar2)
     tol = mpmath.mpf(10) ** (-(dps - 5))
@@ -168,7 +173,7 @@ def _find_edges_cached(key, n_classes, dps):
                     and abs(cands[0] - s2) <= tol * max(abs(s2), 1))
     return EdgeResult(candidates=cands, is_edge=is_edge, kind=kind, dps=dps,
                       singular_lower_edge=singular, negative_roots=negative,
-                      degree=int(E.degree()), probe=probe)
+                      degree=len(E) - 1, probe=probe)
 
 
 def find_edges(params, dps: int = 30) -> EdgeResult:
