@@ -30,6 +30,19 @@ MIXTURE_FILE = "mixture.json"
 PREDICTION_FILE = "prediction.json"
 
 
+#: most bootstrap replicates (--bootstrap): error bars settle long before (their own relative
+#: error is ~1/sqrt(2B)); 1e9 replicates had not finished after 60 s when killed
+MAX_BOOTSTRAP = 100_000
+
+
+def _bootstrap(text: str) -> int:
+    """``--bootstrap``: an integer in [1, :data:`MAX_BOOTSTRAP`]."""
+    k = positive_int(text)
+    if k > MAX_BOOTSTRAP:
+        raise argparse.ArgumentTypeError(f"must lie in [1, {MAX_BOOTSTRAP}], got {text}")
+    return k
+
+
 def _add_data(p: argparse.ArgumentParser, *, with_mixture: bool = False) -> None:
     g = p.add_argument_group("dataset")
     src = g.add_mutually_exclusive_group(required=True) if with_mixture else g
@@ -50,7 +63,7 @@ def _add_data(p: argparse.ArgumentParser, *, with_mixture: bool = False) -> None
                    help="dataset: centre on the weighted mean and scale so that "
                         "sum_c rho_c (variance_c + norms2_c) = 1 (as the Fashion-MNIST check); "
                         "none: raw units")
-    g.add_argument("--bootstrap", type=positive_int, default=200, metavar="B",
+    g.add_argument("--bootstrap", type=_bootstrap, default=200, metavar="B",
                    help="bootstrap replicates for the error bars")
     add_seed(p)
 
@@ -76,7 +89,8 @@ def register(sub) -> None:
                         "(centred theory), also when the data has centroids")
     q.add_argument("--timescale-errors", choices=["delta", "none"], default="delta",
                    help="error bars of the training timescales: delta method through the "
-                        "model (2C extra model evaluations, ~0.6 s each for C = 2), or none")
+                        "model (2C - 1 extra model evaluations: ~0.6 s each for C = 2, ~5 s "
+                        "for C = 3), or none")
     q.add_argument("--figure", action="store_true",
                    help="also draw prediction.png: speciation times, the variances that order "
                         "memorisation, and the eigenvalue spread against the isotropic model")
@@ -395,6 +409,11 @@ def _predict_handler(args) -> CommandResult:
         base = _centred_timescales(mix.weights, mix.variances, rf, args.t)
         pred["timescales"] = dict(base)
         if args.timescale_errors == "delta":
+            from classdyn.log import get_logger
+
+            get_logger(__name__).info(
+                "timescale error bars: %d more model evaluations, each as long as the one "
+                "just done (--timescale-errors none skips them)", 2 * len(mix.variances) - 1)
             pred["timescales"].update(_timescale_errors(st, rf, args.t, base))
         pred["timescales"]["t_unit"] = ("training time tau: a mode of eigenvalue lambda "
                                         "relaxes as exp(-lambda tau)")
