@@ -348,7 +348,7 @@ def kernel_expressions(name: str) -> dict[str, sp.Expr]:
     check_activation(name)
     G2 = s2k + Dk
     if name == "linear":
-        lin = derive_linear()
+        lin = symbolic_coefficients("linear")  # derive_linear(), cached
         return {k: _kernel_vars(lin[k]) for k in ("mu0", "a", "v2", "s2")}
     if name == "erf":
         A = 1 + 2 * G2

@@ -14,6 +14,7 @@ rewrites it, and a test checks that regenerating gives the committed bytes.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 #: activations with closed-form kernels, in the order they are written
@@ -63,6 +64,7 @@ def _printer():
     return KernelPrinter({"fully_qualified_modules": True, "standard": "python3"})
 
 
+@lru_cache(maxsize=None)
 def kernel_source(name: str) -> str:
     """Python source of the scalar and batch kernels of one activation (see :func:`generate`).
 
@@ -142,15 +144,14 @@ def generate() -> str:
     >>> "GENERATED FILE - do not edit" in generate()[:40]
     True
     """
+    sources = {name: kernel_source(name) for name in KERNELS}
     parts = [_HEADER.format(names=", ".join(KERNELS))]
     for name in KERNELS:
-        src = kernel_source(name)
-        parts.append("\n" + src)
+        parts.append("\n" + sources[name])
     tail = ["", "#: the generated code of each kernel (inspectable: ``<kernel>.source``)",
             "_SOURCES = {"]
     for name in KERNELS:
-        src = kernel_source(name)
-        scal, batch = src.split("\n\n\n")
+        scal, batch = sources[name].split("\n\n\n")
         tail.append(f"    {name}_scalar: {scal.strip()!r},")
         tail.append(f"    {name}_batch: {batch.strip()!r},")
     tail += ["}", "for _k, _src in _SOURCES.items():", "    _k.source = _src",
