@@ -162,7 +162,7 @@ def test_timescale_error_bars_match_the_spread_over_independent_datasets():
     covariance between the statistics (diagonal only) gives 3-6x too large bars for the three
     τ here (measured), which fails. The mean over the datasets must also lie within 3
     spreads/sqrt(8) of the timescales of the true mixture (the estimators are unbiased to
-    O(1/n)); ~17 s on the shared machine (16 model evaluations)."""
+    O(1/n)); 16 model evaluations, 3-17 s on the shared machine (measured)."""
     from classdyn.theory.class_stats import data_statistics
     from classdyn.theory.params import RandomFeatures
     from classdyn.validation.cli_data import (TIMESCALE_KEYS, _centred_timescales,
