@@ -188,3 +188,26 @@ def test_timescale_error_bars_match_the_spread_over_independent_datasets():
         assert 0.5 < se[k + "_se"] / spread < 2.0, (k, se[k + "_se"], spread)
         assert abs(x.mean() - truth[k]) < 3 * spread / np.sqrt(len(x)), (k, x.mean(), truth[k])
     assert "delta method" in se["error"] and "bootstrap covariance" in se["error"]
+
+
+def test_predict_from_a_mixture_file_without_covariance(pngs, tmp_path, capsys):
+    """A mixture.json without the bootstrap covariance (written before it was stored) still
+    predicts: the speciation error bars fall back to the standard errors alone,
+    se = 1/2 sqrt((se_rho/rho)^2 + (se_n2/n2)^2) (checked here by that formula, to 1e-12
+    relative: the same float64 arithmetic), and the output says the correlations were
+    ignored."""
+    out = tmp_path / "out"
+    assert main(["fit", "--data", str(pngs), "--out", str(out), "--bootstrap", "30"]) == 0
+    capsys.readouterr()
+    rec = json.loads((out / "mixture.json").read_text())
+    assert len(rec["statistics"]["covariance"]) == 6                  # 3C x 3C, C = 2
+    del rec["statistics"]["covariance"]
+    (tmp_path / "old.json").write_text(json.dumps(rec))
+    assert main(["predict", "--mixture", str(tmp_path / "old.json"), "--out", str(out),
+                 "--json"]) == 0
+    pred = json.loads(capsys.readouterr().out)
+    st, m = rec["statistics"], rec["mixture"]
+    rho, n2 = np.array(m["weights"]), np.array(m["norms2"])
+    expect = 0.5 * np.hypot(np.array(st["weights_se"]) / rho, np.array(st["norms2_se"]) / n2)
+    np.testing.assert_allclose(pred["speciation"]["t_s_se"], expect, rtol=1e-12)
+    assert "correlations between the statistics ignored" in pred["speciation"]["error"]
