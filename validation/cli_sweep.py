@@ -28,12 +28,13 @@ def register(sub) -> None:
     p = add_command(sub, "sweep", help="a theory quantity over a parameter grid (xarray map)",
                     description=__doc__)
     p.add_argument("quantity", choices=["timescales", "speciation", "edges", "masses",
-                                        "outliers", "losses"],
+                                        "outliers", "losses", "class_order"],
                    help="timescales: tau_gen, tau_mem, tau_fin, W_gen, W_mem (training time "
                         "tau); speciation: leading-order t_s per class (diffusion time); "
                         "edges / masses: every bulk's edges / mass; outliers: each class's "
                         "outlier (norm2 > 0, at --d); losses: simulated train and class test "
-                        "losses at --tau (one system of size --d, --seed)")
+                        "losses at --tau (one system of size --d, --seed); class_order: which "
+                        "class generalises / memorises first (simulated class losses)")
     p.add_argument("--grid", nargs="+", default=[], metavar="SPEC",
                    help="name=lo:hi:N, name=lo:hi:logN or name=v1,v2,... for name in psi_p, "
                         "psi_n, t, ratio, weight, norm2, tau, d, seed, activation")

@@ -231,6 +231,9 @@ def write_report(records: list[dict], out: Path, *, size: str, environment: dict
         parts.append("<h3>Parameters</h3>" + _kv_table(r.get("params", {})))
         parts.append("</section>")
 
+    from .report_phase import phase_section  # issue 14: phase diagrams, when computed
+
+    parts.append(phase_section(out))
     parts.append("<section><h2>Versions</h2>" + _kv_table(
         {**environment, "code version": code_version}) + "</section></body></html>")
     html_path = atomic_write_text(out / "report.html", "\n".join(parts))

@@ -43,7 +43,8 @@ from .sweep_points import (DEFAULT_BASE, QUANTITIES, T_UNIT, TAU_UNIT, VECTORS, 
 #: docs page of each quantity (Dataset attrs)
 DOCS = {"timescales": "docs/theory/timescales.md", "speciation": "docs/theory/speciation.md",
         "edges": "docs/theory/edges.md", "masses": "docs/theory/spectrum-centred.md",
-        "outliers": "docs/theory/extensive.md", "losses": "docs/theory/model.md"}
+        "outliers": "docs/theory/extensive.md", "losses": "docs/theory/model.md",
+        "class_order": "docs/theory/class-losses.md"}
 
 
 # ------------------------------------------------------------------ run directory and cache
@@ -81,7 +82,8 @@ def _library_versions() -> dict:
 
 #: defaults that differ by quantity: speciation and outliers need extensive centroids (centred
 #: classes never speciate and have no outliers); simulated losses are small systems
-QUANTITY_BASE = {"speciation": {"norm2": 1.0}, "outliers": {"norm2": 1.0}, "losses": {"d": 40}}
+QUANTITY_BASE = {"speciation": {"norm2": 1.0}, "outliers": {"norm2": 1.0}, "losses": {"d": 40},
+                 "class_order": {"d": 40}}
 
 
 def _base(quantity: str, base: dict | None) -> dict:

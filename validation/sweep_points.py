@@ -17,6 +17,10 @@ Quantities (:data:`QUANTITIES`):
 - ``masses``: the mass of each bulk, padded along ``bulk`` (same sources);
 - ``outliers``: for extensive centroids (norm2 > 0), the outlier of U attributed to each class
   and the upper bulk edge, at input dimension ``d`` (docs/theory/extensive.md);
+- ``class_order``: which class generalises first and which memorises first, and the gaps
+  log10(τ^2/τ^1), from the simulated class test losses of one system (``d``, ``seed``):
+  τ_gen^c = argmin E_c, τ_mem^c the first return of E_c to 1 after it (``class_times``,
+  docs/theory/class-losses.md);
 - ``losses``: train and per-class test losses of one finite-size system (``d``, ``seed``) at
   training time ``tau``, E(A) = 1 + Δ/(p d) tr(A U Aᵀ) + 2√Δ/(√p d) tr(A V) at the
   gradient-flow weights A(τ) (docs/theory/model.md).
@@ -65,6 +69,15 @@ QUANTITIES = {
         "outlier_2": ("outlier of U carried by class 2, NaN if none (docs/theory/extensive.md)",
                       LAMBDA_UNIT),
         "bulk_edge": ("upper edge of the bulk (docs/theory/extensive.md)", LAMBDA_UNIT),
+    },
+    "class_order": {
+        "first_gen": ("class (1 or 2) with the smaller tau_gen^c = argmin E_c (simulated, "
+                      "docs/theory/class-losses.md)", "class index"),
+        "first_mem": ("class (1 or 2) with the smaller tau_mem^c, first return of E_c to 1 "
+                      "(simulated, docs/theory/class-losses.md)", "class index"),
+        "gap_gen": ("log10(tau_gen^2/tau_gen^1)", "decades"),
+        "gap_mem": ("log10(tau_mem^2/tau_mem^1) (inf where a class never memorises on the "
+                    "grid)", "decades"),
     },
     "losses": {
         "train_loss": ("train loss E(A(tau)) with (U, V) of one system (docs/theory/model.md)",
@@ -134,6 +147,20 @@ def _values(quantity: str, point: dict) -> dict:
         loc, cls = np.asarray(out.locations, dtype=float), np.asarray(out.classes)
         per_class = [loc[cls == c].max() if np.any(cls == c) else math.nan for c in (0, 1)]
         return {"outlier_1": per_class[0], "outlier_2": per_class[1], "bulk_edge": out.edge}
+    if quantity == "class_order":
+        from classdyn.simulate import (class_times, draw_system, first_class,
+                                       semi_analytic_curves, tau_grid)
+
+        t = float(point["t"])
+        _, _, fs = draw_system(_mixture(point), int(point["d"]), psi_p=float(point["psi_p"]),
+                               psi_n=float(point["psi_n"]), t=t,
+                               activation=str(point["activation"]), seed=int(point["seed"]))
+        tau = tau_grid(1e-3, 1e5, 160)
+        ct = class_times(tau, semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, tau, t).test)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gaps = [float(np.log10(x[1] / x[0])) for x in (ct.tau_gen, ct.tau_mem)]
+        return {"first_gen": first_class(ct, "gen") + 1, "first_mem": first_class(ct, "mem") + 1,
+                "gap_gen": gaps[0], "gap_mem": gaps[1]}
     if quantity == "losses":
         from classdyn.simulate import draw_system, losses_at, weights_at
 
