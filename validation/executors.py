@@ -279,7 +279,16 @@ class DaskExecutor:
             import dask_jobqueue
 
             kind = {"slurm": dask_jobqueue.SLURMCluster, "pbs": dask_jobqueue.PBSCluster}
-            with kind[self.cluster]() as cl, Client(cl) as client:
+            try:
+                cl = kind[self.cluster]()
+            except ValueError as exc:  # no cores/memory configured
+                name = self.cluster.upper()
+                raise ValueError(
+                    f"--cluster {self.cluster}: dask-jobqueue is not configured ({exc}); set "
+                    f"cores, memory, queue and walltime in ~/.config/dask/jobqueue.yaml "
+                    f"(jobqueue: {self.cluster}: ...) or DASK_JOBQUEUE__{name}__CORES, "
+                    f"DASK_JOBQUEUE__{name}__MEMORY, ...") from None
+            with cl, Client(cl) as client:
                 cl.scale(jobs=self.workers or 1)
                 client.wait_for_workers(1)
                 yield client

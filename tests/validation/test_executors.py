@@ -159,3 +159,17 @@ def test_cli_validate_through_dask_writes_the_local_records(cluster, tmp_path, c
         assert sorted(p.name for p in d_dir.iterdir()) == sorted(p.name for p in l_dir.iterdir())
         if loc["figure"]:
             assert (d_dir / "figure.png").read_bytes() == (l_dir / "figure.png").read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["slurm", "pbs"])
+def test_unconfigured_batch_cluster_says_what_to_set(kind, monkeypatch, tmp_path):
+    pytest.importorskip("dask_jobqueue")
+    import dask
+
+    # no jobqueue.yaml of the user's: a clean config without cores/memory for this system
+    with dask.config.set({f"jobqueue.{kind}.cores": None, f"jobqueue.{kind}.memory": None}):
+        with pytest.raises(ValueError) as err:
+            list(DaskExecutor(cluster=kind).submit_all(_square, [1]))
+    msg = str(err.value)
+    assert f"--cluster {kind}" in msg and "jobqueue.yaml" in msg
+    assert f"DASK_JOBQUEUE__{kind.upper()}__CORES" in msg
