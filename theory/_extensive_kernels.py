@@ -193,6 +193,23 @@ def _norm(x):
 
 
 @njit(cache=True)
+def _branch_status(z, x, q, tol, C):
+    """``OK``, or ``BRANCH`` when a converged point with ``Im z > 0`` has ``Im q`` or some
+    ``Im δ_c`` below ``−10 tol (1 + ‖x‖)`` (the physical branch has both ``≥ 0``: each is a trace
+    of a positive matrix times ``Im R``). Applied to every converged return of :func:`newton`
+    (before issue 12 the return after the last iteration skipped it, and a point on
+    ``Im q < 0`` passed as converged with zero density inside a bulk)."""
+    if is_complex(z) and z.imag > 0:
+        scale = tol * (1.0 + _norm(x)) * 10.0
+        if q.imag < -scale:
+            return BRANCH
+        for c in range(C):
+            if x[c].imag < -scale:
+                return BRANCH
+    return OK
+
+
+@njit(cache=True)
 def newton(z, x0, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2, pj, pl, tol, maxit,
            maxhalf=9):
     """Damped Newton on ``F(x) = 0``. Returns ``(x, q, residual, iterations, status)``.
@@ -214,15 +231,7 @@ def newton(z, x0, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2, pj, pl, tol, max
     res = _norm(F)
     for it in range(maxit):
         if res <= tol * (1.0 + _norm(x)):
-            if is_complex(z) and z.imag > 0:
-                scale = tol * (1.0 + _norm(x)) * 10.0
-                bad = q.imag < -scale
-                for c in range(C):
-                    if x[c].imag < -scale:
-                        bad = True
-                if bad:
-                    return x, q, res, it, BRANCH
-            return x, q, res, it, OK
+            return x, q, res, it, _branch_status(z, x, q, tol, C)
         if abs(np.linalg.det(J)) == 0.0:
             return x, q, res, it, SINGULAR
         dx = np.linalg.solve(J, -F)
@@ -246,7 +255,7 @@ def newton(z, x0, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2, pj, pl, tol, max
         if not accepted:
             return x, q, res, it + 1, NO_CONVERGENCE
     if res <= tol * (1.0 + _norm(x)):
-        return x, q, res, maxit, OK
+        return x, q, res, maxit, _branch_status(z, x, q, tol, C)
     return x, q, res, maxit, NO_CONVERGENCE
 
 
@@ -424,3 +433,36 @@ def density_grid_warm(lams, eta, eta0s, rho, e2s2, Delta, psi_p, psi_n, w, A, V2
         else:
             have = 0
     return X, Q, RES, ITS, ST
+
+
+@njit(cache=True)
+def verify_points(lams, eta, X, Q, ST, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2, pj, pl,
+                  tol):
+    """Re-check every point flagged converged (``ST == OK``) against its equations: the
+    residual ``‖F(x)‖`` of the system at ``z = λ + iη`` recomputed from the returned ``x`` must be
+    ``≤ 10 tol (1 + ‖x‖)``, ``q`` must equal ``E_m R`` at that ``x`` to the same relative
+    tolerance, and ``Im q``, ``Im δ_c`` must be ``≥ −10 tol (1 + ‖x‖)`` (physical branch).
+    Returns a boolean mask, True where a point passes (points not flagged OK are False)."""
+    n = lams.size
+    C = rho.size
+    good = np.zeros(n, np.bool_)
+    for i in range(n):
+        if ST[i] != OK:
+            continue
+        z = complex(lams[i], eta)
+        x = X[i]
+        F, J, q, ok = residual_jacobian(z, x, rho, e2s2, Delta, psi_p, psi_n, w, A, V2, S2, pj,
+                                        pl, False)
+        if not ok:
+            continue
+        scale = 10.0 * tol * (1.0 + _norm(x))
+        if _norm(F) > scale or abs(q - Q[i]) > scale * (1.0 + abs(q)):
+            continue
+        if q.imag < -scale:
+            continue
+        bad = False
+        for c in range(C):
+            if x[c].imag < -scale:
+                bad = True
+        good[i] = not bad
+    return good

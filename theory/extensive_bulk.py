@@ -173,7 +173,20 @@ def extensive_density(lam, nodes: ExtensiveNodes, *, eta: float = 1e-7, tol: flo
     K = _K()
     pj, pl = K.pair_index(nodes.n_classes)
     fn = K.density_grid_warm if warm else K.density_grid
-    X, Q, RES, ITS, ST = fn(lam, eta, _eta0(lam, nodes), *nodes.kernel_args(), pj, pl, tol, maxit)
+    args = nodes.kernel_args()
+    eta0 = _eta0(lam, nodes)
+    X, Q, RES, ITS, ST = fn(lam, eta, eta0, *args, pj, pl, tol, maxit)
+    # a point flagged converged must satisfy its equations on the physical branch (issue 12: a
+    # warm-started point on Im q < 0 came back "converged" with zero density inside a bulk and
+    # split it); one that does not is redone by its own η-continuation, and flagged if that
+    # fails the check too
+    good = K.verify_points(lam, eta, X, Q, ST, *args, pj, pl, tol)
+    bad = np.flatnonzero((ST == 0) & ~good)
+    if bad.size:
+        Xb, Qb, Rb, Ib, Sb = K.density_grid(lam[bad], eta, eta0[bad], *args, pj, pl, tol, maxit)
+        gb = K.verify_points(lam[bad], eta, Xb, Qb, Sb, *args, pj, pl, tol)
+        Sb = np.where(gb, 0, np.where(Sb == 0, K.BRANCH, Sb))
+        X[bad], Q[bad], RES[bad], ITS[bad], ST[bad] = Xb, Qb, Rb, Ib, Sb
     return ExtensiveDensity(lam=lam, density=np.maximum(Q.imag, 0.0) / math.pi, q=Q, eta=eta,
                             residual=RES, converged=ST == 0, status=ST)
 

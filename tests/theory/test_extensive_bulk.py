@@ -224,3 +224,60 @@ def test_warm_and_cold_density_agree():
     b = ex.extensive_density(lam, nodes, warm=False)
     assert a.n_failed == 0 and b.n_failed == 0
     np.testing.assert_allclose(a.density, b.density, rtol=0, atol=1e-11 * b.density.max())
+
+
+def _numpy_residual(z, x, nodes):
+    """The §6 fixed-point residual ``x − Φ(x)`` written out again in NumPy (independent of the
+    compiled kernel): ``κ_c = ρ_c (e2 σ_c²/(1+δ_c) + Δ)``, ``M = (diag(κ)⁻¹ + T)⁻¹``,
+    ``R = 1/[−z + s̄² + Σ_c ρ_c v_c²/(1+δ_c) + aᵀ M a]``, ``T = ψ_p E[a aᵀ R]``,
+    ``δ_c = (1/ψ_n)[e2 σ_c² (T (I + diag(κ) T)⁻¹)_cc + ψ_p E[v_c² R]]``."""
+    C = nodes.n_classes
+    iu = np.triu_indices(C)
+    delta = x[:C]
+    T = np.zeros((C, C), complex)
+    T[iu] = x[C:]
+    T = T + T.T - np.diag(np.diag(T))
+    e2s2 = nodes.e2 * nodes.sigma2
+    kap = nodes.rho * (e2s2 / (1 + delta) + nodes.Delta)
+    M = np.linalg.inv(np.diag(1 / kap) + T)
+    den = (-z + nodes.s2bar + nodes.v2 @ (nodes.rho / (1 + delta))
+           + np.einsum("kc,ce,ke->k", nodes.a, M, nodes.a))
+    wR = nodes.weights / den
+    Tn = nodes.psi_p * np.einsum("k,kc,ke->ce", wR, nodes.a, nodes.a)
+    Nm = T @ np.linalg.inv(np.eye(C) + kap[:, None] * T)
+    dn = (e2s2 * np.diag(Nm) + nodes.psi_p * (wR @ nodes.v2)) / nodes.psi_n
+    return np.concatenate([delta - dn, (T - Tn)[iu]]), wR.sum()
+
+
+def test_converged_points_satisfy_their_equations():
+    """Issue 12: a grid point flagged converged must satisfy its equations on the physical
+    branch. Every point the warm density kernel flags converged has a NumPy residual (written
+    out independently, above) ≤ 1e-9 of ``1 + ‖x‖`` (measured 6e-13; Newton's tol is 1e-12)
+    and passes ``verify_points``; the complex conjugate of a solution (the solution at ``z̄``,
+    ``Im q < 0``, the branch that once split a bulk) fails it (its NumPy residual at ``z`` is
+    O(η): measured 7e-7 of ``1 + ‖x‖``, bound 1e-8, still 1e4 × Newton's tol), and so does a
+    point whose ``q`` was corrupted by 1e-6 relative."""
+    from classdyn.theory import _extensive_kernels as K
+
+    nodes = ex.gaussian_nodes(mixture(0.5), RF, 0.5, order=8)
+    pj, pl = K.pair_index(2)
+    lam = np.linspace(0.02, 2.5, 40)
+    eta, tol = 1e-7, 1e-12
+    X, Q, RES, ITS, ST = K.density_grid_warm(lam, eta, np.full(lam.size, 20.0),
+                                             *nodes.kernel_args(), pj, pl, tol, 60)
+    assert np.all(ST == 0)
+    for i in range(lam.size):
+        F, q = _numpy_residual(complex(lam[i], eta), X[i], nodes)
+        assert np.linalg.norm(F) <= 1e-9 * (1 + np.linalg.norm(X[i]))
+        assert abs(q - Q[i]) <= 1e-9 * (1 + abs(q))
+    assert K.verify_points(lam, eta, X, Q, ST, *nodes.kernel_args(), pj, pl, tol).all()
+    k = int(np.argmax(Q.imag))  # inside the bulk, Im q largest
+    Xc, Qc = X.copy(), Q.copy()
+    Xc[k], Qc[k] = X[k].conj(), Q[k].conj()
+    F, _ = _numpy_residual(complex(lam[k], eta), Xc[k], nodes)
+    assert np.linalg.norm(F) >= 1e-8 * (1 + np.linalg.norm(X[k]))
+    good = K.verify_points(lam, eta, Xc, Qc, ST, *nodes.kernel_args(), pj, pl, tol)
+    assert not good[k] and good[np.arange(lam.size) != k].all()
+    Qc = Q.copy()
+    Qc[k] = Q[k] * (1 + 1e-6)
+    assert not K.verify_points(lam, eta, X, Qc, ST, *nodes.kernel_args(), pj, pl, tol)[k]

@@ -81,11 +81,6 @@ def test_centred_limit_edges_match_the_edge_polynomial():
     np.testing.assert_allclose(e.masses, [b.weight for b in spectrum(params).bulks], atol=2e-3)
 
 
-@pytest.mark.xfail(strict=True, reason="extensive_edges thresholds the density at 1e-6 of its "
-                   "maximum, which a delta peak at s̄² (ψ_p > 1 + ψ_n: p − n − d null "
-                   "directions; width η) dominates: bulks below 1e-6 of the peak vanish and the "
-                   "last run's upper edge is replaced by the top edge, so gaps are merged "
-                   "(theory/extensive.py; reported, not fixed here). Remove the mark once fixed.")
 def test_centred_limit_edges_with_a_delta_peak():
     """As above with ψ_p = 4, ψ_n = 2 (delta of weight 1/4 at s̄²), t = 0.1: classdyn.theory.edges gives
     bulks [0.01685, 0.1374] and [0.2325, 6.194]; extensive_edges today returns
@@ -99,3 +94,38 @@ def test_centred_limit_edges_with_a_delta_peak():
     ref = np.array([float(x) for x in find_edges(SpectralParams.from_model(mix, rf, 0.1)).edges])
     assert e.intervals.size == ref.size
     np.testing.assert_allclose(e.intervals.ravel(), ref, rtol=1e-9)
+
+
+def test_one_bad_point_does_not_split_a_bulk():
+    """Issue 12: two runs of support stay separate only if the bulk equations have a real
+    solution in the gap between them. Centred classes (ψ_p = 3, ψ_n = 2.5, t = 0.05: bulks
+    from classdyn.theory.edges, an independent route): runs split at a grid point inside the
+    upper bulk are merged back; runs on both sides of the true gap stay separate."""
+    from classdyn.theory.edges import find_edges
+    from classdyn.theory.extensive_edges import _merge_unconfirmed_gaps
+    from classdyn.theory.spectrum import SpectralParams
+
+    mix = Mixture(variances=(1.0, 4.0), weights=(0.5, 0.5))
+    rf = RandomFeatures(3.0, 2.5)
+    nodes = ex.gaussian_nodes(mix, rf, 0.05, order=2)
+    a1, b1, a2, b2 = [float(x) for x in find_edges(SpectralParams.from_model(mix, rf, 0.05)).edges]
+    lam = np.concatenate([np.linspace(a1, b1, 7)[1:-1], [0.5 * (b1 + a2)],
+                          np.linspace(a2, b2, 13)[1:-1]])
+    # runs: bulk 1 = 0..4, gap point 5, bulk 2 = 6..16 split at the bad point 11
+    assert _merge_unconfirmed_gaps(nodes, lam, [(0, 4), (6, 10), (12, 16)]) == [(0, 4), (6, 16)]
+    # a gap seen by more than two grid points is kept without asking (bulk 2 split at 9..11)
+    assert _merge_unconfirmed_gaps(nodes, lam, [(0, 4), (6, 8), (12, 16)]) == [(0, 4), (6, 8),
+                                                                               (12, 16)]
+
+
+@pytest.mark.slow
+def test_issue_case_with_80_legendre_nodes_has_two_bulks():
+    """The issue's case (t = 0.5, orthogonal, 80 composite Legendre nodes per axis), where one
+    grid point on the unphysical branch (λ = 0.0391418, q = 189.7 − 0.51i) split the lower bulk
+    into [0.030937, 0.039142] and [0.039142, 0.074416]: two bulks now, masses ½ each (measured
+    0.50005, 0.50001; tolerance 5e-4, the trapezoid error of the masses in the other tests), no
+    point of the grid left unconverged. ~25–60 s."""
+    e = ex.extensive_edges(ex.gaussian_nodes(mixture(0.0), RF, 0.5, order=80, rule="legendre"))
+    assert e.intervals.shape == (2, 2), e.intervals
+    np.testing.assert_allclose(e.masses, [0.5, 0.5], atol=5e-4)
+    assert e.density.n_failed == 0
