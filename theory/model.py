@@ -222,10 +222,22 @@ class CentredModel(_Model):
         return eliminated_polynomial(self.params), edge_polynomial(self.params)
 
     def outliers(self, d: int):
-        check_positive_int(d, "d", "input dimension")
-        raise NotApplicableError(
-            "outliers: centred classes (norms2 = 0) give U no low-rank part in docs/theory/spectrum-centred.md, so "
-            "there are no outliers to locate; give some class norms2 > 0 (docs/theory/extensive.md)")
+        """The outlier of the mean term of a non-odd activation (ReLU: ``μ0_c ≠ 0``), the root
+        above the bulk of ``1 + p q(λ) Σ_c ρ_c μ0_c²/(1 + δ_c(λ)) = 0``, ``p = ψ_p d``
+        (:func:`classdyn.theory.centred_outlier.centred_mean_outlier`); an odd activation
+        (``μ0 = 0``) has none and raises :class:`NotApplicableError`."""
+        from classdyn.theory.centred_outlier import (MU0_ZERO, centred_mean_outlier,
+                                                     mean_coefficients)
+
+        d = check_positive_int(d, "d", "input dimension")
+        mu0 = mean_coefficients(self.mixture, self.rf, self.t, m=self._m)
+        if max(abs(float(x)) for x in mu0) <= MU0_ZERO:
+            raise NotApplicableError(
+                "outliers: centred classes (norms2 = 0) with an odd activation (mu0 = 0) give U "
+                "no low-rank part in docs/theory/spectrum-centred.md, so there are no outliers "
+                "to locate; a non-odd activation (relu) has the mean outlier, extensive "
+                "centroids (norms2 > 0) have theirs (docs/theory/extensive.md)")
+        return centred_mean_outlier(self.mixture, self.rf, self.t, d, m=self._m)
 
     def speciation(self, d: int, **kw):
         raise NotApplicableError(
