@@ -20,7 +20,7 @@ def test_section_without_the_figure_says_how_to_make_it(tmp_path):
     assert "phase-diagrams" in html and "write_phase" in html and "<img" not in html
 
 
-@pytest.mark.slow  # 8 simulated systems at d = 12 + 2 direct: measured 43 s on the loaded 2 cores
+# 8 simulated systems at d = 12 + 2 direct: measured 4.6 s (43 s while other jobs loaded the cores)
 def test_write_phase_and_the_report_section(tmp_path):
     png = write_phase(tmp_path, n=2, d=12, executor=SerialExecutor())
     assert png.is_file() and png.stat().st_size > 0

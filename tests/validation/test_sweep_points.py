@@ -74,11 +74,11 @@ def test_unknown_quantity_is_a_failed_point():
 def test_class_order_is_the_simulated_class_times():
     from classdyn.simulate import (class_times, draw_system, semi_analytic_curves, tau_grid)
 
-    point = dict(DEFAULT_BASE, d=12, ratio=0.25, weight=0.2, psi_p=8.0, psi_n=4.0, t=0.01)
+    point = dict(DEFAULT_BASE, d=30, ratio=0.25, weight=0.2, psi_p=8.0, psi_n=4.0, t=0.01)
     r = compute_point(("class_order", point))
     assert r["status"] == "ok"
     mix = Mixture((1.0, 0.25), weights=(0.2, 0.8))
-    _, _, fs = draw_system(mix, 12, psi_p=8.0, psi_n=4.0, t=0.01, seed=0)
+    _, _, fs = draw_system(mix, 30, psi_p=8.0, psi_n=4.0, t=0.01, seed=0)
     tau = tau_grid(1e-3, 1e5, 160)
     ct = class_times(tau, semi_analytic_curves(fs.U, fs.V, fs.Uc, fs.Vc, tau, 0.01).test)
     assert r["values"]["gap_mem"] == float(np.log10(ct.tau_mem[1] / ct.tau_mem[0]))
