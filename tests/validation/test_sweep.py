@@ -172,3 +172,17 @@ def test_run_directory_named_by_the_grid(tmp_path):
     assert a == run_directory("timescales", {"t": [0.1]}, {}, tmp_path)
     assert a != run_directory("timescales", {"t": [0.1]}, {"psi_p": 8.0}, tmp_path)
     assert a != run_directory("speciation", {"t": [0.1]}, None, tmp_path)
+
+
+def test_vector_quantity_resumes_from_its_cache(tmp_path):
+    """NaN-padded vectors (bulk edges) survive the per-point JSON cache: a rerun computes nothing
+    and gives the identical Dataset."""
+    grid = {"activation": ["tanh", "relu"], "ratio": [1.5]}
+    first = sweep("edges", grid, base={"t": 0.05}, executor=SerialExecutor(), progress=False,
+                  out=tmp_path)
+    assert first["edges"].dims == ("activation", "ratio", "edge")
+    rerun = Counting()
+    second = sweep("edges", grid, base={"t": 0.05}, executor=rerun, progress=False, out=tmp_path)
+    assert rerun.calls == 0
+    _same(first, second)
+    assert int(first["n_bulks"].sum()) >= 2 and np.isfinite(first["edges"].values).sum() >= 4
