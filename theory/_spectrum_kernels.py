@@ -51,13 +51,15 @@ def residual_jacobian(q, r, z, psi_p, k, rho, a2, v2, bb2, ss2):
     Br = 0j
     for c in range(len(rho)):
         iD = 1.0 / (1.0 + k * (a2[c] * r + v2[c] * q))
-        iD2 = iD * iD
-        A += rho[c] * a2[c] * iD
-        B += rho[c] * v2[c] * iD
-        Aq -= rho[c] * a2[c] * k * v2[c] * iD2
-        Ar -= rho[c] * a2[c] * k * a2[c] * iD2
-        Bq -= rho[c] * v2[c] * k * v2[c] * iD2
-        Br -= rho[c] * v2[c] * k * a2[c] * iD2
+        ra = rho[c] * a2[c] * iD  # ρ_c α_c²/D_c
+        rv = rho[c] * v2[c] * iD  # ρ_c v_c²/D_c
+        A += ra
+        B += rv
+        kiD = k * iD  # ∂(1/D_c)/∂q = −k v_c²/D_c², ∂(1/D_c)/∂r = −k α_c²/D_c²
+        Aq -= ra * kiD * v2[c]
+        Ar -= ra * kiD * a2[c]
+        Bq -= rv * kiD * v2[c]
+        Br -= rv * kiD * a2[c]
     g1 = A * r + B * q - 1.0
     g2 = r - psi_p * B * q * q - (1.0 - psi_p) * q
     # residuals relative to the size of their terms (cancellations near s̄² where |q| is huge)

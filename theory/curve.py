@@ -246,11 +246,16 @@ def _exact_key(key) -> list:
     return [[float(x).hex() for x in v] if isinstance(v, tuple) else float(v).hex() for v in key]
 
 
+#: Digest of this module's source as imported (read once, at import: a process that keeps
+#: running while the file is edited must not label its polynomials with the new source).
+_SOURCE_SHA = hashlib.sha256(Path(__file__).read_bytes())
+
+
 @lru_cache(maxsize=1)
 def _source_digest() -> str:
     import flint
 
-    h = hashlib.sha256(Path(__file__).read_bytes())
+    h = _SOURCE_SHA.copy()
     h.update(str(flint.__version__).encode())
     return h.hexdigest()[:16]
 
@@ -272,11 +277,25 @@ def _read_cached(path: Path | None, key):
             return None
         disc = [Fraction(int(n, 16), int(d, 16)) for n, d in rec["disc"]]
         sqf = [int(c, 16) for c in rec["sqf"]]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
         return None
-    if not sqf or sqf[-1] <= 0:
+    if not sqf or sqf[-1] <= 0 or not disc or not _divides(sqf, disc):
         return None
     return disc, sqf
+
+
+def _divides(sqf, disc) -> bool:
+    """Whether the square-free part divides the discriminant exactly (FLINT), as it must: a
+    cheap consistency check of a cached pair."""
+    import flint
+
+    den = 1
+    for x in disc:
+        den = den * x.denominator // math.gcd(den, x.denominator)
+    num = flint.fmpz_poly([int(x * den) for x in disc])
+    if num == 0 or len(sqf) < 2:
+        return False
+    return num % flint.fmpz_poly(sqf) == 0
 
 
 def _write_cached(path: Path | None, key, disc, sqf) -> None:

@@ -185,7 +185,7 @@ class CentredModel(_Model):
 
         return density(self.params, lam, **kw)
 
-    def spectrum(self, *, dps: int = 30, nodes: int = 120):
+    def spectrum(self, *, dps: int = 30, nodes: int = 64):
         """Bulks (support, weights) and the delta peak at ``s̄²``
         (:func:`classdyn.theory.spectrum.spectrum`)."""
         from classdyn.theory.spectrum import spectrum

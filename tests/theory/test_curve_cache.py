@@ -63,7 +63,8 @@ def test_the_file_holds_exact_numbers_that_reproduce_the_polynomial(cache):
     assert got == [Fraction(int(c.p), int(c.q)) for c in reversed(disc.all_coeffs())]
 
 
-@pytest.mark.parametrize("damage", ["garbage", "other key", "other code", "bad lead"])
+@pytest.mark.parametrize("damage", ["garbage", "other key", "other code", "bad lead",
+                                    "not a factor", "decimal digits"])
 def test_a_damaged_or_foreign_file_is_recomputed(cache, damage):
     p = _params()
     good = CU.edge_polynomial(p)
@@ -77,8 +78,15 @@ def test_a_damaged_or_foreign_file_is_recomputed(cache, damage):
     elif damage == "other code":
         rec["code"] = "0" * 16
         path.write_text(json.dumps(rec))
-    else:
+    elif damage == "bad lead":
         rec["sqf"][-1] = hex(-1)
+        path.write_text(json.dumps(rec))
+    elif damage == "not a factor":  # well-formed, but not the square-free part of disc
+        rec["sqf"] = [hex(3), hex(1)]
+        path.write_text(json.dumps(rec))
+    else:  # a file in an older decimal format, read as hexadecimal: must not pass
+        rec["sqf"] = [str(int(c, 16)) for c in rec["sqf"]]
+        rec["disc"] = [[str(int(n, 16)), str(int(d, 16))] for n, d in rec["disc"]]
         path.write_text(json.dumps(rec))
     for f in (CU._edge_coefficients, CU._edge_poly_cached):
         f.cache_clear()
