@@ -15,8 +15,13 @@ def main(argv=None) -> int:
     mods = sorted(i.name[len("bench_"):] for i in pkgutil.iter_modules(benchmarks.__path__)
                   if i.name.startswith("bench_"))
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    ap.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {mods})")
+    ap.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {mods} "
+                    "except those that take minutes, e.g. 'report', which run only when named)")
     args = ap.parse_args(argv)
+    if not args.names:  # long benchmarks (minutes) run only when named
+        mods = [m for m in mods
+                if not getattr(importlib.import_module(f"benchmarks.bench_{m}"), "ON_REQUEST",
+                               False)]
     unknown = sorted(set(args.names) - set(mods))
     if unknown:
         ap.error(f"unknown benchmark(s) {unknown}; choose from {mods}")

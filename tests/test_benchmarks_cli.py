@@ -16,3 +16,40 @@ def test_ddpm_benchmark_is_skipped_without_torch():
                        timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "ddpm: skipped, needs the optional package 'torch'" in r.stdout
+
+
+def test_minute_long_benchmarks_run_only_when_named(monkeypatch):
+    # `python -m benchmarks` with no names runs every bench_* module except those marked
+    # ON_REQUEST (the cold/warm report takes minutes); named, they run.
+    import importlib
+
+    import benchmarks.__main__ as M
+
+    ran = []
+
+    class FakeBench:
+        def __init__(self, name):
+            self.name, self.ratios = name, {}
+
+        def save(self):
+            return "-"
+
+        def summary(self):
+            return self.name
+
+    real = importlib.import_module
+
+    def fake_import(name, *a, **k):
+        mod = real(name, *a, **k)
+        if name.startswith("benchmarks.bench_"):
+            return type("M", (), {"run": staticmethod(lambda b: ran.append(b.name)),
+                                  "ON_REQUEST": getattr(mod, "ON_REQUEST", False)})
+        return mod
+
+    monkeypatch.setattr(M, "Bench", FakeBench)
+    monkeypatch.setattr(M.importlib, "import_module", fake_import)
+    M.main([])
+    assert "report" not in ran and {"spectrum", "threads", "import"} <= set(ran)
+    ran.clear()
+    M.main(["report"])
+    assert ran == ["report"]
