@@ -11,6 +11,10 @@ import benchmarks
 from benchmarks.harness import Bench
 
 
+#: BLAS threads every benchmark runs with (both the baseline and the contender).
+BENCH_THREADS = 1
+
+
 def main(argv=None) -> int:
     mods = sorted(i.name[len("bench_"):] for i in pkgutil.iter_modules(benchmarks.__path__)
                   if i.name.startswith("bench_"))
@@ -29,7 +33,18 @@ def main(argv=None) -> int:
     for name in args.names or mods:
         bench = Bench(name)
         try:
-            importlib.import_module(f"benchmarks.bench_{name}").run(bench)
+            mod = importlib.import_module(f"benchmarks.bench_{name}")
+            # Both contenders of every ratio run with the same, pinned BLAS threads (one per
+            # process: on a shared 2-core machine more threads only add noise), unless the
+            # benchmark is about threads itself (PIN_THREADS = False).
+            if getattr(mod, "PIN_THREADS", True):
+                from threadpoolctl import threadpool_limits
+
+                bench.notes["BLAS threads"] = BENCH_THREADS
+                with threadpool_limits(limits=BENCH_THREADS, user_api="blas"):
+                    mod.run(bench)
+            else:
+                mod.run(bench)
         except ModuleNotFoundError as exc:  # an optional extra (torch for ddpm) is missing
             if exc.name not in ("torch",):
                 raise

@@ -29,7 +29,7 @@ def test_minute_long_benchmarks_run_only_when_named(monkeypatch):
 
     class FakeBench:
         def __init__(self, name):
-            self.name, self.ratios = name, {}
+            self.name, self.ratios, self.notes = name, {}, {}
 
         def save(self):
             return "-"
@@ -43,7 +43,8 @@ def test_minute_long_benchmarks_run_only_when_named(monkeypatch):
         mod = real(name, *a, **k)
         if name.startswith("benchmarks.bench_"):
             return type("M", (), {"run": staticmethod(lambda b: ran.append(b.name)),
-                                  "ON_REQUEST": getattr(mod, "ON_REQUEST", False)})
+                                  "ON_REQUEST": getattr(mod, "ON_REQUEST", False),
+                                  "PIN_THREADS": getattr(mod, "PIN_THREADS", True)})
         return mod
 
     monkeypatch.setattr(M, "Bench", FakeBench)
@@ -53,3 +54,38 @@ def test_minute_long_benchmarks_run_only_when_named(monkeypatch):
     ran.clear()
     M.main(["report"])
     assert ran == ["report"]
+
+
+def test_benchmarks_run_with_pinned_blas_threads(monkeypatch):
+    # Every benchmark but the thread benchmark runs inside one BLAS-thread limit, so that a
+    # ratio's two contenders see the same threads; bench_threads sets its own.
+    import benchmarks.__main__ as M
+    from threadpoolctl import threadpool_info
+
+    seen = {}
+
+    def blas_threads_now():
+        return {i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"}
+
+    class FakeBench:
+        def __init__(self, name):
+            self.name, self.ratios, self.notes = name, {}, {}
+
+        def save(self):
+            return "-"
+
+        def summary(self):
+            return self.name
+
+    import benchmarks.bench_threads as BT
+    import benchmarks.bench_coefficients as BC
+
+    monkeypatch.setattr(BC, "run", lambda b: seen.setdefault("coefficients", blas_threads_now()))
+    monkeypatch.setattr(BT, "run", lambda b: seen.setdefault("threads", blas_threads_now()))
+    monkeypatch.setattr(M, "Bench", FakeBench)
+    M.main(["coefficients", "threads"])
+    assert seen["coefficients"] == {M.BENCH_THREADS}
+    import os
+
+    if (os.cpu_count() or 1) > 1 and not os.environ.get("OPENBLAS_NUM_THREADS"):
+        assert seen["threads"] != {M.BENCH_THREADS}
