@@ -10,13 +10,16 @@ Targets (reported, never asserted):
 * the speed-up of 2 Dask workers over 1 on a simulation sweep (simulated losses, 8 seeds,
   d = 40) ≥ 1.6×; skipped with a note when the ``dist`` extra is missing.
 
-Measured (2026-11-30, N = 10, the 2 cores shared with other jobs): 1.18 s per point on the
-local executor with 2 workers (door alone, serial: 1.65 s per point), i.e. ~1.2e4 s for 100×100
-by extrapolation: the 60 s target is not met. ``dps=15`` gives no speed-up (1.29 s per point): a
-profile of one point puts the time in the bulk masses (Gauss-Legendre quadrature, eigvalsh of
-the nodes) and the Stieltjes continuation of ``spectrum()``, which ``timescales()`` needs to name
-the bulks, and in the edge polynomial, not in the digits of the root search. Dask, 2 workers
-over 1 on 8 simulated-loss points (cluster start included): 1.64×.
+Measured (2026-11-30, N = 10, the 2 cores shared with other jobs, load 4-9; two runs 15 min
+apart while the theory package was being edited): 1.18 and 0.94 s per point on the local
+executor with 2 workers at 30 digits (door alone, serial: 1.65 and 0.59 s), 1.29 and 0.40 s at
+15 digits (door: 2.0 and 0.29 s), i.e. 4e3-1.3e4 s for 100×100 by extrapolation: the 60 s
+target is not met, by a factor of ~70 or more. A profile of one point puts the time in
+``spectrum()`` (bulk masses by Gauss-Legendre quadrature, Stieltjes continuation in the
+plain-Python kernels), which ``timescales()`` needs to name the bulks, and in the edge
+polynomial; the sweep itself adds little (a serial sweep of 20 points: 0.22 s per point against
+0.35 s for the bare door loop, same points). Dask, 2 workers over 1 on 8 simulated-loss points,
+cluster start included: 1.64× and 1.50×.
 
 Baseline timed in the same run: point-by-point calls of the door
 ``model(mixture, rf, t).timescales()`` in this process, serially (what a user's loop does), at
@@ -63,6 +66,15 @@ def run(bench) -> None:
                        lambda: _door_loop(sample, dps), warmup=0, repeat=1, number=1)
         bench.notes[f"door per point, dps={dps}_s"] = t.best / len(sample)
     base = bench.timings[f"door timescales, {len(sample)} points serial, dps=30"]
+    from classdyn.validation.executors import SerialExecutor
+
+    sg = {"psi_p": sorted({p for p, _ in sample}), "t": sorted({t for _, t in sample})}
+    n_sg = len(sg["psi_p"]) * len(sg["t"])
+    t_serial = bench.time(f"sweep of {n_sg} points, serial executor, no files, dps=30",
+                          lambda: sweep("timescales", sg, base=dict(BASE, dps=30),
+                                        executor=SerialExecutor(), progress=False),
+                          warmup=0, repeat=1, number=1)
+    bench.notes["sweep serial per point (overhead check), dps=30_s"] = t_serial.best / n_sg
 
     for dps in (30, 15):
         with tempfile.TemporaryDirectory() as out:
