@@ -55,6 +55,72 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
         return super()._get_help_string(action)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (issue 18): ``prog: error: message (see
+    prog --help)``, exit 2, instead of argparse's multi-line usage block."""
+
+    def error(self, message):
+        one_line = " ".join(str(message).split())
+        self.exit(2, f"{self.prog}: error: {one_line} (see {self.prog} --help)\n")
+
+    def parse_args(self, args=None, namespace=None):
+        """As argparse's, but leftover words name the flag before them (a flag given more
+        values than it takes: "unrecognized arguments: 3 (after --variances ...)")."""
+        words = list(sys.argv[1:] if args is None else args)
+        ns, extras = self.parse_known_args(words, namespace)
+        if extras:
+            i = words.index(extras[0]) if extras[0] in words else 0
+            flag = next((w for w in reversed(words[:i]) if w.startswith("--")), None)
+            hint = f" (after {flag}: more values than it takes?)" if flag else ""
+            self.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+        return ns
+
+
+#: parameter names used by the library's validators (classdyn.theory.params) and the flag that
+#: sets each, so that a handler's ``ValueError`` names the flag the user typed
+PARAM_FLAGS = {"sigma2": "--variances", "variances": "--variances", "rho": "--weights",
+               "weights": "--weights", "norms2": "--norms2", "overlaps": "--overlaps",
+               "psi_p": "--psi-p", "psi_n": "--psi-n", "t": "--t", "m": "--m", "d": "--d",
+               "ds": "--ds", "gammas": "--gammas", "norm2": "--norms2", "X": "--data",
+               "max_images": "--images"}
+
+
+def _flag_message(parser: argparse.ArgumentParser, prog: str, message: str) -> str:
+    """``message`` (one line) prefixed with ``argument --flag:`` when it starts with the name of
+    a parameter (:data:`PARAM_FLAGS`, or a flag's own name) of the subcommand ``prog``."""
+    message = " ".join(str(message).split())
+    if message.startswith("argument -"):
+        return message
+    word = message.split(" ", 1)[0].rstrip(":=,;")
+    sub = _find_parser(parser, prog)
+    flags = {o for a in (sub or parser)._actions for o in a.option_strings}
+    base = "--" + word.replace("_", "-")
+    for flag in (PARAM_FLAGS.get(word), base, base + "s", base + "es"):
+        if flag in flags:
+            return f"argument {flag}: {message}"
+    # else the first parameter named anywhere in the message (names of two letters or more)
+    import re
+
+    names = "|".join(re.escape(k) for k in PARAM_FLAGS if len(k) > 1)
+    for match in re.finditer(rf"(?<![\w-])({names})(?![\w-])", message):
+        if PARAM_FLAGS[match.group(1)] in flags:
+            return f"argument {PARAM_FLAGS[match.group(1)]}: {message}"
+    return message
+
+
+def _find_parser(parser: argparse.ArgumentParser, prog: str):
+    """The (sub)parser whose ``prog`` is ``prog``, or None."""
+    if parser.prog == prog:
+        return parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found = _find_parser(sub, prog)
+                if found is not None:
+                    return found
+    return None
+
+
 def _command_modules():
     mods = []
     for pkg_name in PACKAGES:
@@ -67,7 +133,7 @@ def _command_modules():
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="classdyn",
         description=(
             "Predict and measure how diffusion models learn and memorise the classes of a "
@@ -141,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: CommandResult = handler(args)
     except (ValueError, TypeError) as exc:
         prog = getattr(args, "prog", None) or f"classdyn {args.command}"
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {_flag_message(parser, prog, str(exc))}", file=sys.stderr)
         return 2
     except ImportError as exc:  # an optional dependency of this command is missing
         prog = getattr(args, "prog", None) or f"classdyn {args.command}"
@@ -155,6 +221,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; finished work is saved and a rerun resumes from it", file=sys.stderr)
         return 130
+    except (ArithmeticError, RuntimeError) as exc:  # a solver that did not converge: one line
+        if not (isinstance(exc, ArithmeticError) or type(exc).__name__ == "NonConvergenceError"):
+            raise
+        prog = getattr(args, "prog", None) or f"classdyn {args.command}"
+        print(f"{prog}: error: the computation failed for these parameters: "
+              f"{' '.join(str(exc).split())}", file=sys.stderr)
+        return 1
     except OSError as exc:  # a write that failed (disk full, permissions changed meanwhile)
         prog = getattr(args, "prog", None) or f"classdyn {args.command}"
         print(f"{prog}: error: could not write the result: {exc.strerror or exc}"

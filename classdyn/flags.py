@@ -210,3 +210,98 @@ def add_output(parser: argparse.ArgumentParser, *, default: str = "results") -> 
     parser.add_argument("--json", action="store_true",
                         help="print the result as one JSON object on stdout (logs and progress "
                              "go to stderr)")
+
+
+# ---------------------------------------------------------------- no silent overwrite
+#: flags that change what is shown, not what is computed: a rerun that differs only in them
+#: rewrites the same result files
+DISPLAY_ONLY = frozenset({"out", "json", "force", "handler", "prog", "verbose", "quiet",
+                          "command", "latex", "show_polynomials", "plot"})
+
+
+def add_force(parser: argparse.ArgumentParser) -> None:
+    """``--force``: replace a result in ``--out`` that another run (other parameters) made."""
+    parser.add_argument("--force", action="store_true",
+                        help="replace a result in --out that was made with different "
+                             "parameters (without it such a result is kept and the command "
+                             "refuses; the same parameters are always rewritten)")
+
+
+def run_params(args: argparse.Namespace) -> dict:
+    """The parameters of a command's run (every flag but :data:`DISPLAY_ONLY`), as JSON types.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+
+    Returns
+    -------
+    dict
+        Flag name (argparse ``dest``) to value, sorted; written beside a result so that a later
+        run can tell whether the result is its own (:func:`check_overwrite`).
+
+    Examples
+    --------
+    >>> import argparse
+    >>> run_params(argparse.Namespace(t=0.1, variances=[1.0, 2.0], out="results", json=True))
+    {'t': 0.1, 'variances': [1.0, 2.0]}
+    """
+    import json
+
+    from classdyn.io import dumps
+
+    keep = {k: v for k, v in sorted(vars(args).items())
+            if k not in DISPLAY_ONLY and not callable(v)}
+    return json.loads(dumps(keep))
+
+
+def check_overwrite(path: str | os.PathLike, params: dict, force: bool = False) -> None:
+    """Refuse to replace a result file that holds another run.
+
+    ``path`` may be rewritten when it does not exist, when ``force`` is set, or when its
+    ``"run_params"`` entry equals ``params`` (the same run again). Otherwise a ``ValueError``
+    names the path, says that it holds another run, and offers ``--force`` or another
+    ``--out`` (the CLI prints it as one line, exit 2), before any work is done.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The result file (e.g. ``results/spectrum.json``).
+    params : dict
+        This run's :func:`run_params`.
+    force : bool, optional
+        ``--force``: replace whatever is there (default False).
+
+    Raises
+    ------
+    ValueError
+        ``path`` holds a result with other (or unrecorded) parameters and ``force`` is False.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "spectrum.json"
+    >>> _ = f.write_text(json.dumps({"run_params": {"t": 0.1}}))
+    >>> check_overwrite(f, {"t": 0.1})  # the same run: may be rewritten
+    >>> try:
+    ...     check_overwrite(f, {"t": 0.2})
+    ... except ValueError as exc:
+    ...     print(str(exc).split(":")[0])
+    argument --out
+    >>> check_overwrite(f, {"t": 0.2}, force=True)
+    """
+    import json
+
+    path = Path(path)
+    if force or not path.exists():
+        return
+    try:
+        old = json.loads(path.read_text()).get("run_params")
+    except (OSError, ValueError, AttributeError):
+        old = None
+    if old == params:
+        return
+    why = "different parameters" if old is not None else "parameters it does not record"
+    raise ValueError(f"argument --out: {path} holds another run (made with {why}); use --force "
+                     "to replace it, or another --out")

@@ -26,6 +26,7 @@ Formats, chosen by the path:
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -341,7 +342,7 @@ def read_dataset(path: str | os.PathLike, labels: str | os.PathLike | None = Non
                     raise ValueError(f"data: {p} needs arrays 'X' and 'y'; it holds {keys}")
                 X = z["X"]
                 y = z["y"] if lab is None else _labels_file(lab)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:  # also a corrupt archive
             raise ValueError(f"data: cannot read {p}: {exc}") from None
         kind = "npz"
     elif name.endswith(".npy"):

@@ -47,7 +47,7 @@ def _data_flag(p):
 
 
 def _device_flags(p, amp=True):
-    p.add_argument("--device", default="auto",
+    p.add_argument("--device", type=_device, default="auto",
                    help="torch device: auto (cuda if available, else cpu), cpu, cuda, cuda:K")
     if amp:
         p.add_argument("--amp", action="store_true",
@@ -261,6 +261,23 @@ def _gaps(args) -> CommandResult:
 CONFIRM_SECONDS = 1800.0
 
 
+def _device(text: str) -> str:
+    """``--device``: auto, cpu, mps, cuda or cuda:K (checked at parse time)."""
+    import re
+
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", text):
+        raise argparse.ArgumentTypeError(f"expected auto, cpu, mps, cuda or cuda:K, got {text!r}")
+    return text
+
+
+def _images(text: str) -> int:
+    """``--images`` / ``--clf-images``: 0 (all) or an integer >= 2."""
+    k = nonnegative_int(text)
+    if k == 1:
+        raise argparse.ArgumentTypeError("must be 0 (all) or >= 2, got 1")
+    return k
+
+
 def _confirm_cost(args, cfg, clf, n_runs: int) -> None:
     """Print the estimated run time (stderr) from a short timed warm-up; on a terminal, refuse
     an estimate above :data:`CONFIRM_SECONDS` without ``--yes``."""
@@ -293,9 +310,18 @@ def _run(args) -> CommandResult:
     from .pipeline import run_experiment
 
     s = SIZES[args.size]
+    for flag, names in (("--reference", [args.reference]), ("--partners", args.partners)):
+        for name in names:
+            try:
+                class_index(name)
+            except ValueError as exc:
+                raise ValueError(f"argument {flag}: {exc}") from None
+    if args.reference in args.partners or class_index(args.reference) in map(class_index,
+                                                                              args.partners):
+        raise ValueError(f"argument --partners: the reference class {args.reference!r} cannot "
+                         "be its own partner")
     args.classes = [args.reference, args.partners[0]]
     cfg = _train_config(args)
-    [class_index(p) for p in args.partners]
     for p in args.proportions:
         if not 0 < p < 1:
             raise ValueError(f"proportions: {p} outside the open interval (0, 1)")
@@ -304,6 +330,9 @@ def _run(args) -> CommandResult:
                            epochs=args.clf_epochs or s["clf_epochs"],
                            max_images=s["clf_images"] if args.clf_images is None
                            else args.clf_images, seed=args.seed)
+    from .train import check_train_memory
+
+    check_train_memory(cfg)  # before the timed warm-up builds the model
     _threads()
     _confirm_cost(args, cfg, clf, n_runs=len(args.partners) * len(args.proportions))
     res = run_experiment(args.out, partners=args.partners, proportions=args.proportions,
@@ -366,7 +395,7 @@ def register(sub) -> None:
     p.add_argument("--width", type=positive_int, default=64,
                    help="ResNet-18 base width (standard 64)")
     p.add_argument("--epochs", type=positive_int, default=15, help="epochs (paper 15)")
-    p.add_argument("--images", type=int, default=0,
+    p.add_argument("--images", type=_images, default=0,
                    help="images of the two classes to use (0 = all 12000 of the train split)")
     _device_flags(p, amp=False)
     add_seed(p)
@@ -413,7 +442,7 @@ def register(sub) -> None:
                    help="memorised-fraction threshold theta in (0, 1)")
     p.add_argument("--clf-width", type=positive_int, default=None, help="ResNet-18 base width")
     p.add_argument("--clf-epochs", type=positive_int, default=None, help="classifier epochs")
-    p.add_argument("--clf-images", type=int, default=None,
+    p.add_argument("--clf-images", type=_images, default=None,
                    help="classifier images (0 = all of the two classes)")
     p.add_argument("--no-classifier", action="store_true",
                    help="assign classes by nearest training image instead of ResNet-18")

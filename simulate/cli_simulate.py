@@ -111,6 +111,12 @@ def register(sub) -> None:
     p.set_defaults(handler=_speciation)
 
 
+#: most GD steps per seed that simulate train runs (each step is a few (n x p)(p x d) products:
+#: ~1e6 steps is already minutes to hours at the default sizes on 2 cores); --tau-max 1e12
+#: asked for ~1e12 steps and hung
+MAX_GD_STEPS = 1e6
+
+
 # ------------------------------------------------------------------ helpers
 def _mixture(args, weights=None):
     from classdyn.theory.params import Mixture
@@ -180,7 +186,7 @@ def _losses(args) -> CommandResult:
     lc = semi_analytic_curves(f["U"], f["V"], f["Uc"], f["Vc"], tau, args.t, mix.variances)
     times = class_times(tau, lc.test, args.threshold, args.worse_than_min)
     next(stages, None)
-    data = {"params": params, "memory_estimate_gb": need, "times": times.to_dict(),
+    data = {"params": params, "memory_estimate_gb": need, "times": _explained(times.to_dict()),
             "tau_unit": "docs/theory/model.md"}
     data = run.finish(data, {"tau": tau, "train": lc.train, "test": lc.test, "score": lc.score,
                              "eigvals": lc.eigvals})
@@ -196,6 +202,23 @@ def _losses(args) -> CommandResult:
                      "threshold on the tau grid: raise --tau-max, or the class does not "
                      "memorise at these parameters)")
     return CommandResult(data=data, text="\n".join(lines))
+
+
+def _explained(times: dict) -> dict:
+    """Class times with every undefined gap marked: the memorisation gap of two classes that
+    both never memorise on the tau grid is log10(inf) - log10(inf), undefined (was NaN in the
+    JSON); it becomes null with its reason under ``gaps["undefined"]``. A gap against one
+    unreached class stays +-inf, the limit, explained by ``mem_reached``."""
+    import math
+
+    g = times["gaps"]
+    for key, v in list(g["mem"].items()):
+        if isinstance(v, float) and math.isnan(v):
+            g["mem"][key] = None
+            g.setdefault("undefined", {})[f"mem {key}"] = (
+                "neither class memorises by --tau-max (both tau_mem = inf, mem_reached false): "
+                "the gap is undefined")
+    return times
 
 
 def _train(args) -> CommandResult:
@@ -220,6 +243,12 @@ def _train(args) -> CommandResult:
     f = _features_unit(run, args, mix, d, p, n)
     eb = eigenbasis(f["U"], f["V"])
     step = args.step_frac / eb.lam.max()
+    if args.tau_max / step > MAX_GD_STEPS:
+        raise ValueError(f"--tau-max {args.tau_max:g} needs {args.tau_max / step:.3g} gradient "
+                         f"steps of {step:.3g} (tau units) per seed, more than the "
+                         f"{MAX_GD_STEPS:.0e} allowed (a run that would not finish): use "
+                         f"--tau-max <= {MAX_GD_STEPS * step:.4g}, or simulate losses, whose "
+                         "semi-analytic curves reach any tau")
     ks = checkpoint_steps(step, args.tau_max, args.checkpoints)
     trainer = GDTrainer(f["W"], f["X"], args.t, step, args.activation)
     runs = []
@@ -264,6 +293,10 @@ def _speciation(args) -> CommandResult:
     C = len(args.variances)
     if args.norms2 is None:
         args.norms2 = [1.0] * C
+    if args.norms2 is not None and len(args.norms2) == C and not any(args.norms2):
+        raise ValueError("--norms2 are all 0: centred classes have no outlier, so no class "
+                         "speciates and there is nothing to measure (give a class a centroid, "
+                         "--norms2 > 0)")
     gammas = args.gammas
     if gammas is not None and len(gammas) != C:
         raise ValueError(f"--gammas needs one exponent per class ({C}), got {gammas}")
@@ -299,12 +332,21 @@ def _speciation(args) -> CommandResult:
     ts_out = np.array([[np.mean([u["t_s_outlier"][c] for u in per_d[d]]) for d in args.ds]
                        for c in range(C)])
     lead = np.array([speciation_times(mixes[d], d).t_s for d in args.ds]).T
+    never = {str(c): ("norms2 = 0: a centred class has no outlier, it never separates "
+                      "(its t_s = -inf, the limit; the sweep's numbers for it are not times)")
+             for c in range(C) if args.norms2[c] == 0}
+    for c in map(int, never):
+        ts_ov[c] = ts_out[c] = -np.inf
     data = {"params": params, "memory_estimate_gb": need, "ds": args.ds,
             "t_s_overlap": ts_ov, "t_s_outlier": ts_out, "t_s_leading_theory": lead,
             "t_unit": "diffusion time of the OU forward process"}
+    if never:
+        data["never"] = never
     if len(args.ds) >= 2:
-        data["slope_overlap"] = fit_slopes(args.ds, ts_ov).slope
-        data["slope_outlier"] = fit_slopes(args.ds, ts_out).slope
+        keep = [c for c in range(C) if str(c) not in never]  # a slope of -inf is no slope
+        for key, ts_c in (("slope_overlap", ts_ov), ("slope_outlier", ts_out)):
+            fitted = dict(zip(keep, fit_slopes(args.ds, ts_c[keep]).slope))
+            data[key] = [float(fitted[c]) if c in fitted else None for c in range(C)]
         data["slope_theory"] = speciation_slopes(gammas if gammas is not None else [0.0] * C)
     data = run.finish(data, {"ds": np.asarray(args.ds), "t": ts, "t_s_overlap": ts_ov,
                              "t_s_outlier": ts_out, "t_s_leading_theory": lead})
@@ -313,7 +355,9 @@ def _speciation(args) -> CommandResult:
     for c in range(C):
         lines.append(f"  class {c}: t_s(overlap) = {np.round(ts_ov[c], 3).tolist()}  "
                      f"theory ½log(ρ|μ|²) = {np.round(lead[c], 3).tolist()}")
-        if "slope_overlap" in data:
+        if str(c) in never:
+            lines.append(f"    never: {never[str(c)]}")
+        if "slope_overlap" in data and str(c) not in never:
             lines.append(f"    slope vs log d: overlap {data['slope_overlap'][c]:.3f}, "
                          f"outlier {data['slope_outlier'][c]:.3f}, theory "
                          f"{data['slope_theory'][c]:.3f}")

@@ -32,7 +32,8 @@ def test_an_existing_file_as_out_is_refused_on_every_subcommand(path, tmp_path, 
         main([*path, "--out", str(f)])
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].endswith(f"argument --out: {f}: exists and is not a folder"), err[-1]
+    assert len(err) == 1, err  # one line: no usage block (issue 18)
+    assert f"argument --out: {f}: exists and is not a folder" in err[0], err[0]
     assert not any("Traceback" in line for line in err)
     assert f.read_text() == "keep me"
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 
 from classdyn.cli import CommandResult, add_command
-from classdyn.flags import _float, add_dps, add_mixture, add_output, add_time
+from classdyn.flags import _float, add_dps, add_force, add_mixture, add_output, add_time, \
+    check_overwrite, run_params
 
 ORDER = 10
 
@@ -46,14 +47,17 @@ def register(sub) -> None:
                    help="print the coefficients as LaTeX formulas of (m, sigma^2, t) instead "
                         "of numbers")
     add_output(p)
+    add_force(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> CommandResult:
-    from classdyn.theory.params import Mixture, check_time
+    from classdyn.theory.params import Mixture
 
     mix = Mixture(variances=tuple(args.variances), weights=args.weights)  # validates
-    times = [check_time(t) for t in args.t]
+    from classdyn.theory.cli_spectrum import _check_theory_t
+
+    times = [_check_theory_t(t) for t in args.t]
     if args.latex:
         from classdyn.theory.activations import latex_coefficients
 
@@ -63,6 +67,7 @@ def run(args: argparse.Namespace) -> CommandResult:
         lines += [f"{k} = {v}" for k, v in tex.items()]
         return CommandResult(data={"activation": args.activation, "latex": tex},
                              text="\n".join(lines))
+    check_overwrite(args.out / "coefficients.json", run_params(args), args.force)  # before work
     rows = []
     if args.dps is None:
         from classdyn.theory.coefficients import coefficients
@@ -100,6 +105,7 @@ def run(args: argparse.Namespace) -> CommandResult:
             body += [f"    {k:>4} = {r[k]}" for k in COLS]
     from classdyn.io import atomic_write_json
 
+    data["run_params"] = run_params(args)
     path = atomic_write_json(args.out / "coefficients.json", data)
     text = "\n".join([f"GEP coefficients, activation {args.activation}, {precision} "
                       f"(docs/theory/gaussian-equivalence.md)", head, *body, f"(written to {path})"])

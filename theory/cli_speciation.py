@@ -11,7 +11,8 @@ upper bulk edge. Answered by the one door, ``classdyn.theory.model(mixture, rf).
 from __future__ import annotations
 
 from classdyn.cli import CommandResult, add_command
-from classdyn.flags import add_mixture, add_output, add_random_features, positive_int
+from classdyn.flags import add_force, add_mixture, add_output, add_random_features, \
+    check_overwrite, positive_int, run_params
 
 ORDER = 30
 
@@ -31,6 +32,7 @@ def register(sub) -> None:
                    help="leading order 1/2 log(rho |mu|^2), or the order-one outlier "
                         "threshold (docs/theory/extensive.md)")
     add_output(p)
+    add_force(p)
     p.set_defaults(handler=_handler)
 
 
@@ -42,6 +44,7 @@ def _handler(args) -> CommandResult:
     from classdyn.theory.params import Mixture, RandomFeatures
     from classdyn.theory.speciation import power_law_weights, speciation_slopes
 
+    check_overwrite(args.out / "speciation.json", run_params(args), args.force)  # before work
     C = len(args.variances)
     norms2 = tuple(args.norms2) if args.norms2 is not None else (1.0,) * C
     if args.gammas is not None and len(args.gammas) != C:
@@ -69,6 +72,7 @@ def _handler(args) -> CommandResult:
                         "leaves the upper bulk edge")}
     if args.gammas is not None:
         data["slopes_vs_log_d"] = speciation_slopes(args.gammas)
+    data["run_params"] = run_params(args)
     atomic_write_json(args.out / "speciation.json", data)
     lines = [f"speciation times ({args.method}; diffusion time t), written to "
              f"{args.out / 'speciation.json'}"]

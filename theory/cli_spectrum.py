@@ -19,10 +19,102 @@ from __future__ import annotations
 import argparse
 
 from classdyn.cli import CommandResult, add_command
-from classdyn.flags import add_dps, add_mixture, add_output, add_random_features, add_time, \
-    positive_int
+from classdyn.flags import add_dps, add_force, add_mixture, add_output, add_random_features, \
+    add_time, positive_float, positive_int
 
 ORDER = 20
+
+#: diffusion times the theory commands accept. At t = 100 the data term e^{-2t} ~ 1e-87 is far
+#: below float64 resolution (the t -> infinity limit); larger t only slows the exact edge
+#: polynomial (its rational coefficients grow: t = 150 took 47 s, t = 300 passed Python's
+#: 4300-digit limit) and e^{-t} underflows to 0 beyond t ~ 745. Measured on spectrum: t = 1e-8
+#: and t = 100 give total mass 1 to 1e-10; t = 1e-300 fails like t = 300.
+T_RANGE = (1e-8, 100.0)
+
+
+#: smallest class variance of spectrum/edges/times: 1e-8 and 1e-12 are refused in ~6 s by the
+#: mass check (a bulk squeezed against s^2), 1e-300 spent > 2 min finding the polynomial's roots
+MIN_VARIANCE = 1e-12
+
+#: psi_p and psi_n accepted by spectrum/edges/times. Measured on spectrum (default mixture,
+#: t = 0.01): 0.01 and 1e5 answer in seconds; psi_p = 1e6 failed to converge (NonConvergenceError)
+#: and 1e300 ran > 10 min
+PSI_RANGE = (0.01, 1e5)
+
+#: most points of the saved density grid (--points): 1e9 ran out of time; the default is 400
+MAX_POINTS = 100_000
+
+
+def _points(text: str) -> int:
+    """``--points``: an integer in [2, :data:`MAX_POINTS`]."""
+    k = positive_int(text)
+    if not 2 <= k <= MAX_POINTS:
+        raise argparse.ArgumentTypeError(f"must lie in [2, {MAX_POINTS}], got {text}")
+    return k
+
+
+def _check_theory_t(t) -> float:
+    """``t`` as a float if it is a diffusion time in :data:`T_RANGE`, else ``ValueError``
+    naming ``t`` and the range."""
+    from classdyn.theory.params import check_time
+
+    t = check_time(t)
+    lo, hi = T_RANGE
+    if not lo <= t <= hi:
+        raise ValueError(f"t (diffusion time) must lie in [{lo:g}, {hi:g}] on the theory "
+                         f"commands, got {t:g} " + (
+                             f"(beyond {hi:g} the data term e^(-2t) is below float64 "
+                             "resolution: the large-t limit is already reached)" if t > hi else
+                             "(below, the noise variance 1 - e^(-2t) is too small for the exact "
+                             "edge polynomial)"))
+    return t
+
+
+def _with_params(args, data: dict) -> dict:
+    """``data`` with this run's parameters (``run_params``), so a later run can tell whether
+    the file is its own (:func:`classdyn.flags.check_overwrite`)."""
+    from classdyn.flags import run_params
+
+    data["run_params"] = run_params(args)
+    return data
+
+
+def _guarded(handler, result_file: str):
+    """``handler`` that first refuses to replace ``--out/result_file`` holding another run
+    (unless ``--force``), and refuses clearly where the exact edge polynomial cannot be formed: for
+    extreme parameters its rational coefficients pass Python's integer-to-text limit, which
+    surfaced as a bare "Exceeds the limit (4300 digits)" message."""
+    import functools
+
+    @functools.wraps(handler)
+    def run(args):
+        from classdyn.flags import check_overwrite, run_params
+
+        check_overwrite(args.out / result_file, run_params(args), args.force)  # before work
+        for flag, psi in (("--psi-p", args.psi_p), ("--psi-n", args.psi_n)):
+            if not PSI_RANGE[0] <= psi <= PSI_RANGE[1]:
+                raise ValueError(f"argument {flag}: must lie in [{PSI_RANGE[0]:g}, "
+                                 f"{PSI_RANGE[1]:g}] on the spectral commands, got {psi:g} "
+                                 "(outside, the spectral equations fail to converge or take "
+                                 "unbounded time)")
+        if min(args.variances) < MIN_VARIANCE:
+            raise ValueError(f"argument --variances: each must be >= {MIN_VARIANCE:g} on the "
+                             f"spectral commands, got {min(args.variances):g} (smaller ones "
+                             "give the exact edge polynomial coefficients too large to solve "
+                             "in bounded time)")
+        try:
+            return handler(args)
+        except ValueError as exc:
+            if "integer string conversion" not in str(exc):
+                raise
+            given = (f"--psi-p {args.psi_p:g}, --psi-n {args.psi_n:g}, --variances "
+                     f"{' '.join(f'{v:g}' for v in args.variances)}, --t "
+                     f"{' '.join(f'{t:g}' for t in (args.t if isinstance(args.t, list) else [args.t]))}")
+            raise ValueError(f"argument --psi-p/--psi-n/--variances/--t: the exact edge "
+                             f"polynomial cannot be formed at {given} (its coefficients pass "
+                             "4300 digits): the parameters are too extreme; use values "
+                             "nearer the defaults") from None
+    return run
 
 
 def _common(p):
@@ -64,11 +156,11 @@ def register(sub) -> None:
             "--out."))
     _common(p)
     add_time(p, default=0.01)
-    p.add_argument("--points", type=positive_int, default=400,
+    p.add_argument("--points", type=_points, default=400,
                    help="points of the uniform grid in lambda; every bulk adds as many (at "
                         "least 64) clustered at its edges, so the saved density resolves "
                         "each bulk (default: %(default)s)")
-    p.add_argument("--lam-max", type=float, default=None, metavar="L",
+    p.add_argument("--lam-max", type=positive_float, default=None, metavar="L",
                    help="upper end of the grid (default: 1.05 x the top edge)")
     p.add_argument("--plot", action="store_true",
                    help="also write a figure spectrum.png (log-scaled lambda axis)")
@@ -77,7 +169,8 @@ def register(sub) -> None:
                         "locate the outliers of U, which depend on d (default: none)")
     add_dps(p)
     add_output(p)
-    p.set_defaults(handler=run_spectrum)
+    add_force(p)
+    p.set_defaults(handler=_guarded(run_spectrum, "spectrum.json"))
 
     p = add_command(
         sub, "edges",
@@ -94,7 +187,8 @@ def register(sub) -> None:
     p.add_argument("--show-polynomials", action="store_true",
                    help="print the eliminated polynomial P(q, z) and the edge polynomial E(z)")
     add_output(p)
-    p.set_defaults(handler=run_edges)
+    add_force(p)
+    p.set_defaults(handler=_guarded(run_edges, "edges.json"))
 
     p = add_command(
         sub, "times",
@@ -112,10 +206,11 @@ def register(sub) -> None:
     p.add_argument("--limit", action="store_true",
                    help="also extrapolate the windows to psi_p -> infinity (slow: three "
                         "spectra at psi_p = N, 2N, 4N)")
-    p.add_argument("--limit-psi-p0", type=float, default=32.0, metavar="N",
+    p.add_argument("--limit-psi-p0", type=positive_float, default=32.0, metavar="N",
                    help="smallest psi_p of the extrapolation (default: %(default)s)")
     add_output(p)
-    p.set_defaults(handler=run_times)
+    add_force(p)
+    p.set_defaults(handler=_guarded(run_times, "times.json"))
 
 
 def _model(args):
@@ -136,9 +231,7 @@ def _door(args, t):
 
 def run_spectrum(args: argparse.Namespace) -> CommandResult:
     from classdyn.io import atomic_save_npz, atomic_write_json
-    from classdyn.theory.params import check_time
-
-    t = check_time(args.t)
+    t = _check_theory_t(args.t)
     mix, rf, mod = _door(args, t)
     latex = _latex_lines(args, mod)
     if mod.kind == "extensive":
@@ -156,7 +249,7 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
     data = {"params": params.to_dict(), "mixture": mix.to_dict(), "model": rf.to_dict(),
             "t": t, "spectrum": spec.to_dict(), "lam": lam, "density": dens.density}
     out = args.out
-    atomic_write_json(out / "spectrum.json", data)
+    atomic_write_json(out / "spectrum.json", _with_params(args, data))
     atomic_save_npz(out / "spectrum.npz", lam=lam, density=dens.density, q=dens.q)
     lines = [f"Spectral density of U (docs/theory/spectrum-centred.md), t = {t:g}, psi_p = {rf.psi_p:g}, "
              f"psi_n = {rf.psi_n:g}, activation {rf.activation}",
@@ -226,7 +319,7 @@ def _spectrum_extensive(args, mod) -> CommandResult:
             "model": rf.to_dict(), "t": t, "spectrum": spec.to_dict(), "lam": lam,
             "density": dens}
     out = args.out
-    atomic_write_json(out / "spectrum.json", data)
+    atomic_write_json(out / "spectrum.json", _with_params(args, data))
     atomic_save_npz(out / "spectrum.npz", lam=lam, density=dens)
     lines = [f"Spectral density of U for extensive centroids (docs/theory/extensive.md), t = {t:g}, "
              f"psi_p = {rf.psi_p:g}, psi_n = {rf.psi_n:g}, activation {rf.activation}",
@@ -283,9 +376,7 @@ def _plot_spectrum(mod, spec, path, t, lam=None, dens=None):
 
 def run_edges(args: argparse.Namespace) -> CommandResult:
     from classdyn.io import atomic_write_json
-    from classdyn.theory.params import check_time
-
-    t = check_time(args.t)
+    t = _check_theory_t(args.t)
     mix, rf, mod = _door(args, t)
     latex = _latex_lines(args, mod)
     if mod.kind == "extensive":
@@ -317,7 +408,7 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
                   "(integer coefficients):", str(P.as_expr()),
                   "E(z) = square-free part of Disc_q P:", str(E.as_expr())]
     lines += latex
-    atomic_write_json(args.out / "edges.json", data)
+    atomic_write_json(args.out / "edges.json", _with_params(args, data))
     lines.append(f"(written to {args.out / 'edges.json'})")
     return CommandResult(data=data, text="\n".join(lines))
 
@@ -338,7 +429,7 @@ def _edges_extensive(args, mod) -> CommandResult:
         lines.append(f"{i:4d} {a:16.10g} {b:16.10g} {m:10.6f}  {meth[0]}/{meth[1]}")
     if getattr(args, "dps", None) and args.dps > 16:
         lines.append(f"(--dps {args.dps} ignored: the extensive-centroid edges are float64)")
-    atomic_write_json(args.out / "edges.json", data)
+    atomic_write_json(args.out / "edges.json", _with_params(args, data))
     lines.append(f"(written to {args.out / 'edges.json'})")
     return CommandResult(data=data, text="\n".join(lines))
 
@@ -348,7 +439,6 @@ def run_times(args: argparse.Namespace) -> CommandResult:
     kinds of model (their bulks are named by one rule, :mod:`classdyn.theory.bulks`)."""
     from classdyn.io import atomic_write_json
     from classdyn.progress import progress
-    from classdyn.theory.params import check_time
     from classdyn.theory.timescales import window_limits
 
     from classdyn.theory.bulks import check_bulk_counting
@@ -369,7 +459,7 @@ def run_times(args: argparse.Namespace) -> CommandResult:
         return f"{'-':>{w}}" if x is None else f"{x:{w}.5g}"
 
     latex = []
-    for t in progress([check_time(t) for t in args.t], desc="times"):
+    for t in progress([_check_theory_t(t) for t in args.t], desc="times"):
         mix, rf, mod = _door(args, t)
         latex = latex or _latex_lines(args, mod)
         ts = mod.timescales(dps=args.dps)
@@ -386,7 +476,7 @@ def run_times(args: argparse.Namespace) -> CommandResult:
                          f"(+- {f(lim.W_gen_err, 0)}), W_mem = {f(lim.W_mem, 0)} "
                          f"(+- {f(lim.W_mem_err, 0)})")
     data = {"rows": rows}
-    atomic_write_json(args.out / "times.json", data)
+    atomic_write_json(args.out / "times.json", _with_params(args, data))
     lines.append("('-': the edge does not exist because bulks merged; see 'bulks')")
     lines += latex
     lines.append(f"(written to {args.out / 'times.json'})")

@@ -62,6 +62,7 @@ def test_extensive_spectrum_reports_outliers_only_with_d(capsys, tmp_path):
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "give --d" in text and text.count("Spectral density") == 1 and "total mass" in text
-    data = _json(capsys, argv + ["--d", "500"])
+    # another run (other parameters): its own --out, theory commands refuse to overwrite
+    data = _json(capsys, argv + ["--d", "500", "--out", str(tmp_path / "d500")])
     outl = data["spectrum"]["outliers"]
     assert len(outl) == 2 and min(outl) > data["spectrum"]["intervals"][-1][1]
