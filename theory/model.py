@@ -326,11 +326,15 @@ class ExtensiveModel(_Model):
                                   n_grid=n_grid)
 
     def edges(self, *, dps: int | None = None):
-        """Bulk intervals and masses (:func:`classdyn.theory.extensive.extensive_edges`); float64
-        (``dps`` above 16 is not available for this kind and is ignored)."""
-        from classdyn.theory.extensive import extensive_edges
+        """Bulk intervals and masses with ``E_m`` refined until the edges converge (issue 12:
+        :func:`classdyn.theory.extensive_converged.converged_edges` from the composite Legendre
+        rule of :attr:`edge_nodes` up to four times its order; ``errors``/``converged`` per edge,
+        soft band edges flagged); float64 (``dps`` above 16 is not available for this kind and
+        is ignored)."""
+        from classdyn.theory.extensive_converged import converged_edges
 
-        return extensive_edges(self.edge_nodes)
+        n = max(16, 2 * self.order)
+        return converged_edges(self.mixture, self.rf, self.t, order=n, max_order=4 * n)
 
     def timescales(self, *, dps: int | None = None, edges=None):
         """``τ_gen, τ_mem, τ_fin`` and the windows, the bulks named by the same rule as for
