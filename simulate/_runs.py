@@ -74,6 +74,14 @@ class Run:
             raise KeyboardInterrupt(f"injected stop after {len(self.computed)} unit(s)")
         return arrays
 
+    def resume_note(self) -> str:
+        """`` (N of M units resumed from an earlier run: cached)`` for the summary, or ``""``
+        when every unit was computed now."""
+        if not self.loaded:
+            return ""
+        total = len(self.loaded) + len(self.computed)
+        return f" ({len(self.loaded)} of {total} unit(s) resumed from an earlier run: cached)"
+
     def finish(self, data: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict:
         data = dict(data)
         data["run"] = {"dir": str(self.dir), "key": self.key, "units_computed": self.computed,

@@ -191,7 +191,7 @@ def _losses(args) -> CommandResult:
     data = run.finish(data, {"tau": tau, "train": lc.train, "test": lc.test, "score": lc.score,
                              "eigvals": lc.eigvals})
     lines = [f"simulate losses: d={d} p={p} n={n} t={args.t} {args.activation} ({args.kind})",
-             f"  results in {run.dir}"]
+             f"  results in {run.dir}{run.resume_note()}"]
     for c in range(mix.n_classes):
         mem = (f"{times.tau_mem[c]:.4g}" if times.mem_reached[c] else
                f"not reached by --tau-max {args.tau_max:g}")
@@ -273,7 +273,7 @@ def _train(args) -> CommandResult:
                              "sa_train": sa.train, "sa_test": sa.test})
     text = (f"simulate train: d={d} p={p} n={n} t={args.t} step={step:.4g} (tau units), "
             f"{args.seeds} seeds; max |GD - semi-analytic| on E_c = "
-            f"{data['max_abs_dev_test']:.3g}\n  results in {run.dir}")
+            f"{data['max_abs_dev_test']:.3g}\n  results in {run.dir}{run.resume_note()}")
     return CommandResult(data=data, text=text)
 
 
@@ -351,7 +351,7 @@ def _speciation(args) -> CommandResult:
     data = run.finish(data, {"ds": np.asarray(args.ds), "t": ts, "t_s_overlap": ts_ov,
                              "t_s_outlier": ts_out, "t_s_leading_theory": lead})
     lines = [f"simulate speciation: ds={args.ds} ({args.activation}, {args.kind}), "
-             f"results in {run.dir}"]
+             f"results in {run.dir}{run.resume_note()}"]
     for c in range(C):
         lines.append(f"  class {c}: t_s(overlap) = {np.round(ts_ov[c], 3).tolist()}  "
                      f"theory ½log(ρ|μ|²) = {np.round(lead[c], 3).tolist()}")

@@ -83,3 +83,16 @@ def test_train_that_could_not_finish_is_refused_with_the_bound(tmp_path, capsys)
     bound = float(lines[0].split("--tau-max <= ")[1].split(",")[0])
     # the stated bound is accepted: MAX_GD_STEPS steps of step_frac / lambda_max
     assert 1e3 < bound < 1e12
+
+
+def test_a_resumed_run_says_how_many_units_it_resumed(tmp_path, capsys):
+    """Issue 18: a reused result is marked "cached" where it is shown. The second identical
+    run loads its one unit (the features) from disk and its summary says so; the first says
+    nothing of the kind."""
+    argv = ["simulate", "losses", *SMALL, "--num-tau", "10", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    first = capsys.readouterr().out
+    assert "resumed from an earlier run" not in first and ": cached)" not in first
+    assert main(argv) == 0
+    second = capsys.readouterr().out
+    assert "(1 of 1 unit(s) resumed from an earlier run: cached)" in second
