@@ -53,6 +53,43 @@ def _points(text: str) -> int:
     return k
 
 
+#: |total mass - 1| above which ``classdyn spectrum`` flags its result (the library refuses
+#: beyond TOTAL_MASS_TOL = 1e-4); measured at psi_p = 1 + psi_n, the singular lower edge:
+#: |mass - 1| <= 4e-13 for (psi_p, psi_n, t) = (3, 2, 0.01), (3, 2, 0.1), (2, 1, 0.01), (5, 4, 0.1)
+MASS_FLAG_TOL = 1e-6
+
+
+def mass_note(total_mass: float, singular_lower_edge: bool = False) -> str:
+    """A warning when the spectrum's total mass misses 1 by more than :data:`MASS_FLAG_TOL`.
+
+    Parameters
+    ----------
+    total_mass : float
+        Bulk weights plus the delta peak's weight (1 for a complete spectrum).
+    singular_lower_edge : bool, optional
+        The density starts at s^2 with an inverse-square-root edge (psi_p = 1 + psi_n).
+
+    Returns
+    -------
+    str
+        ``""`` when ``|total_mass - 1| <= MASS_FLAG_TOL``, else the deficit and its likely cause.
+
+    Examples
+    --------
+    >>> mass_note(1.0 - 1e-12)
+    ''
+    >>> mass_note(1.0 - 7e-5, True)[:36]
+    'total mass 0.99993 misses 1 by 7e-05'
+    """
+    miss = total_mass - 1.0
+    if abs(miss) <= MASS_FLAG_TOL:
+        return ""
+    why = ("the inverse-square-root edge at s^2 (psi_p = 1 + psi_n) is integrated less "
+           "accurately" if singular_lower_edge else "a bulk is only partly resolved")
+    return (f"total mass {total_mass:.6g} misses 1 by {abs(miss):.2g} (> {MASS_FLAG_TOL:g}): "
+            f"{why}; bulk weights are uncertain at that level")
+
+
 def _check_theory_t(t) -> float:
     """``t`` as a float if it is a diffusion time in :data:`T_RANGE`, else ``ValueError``
     naming ``t`` and the range."""
@@ -248,6 +285,9 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
     dens = mod.density(lam)
     data = {"params": params.to_dict(), "mixture": mix.to_dict(), "model": rf.to_dict(),
             "t": t, "spectrum": spec.to_dict(), "lam": lam, "density": dens.density}
+    note = mass_note(spec.total_mass, spec.singular_lower_edge)
+    if note:
+        data["mass_warning"] = note
     out = args.out
     atomic_write_json(out / "spectrum.json", _with_params(args, data))
     atomic_save_npz(out / "spectrum.npz", lam=lam, density=dens.density, q=dens.q)
@@ -256,6 +296,8 @@ def run_spectrum(args: argparse.Namespace) -> CommandResult:
              f"delta peak at s^2 = {params.sbar2:.8g}, weight {spec.delta_weight:.6g}; "
              f"total mass {spec.total_mass:.10f}",
              f"{'bulk':>4} {'lower':>16} {'upper':>16} {'weight':>12}"]
+    if note:
+        lines.insert(2, f"warning: {note}")
     if getattr(args, "d", None) is not None:
         lines.insert(2, "outliers: none (centred classes give U no low-rank part; --d is used "
                         "only with extensive centroids)")
