@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -49,13 +48,29 @@ def _badge(status: str) -> str:
             f"{html.escape(status.upper())}</span>")
 
 
+#: a list longer than this, or a dict with more keys, is shown whole inside a collapsed
+#: <details> whose summary gives its size and first entries (issue 18: tables were cut)
+LONG = 12
+
+
 def _fmt(v) -> str:
+    """One value of a Measured table as HTML: numbers to 6 significant digits, lists and dicts
+    whole (nested, collapsible when long), never a raw dict or a number cut mid-way."""
+    if isinstance(v, bool) or v is None:
+        return html.escape(str(v))
     if isinstance(v, float):
         return f"{v:.6g}"
-    if isinstance(v, (list, tuple)) and len(v) > 12:
-        return html.escape(json.dumps(v[:12])[:-1] + ", …]")
-    if isinstance(v, (dict, list, tuple)):
-        return html.escape(json.dumps(v)[:600])
+    if isinstance(v, (list, tuple)):
+        items = [_fmt(x) for x in v]
+        if len(items) <= LONG:
+            return "[" + ", ".join(items) + "]"
+        return (f"<details><summary>{len(items)} values: [{', '.join(items[:4])}, …]"
+                f"</summary>[{', '.join(items)}]</details>")
+    if isinstance(v, dict):
+        table = _kv_table(v)
+        if len(v) <= LONG:
+            return table
+        return f"<details><summary>{len(v)} entries</summary>{table}</details>"
     return html.escape(str(v))
 
 
