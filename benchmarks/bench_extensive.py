@@ -107,3 +107,24 @@ def run(bench) -> None:
                      warmup=1, repeat=3, number=1)
     bench.ratio("outliers vs one p=1000 eigvalsh", eig, out, target=1.0)
     bench.notes["t"] = {"density": t, "outliers": t1}
+
+    # issue 12: edges with E_m refined until they converge (the door's default since issue 12)
+    # against the fixed 60-point composite Legendre rule it used before, at the issue's point
+    from classdyn.theory.extensive_converged import converged_edges, converged_stieltjes
+
+    leg = ex.gaussian_nodes(mix, rf, t, order=60, rule="legendre")
+    fixed = bench.time("edges, fixed Legendre 60 (before issue 12)",
+                       lambda: ex.extensive_edges(leg), warmup=0, repeat=1, number=1)
+    conv = bench.time("edges, converged 60 -> 120 -> 240 (door default)",
+                      lambda: converged_edges(mix, rf, t, order=60, max_order=240),
+                      warmup=0, repeat=1, number=1)
+    bench.ratio("fixed-rule time / converged time (cost of convergence)", fixed, conv,
+                target=None)
+    e = converged_edges(mix, rf, t, order=60, max_order=240)
+    bench.notes["converged edges"] = e.intervals.tolist()
+    bench.notes["converged edge errors"] = e.errors.tolist()
+    bench.notes["converged flags"] = e.converged.tolist()
+    bench.time("converged q(0.5 + 0.01i)",
+               lambda: converged_stieltjes(0.5 + 0.01j, mix, rf, t), warmup=0, repeat=1,
+               number=1)
+    bench.notes["converged q orders"] = converged_stieltjes(0.5 + 0.01j, mix, rf, t).orders
