@@ -60,6 +60,8 @@ class EdgeResult:
     negative_roots: int = 0
     degree: int = 0
     probe: list = field(default_factory=list)
+    method: str = "polynomial"
+    error: list = field(default_factory=list)
 
     @property
     def edges(self) -> list:
@@ -79,7 +81,7 @@ class EdgeResult:
                 "is_edge": list(self.is_edge), "kind": list(self.kind), "dps": self.dps,
                 "singular_lower_edge": self.singular_lower_edge,
                 "negative_roots": self.negative_roots, "degree": self.degree,
-                "probe": self.probe}
+                "probe": self.probe, "method": self.method, "error": list(self.error)}
 
 
 def _real_roots(poly, dps):
@@ -185,8 +187,26 @@ def find_edges(params, dps: int = 30) -> EdgeResult:
     other root, at most ``1e-5 λ₀``): an edge has zero density on exactly one side.
 
     ``dps`` must be an integer in [15, 1000] (default 30).
+
+    Beyond :data:`MAX_CLASSES` distinct classes there is no edge polynomial (its degree and cost
+    grow about fivefold per class): the edges are then located numerically from the density
+    (:func:`classdyn.theory.edges_numeric.numeric_edges`, ``method = "numeric"``, about 11
+    significant digits, each edge's bracket in ``error``), and a warning says so.
     """
-    params = _check_params(params)
     if not isinstance(dps, (int, np.integer)) or not 15 <= int(dps) <= 1000:
         raise ValueError(f"dps must be an integer in [15, 1000], got {dps!r}")
+    if isinstance(params, SpectralParams) and params.merged().n_classes > MAX_CLASSES:
+        import logging
+
+        from classdyn.theory.edges_numeric import NUMERIC_RTOL, numeric_edges
+
+        logging.getLogger("classdyn").warning(
+            "%d distinct classes: no edge polynomial beyond %d classes, edges located "
+            "numerically from the density (relative accuracy ~%.0e; --dps %d not reached)",
+            params.merged().n_classes, MAX_CLASSES, NUMERIC_RTOL, dps)
+        ne = numeric_edges(params.merged())
+        return EdgeResult(candidates=list(ne.edges), is_edge=[True] * len(ne.edges),
+                          kind=list(ne.kind), dps=15, singular_lower_edge=ne.singular_lower_edge,
+                          method="numeric", error=list(ne.error))
+    params = _check_params(params)
     return _find_edges_cached(params.key(), params.n_classes, int(dps))

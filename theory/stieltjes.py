@@ -114,7 +114,7 @@ def _kernel_args(params: SpectralParams):
             params.bbar2, params.sbar2)
 
 
-def _continuation(params: SpectralParams, zz: np.ndarray) -> StieltjesResult:
+def _continuation(params: SpectralParams, zz: np.ndarray, compiled=None) -> StieltjesResult:
     """The compiled-or-plain continuation solver (:mod:`classdyn.theory._spectrum_kernels`):
     a real grid is solved along the grid, each point warm-started from its neighbour
     (``solve_real_path``); complex ``z`` point by point from the large-``|z|`` branch."""
@@ -122,6 +122,8 @@ def _continuation(params: SpectralParams, zz: np.ndarray) -> StieltjesResult:
 
     scale = params.scale
     work = zz.size * max(params.n_classes, 1)
+    if compiled is not None:  # forced: the compiled set above the threshold, else the plain one
+        work = PLAIN_PYTHON_WORK + 1 if compiled else 0
     K = kernels(work)
     plain = work <= PLAIN_PYTHON_WORK
     psi_p, k, rho, a2, v2, bb2, ss2 = _kernel_args(params)
@@ -147,7 +149,7 @@ def _continuation(params: SpectralParams, zz: np.ndarray) -> StieltjesResult:
 
 
 def stieltjes(params: SpectralParams, z, *, method: str = "continuation",
-              strict: bool = True) -> StieltjesResult:
+              strict: bool = True, compiled: bool | None = None) -> StieltjesResult:
     """Stieltjes transform ``q(z) = (1/p) tr (U − z)⁻¹`` of the GEP matrix (docs/theory/spectrum-centred.md).
 
     Solves ``A r + B q = 1``, ``r = ψ_p B q² + (1 − ψ_p) q`` with
@@ -163,12 +165,15 @@ def stieltjes(params: SpectralParams, z, *, method: str = "continuation",
         ``z`` only, ``C ≤ 3``).
     strict : raise :class:`NonConvergenceError` if any point fails (default); with
         ``strict=False`` failures are reported in ``converged``/``status``.
+    compiled : ``None`` (default) runs the kernels as plain Python for small work (points ×
+        classes ≤ 20,000) and compiled by Numba beyond; ``True``/``False`` force one of them
+        (the same source: results agree to rounding).
     """
     if not isinstance(params, SpectralParams):
         raise TypeError(f"params must be a SpectralParams, got {type(params)}")
     zz = _as_z(z)
     if method == "continuation":
-        out = _continuation(params, zz)
+        out = _continuation(params, zz, compiled)
     elif method == "polynomial":
         if np.any(zz.imag != 0):
             raise ValueError("method='polynomial' takes real z (z = λ + i0⁺) only")

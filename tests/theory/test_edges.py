@@ -105,7 +105,9 @@ def test_bad_inputs():
     six = SpectralParams(psi_p=2, psi_n=1, rho=[1 / 6] * 6,
                          alpha2=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6], v2=[0.1] * 6)
     with pytest.raises(ValueError, match=r"1\.\.5 distinct classes"):
-        find_edges(six)
+        edge_polynomial(six)
+    # find_edges says so and falls back to the numeric edges (test_edges_numeric.py)
+    assert find_edges(six).method == "numeric"
     with pytest.raises(TypeError):
         find_edges({"psi_p": 2})
     with pytest.raises(ValueError, match="n_classes"):
