@@ -426,15 +426,24 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
     params = mod.params
     res = mod.edges(dps=args.dps)
     data = {"params": params.to_dict(), "t": t, **res.to_dict()}
-    lines = [f"Edges of the spectral density (docs/theory/spectrum-centred.md), {args.dps} digits; t = {t:g}, "
-             f"psi_p = {rf.psi_p:g}, psi_n = {rf.psi_n:g}",
-             f"edge polynomial: degree {res.degree} (square-free part of Disc_q P); "
-             f"{len(res.candidates)} real roots >= s^2 = {params.sbar2:.8g}, "
-             f"{res.negative_roots} below"]
-    for c, k in zip(res.candidates, res.kind):
-        import mpmath
+    if getattr(res, "method", "polynomial") == "numeric":
+        lines = [f"Edges of the spectral density (docs/theory/spectrum-centred.md), located "
+                 f"numerically; t = {t:g}, psi_p = {rf.psi_p:g}, psi_n = {rf.psi_n:g}",
+                 f"{params.merged().n_classes} distinct classes: no edge polynomial beyond 5, "
+                 f"so not {args.dps} digits; each edge +- its bisection bracket "
+                 f"(s^2 = {params.sbar2:.8g})"]
+        for c, k, err in zip(res.candidates, res.kind, res.error):
+            lines.append(f"  {float(c):>22.12g} +- {err:.1e}  {k}")
+    else:
+        lines = [f"Edges of the spectral density (docs/theory/spectrum-centred.md), {args.dps} "
+                 f"digits; t = {t:g}, psi_p = {rf.psi_p:g}, psi_n = {rf.psi_n:g}",
+                 f"edge polynomial: degree {res.degree} (square-free part of Disc_q P); "
+                 f"{len(res.candidates)} real roots >= s^2 = {params.sbar2:.8g}, "
+                 f"{res.negative_roots} below"]
+        for c, k in zip(res.candidates, res.kind):
+            import mpmath
 
-        lines.append(f"  {mpmath.nstr(c, args.dps):>{args.dps + 8}}  {k}")
+            lines.append(f"  {mpmath.nstr(c, args.dps):>{args.dps + 8}}  {k}")
     if res.singular_lower_edge:
         lines.append("  (the lowest edge is s^2 itself: inverse-square-root density, "
                      "psi_p = 1 + psi_n)")

@@ -89,3 +89,23 @@ def test_scan_grid_and_spacing():
 def test_bad_arguments_are_refused(kw):
     with pytest.raises(ValueError):
         numeric_edges(SpectralParams.marchenko_pastur(2.0, 1.0), **kw)
+
+
+def test_cli_edges_and_times_for_six_classes(tmp_path, capsys):
+    # The commands say the edges are numeric (with brackets) instead of printing 30 digits they
+    # do not have, and the timescales follow from the numeric bulks.
+    import json
+
+    from classdyn.cli import main
+
+    args = ["--variances", "0.5", "0.8", "1", "1.5", "2", "3", "--t", "0.1"]
+    assert main(["edges", *args, "--out", str(tmp_path / "e")]) == 0
+    out = capsys.readouterr().out
+    assert "located numerically" in out and "+-" in out and "edge polynomial: degree" not in out
+    rec = json.loads((tmp_path / "e" / "edges.json").read_text())
+    assert rec["method"] == "numeric" and len(rec["error"]) == len(rec["edges"]) >= 2
+    assert main(["times", *args, "--out", str(tmp_path / "t"), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    # tau = 1/lambda of the named edges (docs/theory/timescales.md): the numeric edges' values
+    assert row["tau_mem"] == pytest.approx(1.0 / row["lam_mem"], rel=1e-12)
+    assert row["lam_mem"] in [float(x) for x in rec["edges"]] and row["tau_gen"] < row["tau_mem"]
