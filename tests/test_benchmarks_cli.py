@@ -18,6 +18,19 @@ def test_ddpm_benchmark_is_skipped_without_torch():
     assert "ddpm: skipped, needs the optional package 'torch'" in r.stdout
 
 
+class FakeBench:
+    """Stands for benchmarks.harness.Bench: records nothing, saves nowhere."""
+
+    def __init__(self, name):
+        self.name, self.ratios, self.notes = name, {}, {}
+
+    def save(self):
+        return "-"
+
+    def summary(self):
+        return self.name
+
+
 def test_minute_long_benchmarks_run_only_when_named(monkeypatch):
     # `python -m benchmarks` with no names runs every bench_* module except those marked
     # ON_REQUEST (the cold/warm report takes minutes); named, they run.
@@ -26,16 +39,6 @@ def test_minute_long_benchmarks_run_only_when_named(monkeypatch):
     import benchmarks.__main__ as M
 
     ran = []
-
-    class FakeBench:
-        def __init__(self, name):
-            self.name, self.ratios, self.notes = name, {}, {}
-
-        def save(self):
-            return "-"
-
-        def summary(self):
-            return self.name
 
     real = importlib.import_module
 
@@ -66,16 +69,6 @@ def test_benchmarks_run_with_pinned_blas_threads(monkeypatch):
 
     def blas_threads_now():
         return {i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"}
-
-    class FakeBench:
-        def __init__(self, name):
-            self.name, self.ratios, self.notes = name, {}, {}
-
-        def save(self):
-            return "-"
-
-        def summary(self):
-            return self.name
 
     import benchmarks.bench_threads as BT
     import benchmarks.bench_coefficients as BC

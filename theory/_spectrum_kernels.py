@@ -197,15 +197,17 @@ def descend(x, eta_target, eta, q, r, psi_p, k, rho, a2, v2, bb2, ss2, eta_min, 
 
 
 @lazy_njit
+def _outputs(n):
+    """The output arrays ``(q, r, status, residual, iterations, eta)`` of a grid solver."""
+    return (np.empty(n, dtype=np.complex128), np.empty(n, dtype=np.complex128),
+            np.empty(n, dtype=np.int64), np.empty(n), np.empty(n, dtype=np.int64), np.empty(n))
+
+
+@lazy_njit
 def solve_grid(x, eta_target, psi_p, k, rho, a2, v2, bb2, ss2, scale, eta_min, tol, maxit):
     """:func:`solve_point` over arrays ``x`` and ``eta_target`` (same shape, 1-D)."""
     n = len(x)
-    q = np.empty(n, dtype=np.complex128)
-    r = np.empty(n, dtype=np.complex128)
-    status = np.empty(n, dtype=np.int64)
-    res = np.empty(n)
-    its = np.empty(n, dtype=np.int64)
-    eta = np.empty(n)
+    q, r, status, res, its, eta = _outputs(n)
     for i in range(n):
         a, b, s, e, t, h = solve_point(x[i], eta_target[i], psi_p, k, rho, a2, v2, bb2, ss2,
                                        scale, eta_min, tol, maxit)
@@ -296,12 +298,7 @@ def solve_real_path(x, psi_p, k, rho, a2, v2, bb2, ss2, scale, eta_min, tol, max
     points that needed the full continuation.
     """
     n = len(x)
-    q = np.empty(n, dtype=np.complex128)
-    r = np.empty(n, dtype=np.complex128)
-    status = np.empty(n, dtype=np.int64)
-    res = np.empty(n)
-    its = np.empty(n, dtype=np.int64)
-    eta = np.empty(n)
+    q, r, status, res, its, eta = _outputs(n)
     full = 0
     qp = 0j
     rp = 0j
