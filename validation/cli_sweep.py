@@ -84,10 +84,19 @@ def _base(args, file_base: dict | None = None) -> dict:
         if getattr(args, k) is not None:
             base[k] = getattr(args, k)
     if args.variances is not None:
-        base["ratio"] = args.variances[1] / args.variances[0]
+        # the swept system has variances (1, ratio): another first variance would be a
+        # different model, not a rescaling of this one (the coefficients depend on sigma^2)
+        if args.variances[0] != 1.0:
+            raise ValueError(f"sweeps use two classes with variances (1, ratio); "
+                             f"give --variances 1 R (got {args.variances[0]:g} "
+                             f"{args.variances[1]:g})")
+        base["ratio"] = args.variances[1]
     if args.weights is not None:
         total = sum(args.weights)
-        base["weight"] = args.weights[0] / total
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"weights must sum to 1 (within 1e-09), got "
+                             f"{list(args.weights)} (sum {total:g})")
+        base["weight"] = args.weights[0]
     if args.norms2 is not None:
         if args.norms2 < 0:
             raise ValueError(f"--norms2 must be >= 0, got {args.norms2}")

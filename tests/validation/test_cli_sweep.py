@@ -88,3 +88,27 @@ def test_grid_file_unknown_key_exit_2(tmp_path, capsys, text, msg):
 def test_no_grid_is_refused(tmp_path, capsys):
     assert main(["sweep", "timescales", "--out", str(tmp_path)]) == 2
     assert "--grid-file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags,msg", [(["--weights", "0.2", "0.2"], "must sum to 1"),
+                                       (["--variances", "2", "4"], "variances (1, ratio)")])
+def test_fixed_mixture_flags_are_refused_not_rescaled(tmp_path, capsys, flags, msg):
+    # Issue 18: --weights 0.2 0.2 was rescaled to (0.5, 0.5) and --variances 2 4 became
+    # (1, 2), a different model, silently; both are refused before any work, in one line.
+    assert main(["sweep", "timescales", "--grid", "t=0.1,0.2", *flags,
+                 "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert msg in err and len(err.strip().splitlines()) == 1 and not (tmp_path / "sweep").exists()
+
+
+def test_fixed_variances_one_r_set_the_ratio(tmp_path, capsys):
+    xr = pytest.importorskip("xarray")
+    from classdyn.validation.sweep_points import DEFAULT_BASE, compute_point
+
+    assert main(["sweep", "timescales", "--grid", "t=0.1", "--variances", "1", "3",
+                 "--weights", "0.3", "0.7", "--executor", "serial", "--out", str(tmp_path),
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    ds = xr.open_zarr(data["run_dir"] + "/sweep.zarr").load()
+    want = compute_point(("timescales", dict(DEFAULT_BASE, ratio=3.0, weight=0.3, t=0.1)))
+    assert float(ds["tau_mem"].values[0]) == want["values"]["tau_mem"]
