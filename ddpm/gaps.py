@@ -451,6 +451,8 @@ def plot_gaps(rows: list[dict], path: str | os.PathLike) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from classdyn.figlabels import place_labels
+
     fig, ax = plt.subplots(figsize=(5, 3.6))
     props = sorted({r["proportion_reference"] for r in rows if r["proportion_reference"]
                     is not None})
@@ -462,9 +464,7 @@ def plot_gaps(rows: list[dict], path: str | os.PathLike) -> Path:
         xs = [r["partner_variance"] for r in sel]
         ys = [r["gap"] for r in sel]
         ax.scatter(xs, ys, label=f"Sneaker share {p:g}" if p is not None else None)
-        for r, x_, y_ in zip(sel, xs, ys):
-            ax.annotate(r["partner"], (x_, y_), fontsize=7, xytext=(3, 3),
-                        textcoords="offset points")
+        place_labels(ax, xs, ys, [r["partner"] for r in sel])
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xlabel("partner mean pixel variance (pixels in [0, 1])")
     ax.set_ylabel(r"gap $\tau_{Sneaker}-\tau_{partner}$ (steps)")

@@ -333,6 +333,8 @@ def _figure(rows, sources):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from classdyn.figlabels import place_labels, wrap_title
+
     shown = [s_ for s_ in sources if s_.get("pairs")]
     ncol = 1 + len(shown)
     fig, axes = plt.subplots(1, ncol, figsize=(5.2 * ncol, 3.9), squeeze=False)
@@ -343,9 +345,7 @@ def _figure(rows, sources):
         y = [r["rf_gap"] for r in sub]
         e = [0 if not math.isfinite(r["rf_gap_se"]) else r["rf_gap_se"] for r in sub]
         ax.errorbar(x, y, yerr=e, fmt="o", capsize=3, label=f"Sneaker {int(rho * 100)} %")
-        for r in sub:
-            ax.annotate(r["partner"], (r["variance_ratio"], r["rf_gap"]), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
+        place_labels(ax, x, y, [r["partner"] for r in sub])
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xlabel(r"variance ratio $\sigma^2_{partner}/\sigma^2_{Sneaker}$")
     ax.set_ylabel(r"RF gap $\log_{10}\tau_{mem}^{S} - \log_{10}\tau_{mem}^{partner}$")
@@ -356,9 +356,8 @@ def _figure(rows, sources):
         err = [0 if p["ddpm_gap_err"] is None else p["ddpm_gap_err"] for p in ps]
         ax.errorbar([p["rf_gap"] for p in ps], [p["ddpm_gap"] for p in ps], yerr=err,
                     fmt="o", capsize=3)
-        for p in ps:
-            ax.annotate(p["partner"], (p["rf_gap"], p["ddpm_gap"]), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
+        place_labels(ax, [p["rf_gap"] for p in ps], [p["ddpm_gap"] for p in ps],
+                     [p["partner"] for p in ps])
         ax.axhline(0, color="k", lw=0.6)
         ax.axvline(0, color="k", lw=0.6)
         ax.set_xlabel(r"RF gap ($\log_{10}\tau$)")
@@ -367,6 +366,6 @@ def _figure(rows, sources):
         stat = (f"Spearman {rho:.2f}, p = {src['spearman_p_one_sided']:.3f}, n = "
                 f"{src['n_pairs']}" if rho is not None and src["status"] != "waiting"
                 else f"waiting: n = {src['n_pairs']}")
-        ax.set_title(f"RF vs DDPM ({src['scale']}): {stat}", fontsize=8)
+        ax.set_title(wrap_title(f"RF vs DDPM ({src['scale']}): {stat}", 70), fontsize=8)
     fig.tight_layout()
     return fig
