@@ -13,7 +13,6 @@ under 0.1 s. Baselines timed in the same run:
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

@@ -1,7 +1,5 @@
 """Edge polynomials and high-precision edges (THEORY.md §5): classdyn.theory.edges."""
 
-import math
-
 import mpmath
 import numpy as np
 import pytest
