@@ -21,8 +21,9 @@ Eliminating ``r`` with the resultant ``Res_r(F, Z)`` and dividing out the factor
 38 for ``C = 2`` before, 29 after removing repeated factors). Its roots are computed with
 
 converted exactly), so the digits reported are those of the given parameters. The discriminant
-is computed by evaluation at integer ``z`` and exact interpolation (much faster than a symbolic
-subresultant chain with ``z`` symbolic). Edge polynomials are cached in memory and on disk by
+is computed by FLINT discriminants at integer ``z`` (one point more than the Sylvester-
+assignment degree bound, :func:`_disc_degree_bound`) and exact integer Newton interpolation
+(:func:`_interpolate_int`; much faster than a symbolic subresultant chain with ``z`` symbolic). Edge polynomials are cached in memory and on disk by
 their exact inputs (:func:`_cache_file`), so a new process does not eliminate again.
 
 """
