@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -49,11 +50,35 @@ class Run:
         atomic_write_json(self.dir / "params.json", params)
         self.computed: list[str] = []
         self.loaded: list[str] = []
+        self._costs: list[float] | None = None
+        self._calls = 0
         stop = os.environ.get("CLASSDYN_STOP_AFTER_UNITS", "")
         self._stop_after = int(stop) if stop.strip() else None
 
+    def expect(self, costs) -> None:
+        """Announce the units to come, in order, by their relative costs (e.g. ``d³`` for
+        eigen-problems of size ∝ d): after the second unit computed in this process (the
+        first also pays Numba's compilation), the time the remaining ones should take is
+        logged (:meth:`unit`)."""
+        self._costs = [float(c) for c in costs]
+
+    def _estimate(self, index: int, seconds: float) -> None:
+        costs = self._costs
+        if not costs or index >= len(costs) or costs[index] <= 0:
+            return
+        rest = seconds / costs[index] * sum(costs[index + 1:])
+        if rest >= 5.0:
+            from classdyn.log import get_logger
+
+            get_logger(__name__).info(
+                f"unit {index + 1} of {len(costs)} took {seconds:.1f} s; the remaining "
+                f"{len(costs) - index - 1} should take about {_duration(rest)} (estimated from "
+                f"their relative costs)")
+
     def unit(self, name: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict:
         """Load unit ``name`` if finished earlier, else compute and save it atomically."""
+        index = self._calls
+        self._calls += 1
         path = self.parts / f"{name}.npz"
         if path.exists():
             try:
@@ -67,7 +92,10 @@ class Run:
                 get_logger(__name__).warning(
                     f"part {path} is unreadable ({type(exc).__name__}: {exc}); recomputing it")
                 path.unlink(missing_ok=True)
+        t0 = time.perf_counter()
         arrays = compute()
+        if len(self.computed) == 1:  # the second unit: the first one also paid compilation
+            self._estimate(index, time.perf_counter() - t0)
         atomic_save_npz(path, **{k: np.asarray(v) for k, v in arrays.items()})
         self.computed.append(name)
         if self._stop_after is not None and len(self.computed) >= self._stop_after:
@@ -97,6 +125,15 @@ class Run:
         data["run"]["result_npz_sha256"] = hashlib.sha256(npz.read_bytes()).hexdigest()
         atomic_write_json(self.dir / "result.json", data)
         return data
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``3.5 min`` or ``1.2 h``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def estimate_memory_gb(command: str, d: int, p: int, n: int, C: int, num_tau: int = 200,

@@ -252,6 +252,7 @@ def _train(args) -> CommandResult:
     ks = checkpoint_steps(step, args.tau_max, args.checkpoints)
     trainer = GDTrainer(f["W"], f["X"], args.t, step, args.activation)
     runs = []
+    run.expect([1.0] * args.seeds)
     for s in progress(range(args.seeds), desc="simulate train (seeds)", total=args.seeds):
         seed = 1_000_003 * (args.seed + 1) + s
 
@@ -318,6 +319,7 @@ def _speciation(args) -> CommandResult:
               "repeats": args.repeats, "level": args.level, "margin": args.margin}
     run = Run(args.out, "speciation", params)
     units = [(d, r) for d in args.ds for r in range(args.repeats)]
+    run.expect([(d / args.ds[0]) ** 3 for d, _ in units])  # eigen-problems of size psi_p d
     per_d = {d: [] for d in args.ds}
     for d, r in progress(units, desc="simulate speciation (d, repeat)", total=len(units)):
         def compute(d=d, r=r):

@@ -100,3 +100,23 @@ def test_key_includes_the_code_version_and_a_corrupt_part_is_recomputed(tmp_path
     digest = hashlib.sha256((r.dir / "result.npz").read_bytes()).hexdigest()
     assert out["run"]["result_npz_sha256"] == digest
     assert json.loads((r.dir / "result.json").read_text())["run"]["result_npz_sha256"] == digest
+
+
+def test_a_run_estimates_the_time_of_its_remaining_units(tmp_path, caplog):
+    # Issue 18: a long run says what to expect. After the second computed unit (the first
+    # also pays compilation) the time per unit of cost, times the remaining costs, is logged.
+    import logging
+    import time as _time
+
+    from classdyn.simulate._runs import Run
+
+    run = Run(tmp_path, "demo", {"a": 1})
+    run.expect([1.0, 2.0, 4.0, 8.0])
+    with caplog.at_level(logging.INFO, logger="classdyn"):
+        run.unit("u0", lambda: {"x": [0]})
+        run.unit("u1", lambda: (_time.sleep(1.0), {"x": [1]})[1])   # cost 2 in 1 s
+    msgs = [r.getMessage() for r in caplog.records if "should take about" in r.getMessage()]
+    assert len(msgs) == 1 and "unit 2 of 4" in msgs[0] and "remaining 2" in msgs[0]
+    # 1 s / 2 per unit of cost, remaining costs 4 + 8 = 12: 6 s (+ scheduling slack)
+    secs = float(msgs[0].split("about ")[1].split(" s")[0])
+    assert 5.5 <= secs <= 9.0
