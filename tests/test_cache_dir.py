@@ -9,9 +9,12 @@ from pathlib import Path
 
 import classdyn
 
+# 1000 values of m: large work, so the compiled kernels run (a handful of values runs the same
+# kernels as plain Python and never touches Numba: issue 16)
 CODE = ("import numpy as np\n"
         "from classdyn.theory.coefficients import coefficients\n"
-        "print(float(coefficients('tanh', np.array([0.3]), np.array([1.0]), 0.1).a[0]))\n")
+        "m = np.linspace(0.3, 1.3, 1000)\n"
+        "print(float(coefficients('tanh', m, np.ones_like(m), 0.1).a[0]))\n")
 
 
 def _run(env, cwd):
@@ -103,3 +106,16 @@ def test_a_stale_cache_is_not_used_after_a_code_change(tmp_path):
                                  "    return 2.0 * tot / (2.0 * math.pi)\n"))
     after = float(run())
     assert before > 0 and abs(after - before) > 0.1 * before, (before, after)
+
+
+def test_cached_kernels_depend_on_every_file_they_call_into():
+    # Numba stamps a cache with its own file only; the generated erf kernels call the Owen's-T
+    # rule of quadrature.py, so their stamp must cover both files (theory/_lazyjit.py), or an
+    # edit of quadrature.py would be served stale (the test above edits exactly that file).
+    from classdyn.theory import _generated_coeffs as G
+    from classdyn.theory._lazyjit import _dependency_files
+
+    files = {Path(f).name for f in _dependency_files(G.erf_batch)}
+    assert {"_generated_coeffs.py", "quadrature.py"} <= files
+    stamp = G.erf_batch.jit._cache._cache_file._source_stamp
+    assert {Path(f).name for f, _, _ in stamp} == files

@@ -55,8 +55,50 @@ class LazyKernel:
             twin.__qualname__ = func.__qualname__
             twin.__module__ = func.__module__
             twin.__doc__ = func.__doc__
-            self._jit = numba.njit(cache=True)(twin)
+            disp = numba.njit(cache=True)(twin)
+            _stamp_dependencies(disp, self)
+            self._jit = disp
         return self._jit
+
+
+def _dependency_files(kernel: "LazyKernel", seen=None) -> set:
+    """The source files of ``kernel`` and of every lazy kernel it calls, transitively."""
+    seen = set() if seen is None else seen
+    if id(kernel) in seen:
+        return set()
+    seen.add(id(kernel))
+    func = kernel.py
+    files = {func.__code__.co_filename}
+    for name in func.__code__.co_names:
+        val = func.__globals__.get(name)
+        if isinstance(val, LazyKernel):
+            files |= _dependency_files(val, seen)
+    return files
+
+
+def _stamp_dependencies(disp, kernel: "LazyKernel") -> None:
+    """Make the on-disk cache of ``disp`` depend on every file its machine code comes from.
+
+    Numba checks a cached kernel against the stamp (modification time, size) of the file that
+    defines it only; a kernel of one file calling a kernel of another (the generated
+    closed forms call the Owen's-T rule of ``quadrature.py``) would be served stale after the
+    other file changed. The stamp stored with and checked against the cache index becomes
+    that of all the files (:func:`_dependency_files`). Where this Numba has no such stamp, the
+    kernel is not cached at all rather than cached unsafely.
+    """
+    import os
+
+    files = sorted(_dependency_files(kernel))
+    if len(files) <= 1:
+        return
+    try:
+        cache_file = disp._cache._cache_file
+        cache_file._source_stamp = tuple((f, os.stat(f).st_mtime, os.stat(f).st_size)
+                                         for f in files)
+    except (AttributeError, OSError):
+        from numba.core.caching import NullCache
+
+        disp._cache = NullCache()
 
 
 def lazy_njit(func):
