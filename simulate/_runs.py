@@ -56,8 +56,8 @@ class Run:
         self._stop_after = int(stop) if stop.strip() else None
 
     def expect(self, costs) -> None:
-        """Announce the units to come, in order, by their relative costs (e.g. ``d³`` for
-        eigen-problems of size ∝ d): after the second unit computed in this process (the
+        """Announce the units to come, in order, by their relative costs (e.g. ``d`` for
+        simulate speciation's units at moderate d): after the second unit computed in this process (the
         first also pays Numba's compilation), the time the remaining ones should take is
         logged (:meth:`unit`)."""
         self._costs = [float(c) for c in costs]
