@@ -1,4 +1,4 @@
-"""Point labels that do not overlap each other, for the report's scatter figures.
+"""Figure helpers: point labels that do not overlap each other, wrapped titles, saving.
 
 Matplotlib's ``annotate`` puts every label at the same offset from its point, so the labels of
 nearby points (the Sneaker pairs of Result 4, classes with similar variances) print on top of
@@ -102,3 +102,43 @@ def wrap_title(text: str, width: int = 60) -> str:
     Spearman -0.17, p = 0.666
     """
     return textwrap.fill(text, width=width, break_long_words=False)
+
+
+def save_figure(fig, path, dpi: int = 110):
+    """Lay out ``fig``, write it as PNG to ``path`` (folders created) and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str or os.PathLike
+        Where to write it.
+    dpi : int
+        Resolution.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> p = save_figure(plt.figure(), Path(tempfile.mkdtemp()) / "a" / "f.png")
+    >>> p.is_file()
+    True
+    """
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path

@@ -407,14 +407,9 @@ def plot_fractions(run_dirs, threshold: float, path: str | os.PathLike) -> Path:
 
 def _save(fig, path: str | os.PathLike) -> Path:
     """Lay out, write ``fig`` as PNG to ``path`` (folders created) and close it."""
-    import matplotlib.pyplot as plt
+    from classdyn.figlabels import save_figure
 
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_gaps(rows: list[dict], path: str | os.PathLike) -> Path:

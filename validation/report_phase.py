@@ -138,12 +138,9 @@ def phase_figure(maps: dict, path) -> Path:
         ax.set_ylabel("weight rho_1" if key == "weight" else "|mu_c|^2/d (both classes)")
         cb = fig.colorbar(mesh, ax=ax, ticks=[1, 2])
         cb.set_label("class index (NaN: failed point, white)")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    from classdyn.figlabels import save_figure
+
+    return save_figure(fig, path)
 
 
 def write_phase(out, **kw) -> Path:
