@@ -334,7 +334,9 @@ class DataStatistics:
     weights_se, variance_se, norms2_se : numpy.ndarray
         (C,) their bootstrap standard errors.
     cosine_se : numpy.ndarray
-        (C, C) bootstrap standard errors of the cosines.
+        (C, C) bootstrap standard errors of the cosines; NaN where the cosine is undefined in
+        some replicate (a centroid norm at or below 0 after debiasing: centred classes), as
+        the cosine itself is then undefined.
     raw_variance : numpy.ndarray
         (C,) ``(1/d) tr Cov_c`` before any normalisation, in the units of ``X``.
     scale : float
@@ -618,7 +620,9 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
         used = sum(len(r["weights"]) for r in reps)
         if used >= 2:
             for k in se:
-                se[k] = np.concatenate([r[k] for r in reps]).std(axis=0, ddof=1)
+                # undefined cosines (NaN, see cosine_se) give NaN standard errors, on purpose
+                with np.errstate(invalid="ignore"):
+                    se[k] = np.concatenate([r[k] for r in reps]).std(axis=0, ddof=1)
             vec = np.concatenate([np.concatenate([r[k] for r in reps])
                                   for k in ("weights", "variance", "norms2")], axis=1)
             cov = np.atleast_2d(np.cov(vec, rowvar=False))

@@ -260,3 +260,25 @@ def test_float32_overflow_falls_back_to_float64_and_nan_is_named():
     X[123, 4] = np.nan
     with pytest.raises(ValueError, match="X: row 123 holds NaN or inf"):
         data_statistics(X, y, bootstrap=10)
+
+
+def test_cosine_errors_are_finite_for_separated_classes_and_nan_without_warning_for_centred():
+    # A cosine is undefined when a (debiased) centroid norm is not positive: centred classes
+    # give NaN cosines in some bootstrap replicates, hence a NaN standard error, which is the
+    # honest value and is documented (DataStatistics.cosine_se); it must not come with a
+    # RuntimeWarning. Well-separated centroids give finite standard errors.
+    import warnings
+
+    from classdyn.theory.class_stats import data_statistics
+
+    rng = np.random.default_rng(0)
+    n, d = 600, 20
+    y = rng.integers(0, 2, n)
+    centred = rng.normal(size=(n, d))
+    shifted = centred + np.where(y == 1, 3.0, -3.0)[:, None] * np.eye(d)[0]
+    st = data_statistics(shifted, y, normalise="none", bootstrap=50, spectrum="none")
+    assert np.isfinite(st.cosine_se[0, 1]) and st.cosine_se[0, 1] >= 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        st = data_statistics(centred, y, normalise="none", bootstrap=50, spectrum="none")
+    assert np.isnan(st.cosine_se[0, 1])
