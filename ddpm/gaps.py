@@ -402,11 +402,6 @@ def plot_fractions(run_dirs, threshold: float, path: str | os.PathLike) -> Path:
         ax.legend(fontsize=8)
     for ax in list(axes.flat)[len(runs):]:
         ax.axis("off")
-    return _save(fig, path)
-
-
-def _save(fig, path: str | os.PathLike) -> Path:
-    """Lay out, write ``fig`` as PNG to ``path`` (folders created) and close it."""
     from classdyn.figlabels import save_figure
 
     return save_figure(fig, path)
@@ -468,7 +463,9 @@ def plot_gaps(rows: list[dict], path: str | os.PathLike) -> Path:
     else:
         ax.text(0.5, 0.5, "no run reached the threshold in both classes",
                 transform=ax.transAxes, ha="center", fontsize=8)
-    return _save(fig, path)
+    from classdyn.figlabels import save_figure
+
+    return save_figure(fig, path)
 
 
 def _num(v) -> float:
