@@ -195,7 +195,8 @@ def find_edges(params, dps: int = 30) -> EdgeResult:
     """
     if not isinstance(dps, (int, np.integer)) or not 15 <= int(dps) <= 1000:
         raise ValueError(f"dps must be an integer in [15, 1000], got {dps!r}")
-    if isinstance(params, SpectralParams) and params.merged().n_classes > MAX_CLASSES:
+    merged = params.merged() if isinstance(params, SpectralParams) else None
+    if merged is not None and merged.n_classes > MAX_CLASSES:
         import logging
 
         from classdyn.theory.edges_numeric import NUMERIC_RTOL, numeric_edges
@@ -203,8 +204,8 @@ def find_edges(params, dps: int = 30) -> EdgeResult:
         logging.getLogger("classdyn").warning(
             "%d distinct classes: no edge polynomial beyond %d classes, edges located "
             "numerically from the density (relative accuracy ~%.0e; --dps %d not reached)",
-            params.merged().n_classes, MAX_CLASSES, NUMERIC_RTOL, dps)
-        ne = numeric_edges(params.merged())
+            merged.n_classes, MAX_CLASSES, NUMERIC_RTOL, dps)
+        ne = numeric_edges(merged)
         return EdgeResult(candidates=list(ne.edges), is_edge=[True] * len(ne.edges),
                           kind=list(ne.kind), dps=15, singular_lower_edge=ne.singular_lower_edge,
                           method="numeric", error=list(ne.error))

@@ -167,7 +167,7 @@ def numeric_edges(params: SpectralParams, *, points: int = SCAN_POINTS,
         kinds.append("upper" if lo_bulk else "lower")
         errors.append(0.5 * (hi - lo))
     return NumericEdges(edges=edges, kind=kinds, error=errors, singular_lower_edge=singular,
-                        spacing=relative_spacing(params, int(points)))
+                        spacing=float(np.max(np.diff(grid)) / params.scale))
 
 
 def relative_spacing(params: SpectralParams, points: int = SCAN_POINTS) -> float:
