@@ -47,6 +47,7 @@ _EXPORTS = {
     "check_choice": "params", "check_instance": "params", "check_int": "params",
     "check_positive_int": "params",
     "DataStatistics": "class_stats", "data_statistics": "class_stats",
+    "spectra_along": "spectrum_path", "PathSpectrum": "spectrum_path",
 }
 
 _BY_MODULE: dict = {}

@@ -65,13 +65,14 @@ def _leggauss(nodes: int):
     return np.polynomial.legendre.leggauss(nodes)
 
 
-def _bulk_mass(params: SpectralParams, a: float, b: float, nodes: int) -> float:
-    """``∫_a^b ρ(λ) dλ`` with ``λ = a + (b − a)(1 − cos θ)/2``, Gauss–Legendre in ``θ``."""
+def _bulk_mass(params: SpectralParams, a: float, b: float, nodes: int, compiled=None) -> float:
+    """``∫_a^b ρ(λ) dλ`` with ``λ = a + (b − a)(1 − cos θ)/2``, Gauss–Legendre in ``θ``
+    (``compiled``: as :func:`~classdyn.theory.stieltjes.stieltjes`)."""
     x, w = _leggauss(nodes)
     theta = (x + 1.0) * math.pi / 2.0
     lam = a + (b - a) * (1.0 - np.cos(theta)) / 2.0
     jac = (b - a) * np.sin(theta) / 2.0 * (math.pi / 2.0)
-    res = stieltjes(params, lam, strict=False)
+    res = stieltjes(params, lam, strict=False, compiled=compiled)
     if not res.all_converged:
         # points a hair from an edge may stop at eta_min: harmless for the integral
         bad = ~res.converged
@@ -96,16 +97,16 @@ class IncompleteSpectrumError(NonConvergenceError, ValueError):
     """The spectrum found does not add up to mass 1 (a bulk was not resolved): refused."""
 
 
-def _adaptive_mass(params, lo, hi, nodes, whole, depth):
+def _adaptive_mass(params, lo, hi, nodes, whole, depth, compiled=None):
     """Adaptive bisection of ``∫_lo^hi ρ``: split until halves agree with the whole to
     :data:`MASS_TOL` (depth ≤ 14)."""
     mid = 0.5 * (lo + hi)
-    left = _bulk_mass(params, lo, mid, nodes)
-    right = _bulk_mass(params, mid, hi, nodes)
+    left = _bulk_mass(params, lo, mid, nodes, compiled)
+    right = _bulk_mass(params, mid, hi, nodes, compiled)
     if abs(left + right - whole) <= MASS_TOL or depth >= 14:
         return left + right
-    return (_adaptive_mass(params, lo, mid, nodes, left, depth + 1)
-            + _adaptive_mass(params, mid, hi, nodes, right, depth + 1))
+    return (_adaptive_mass(params, lo, mid, nodes, left, depth + 1, compiled)
+            + _adaptive_mass(params, mid, hi, nodes, right, depth + 1, compiled))
 
 
 def spectrum(params: SpectralParams, *, dps: int = 30, nodes: int = 64) -> Spectrum:
