@@ -280,11 +280,120 @@ def _int_coeffs_qz(P):
     return c
 
 
-def _discriminant_int(a):
-    """Discriminant of the integer polynomial ``Σ a[j] x^j`` (``a[-1] ≠ 0``), exactly (FLINT)."""
+def _two_adic_scaling(c) -> tuple[int, int, int]:
+    """``(s, m, e)``: a power of two that provably divides ``Disc_q P`` for every ``z``.
+
+    With ``v_j`` the least 2-adic valuation of the coefficients of ``a_j(z)`` (``P = Σ_j a_j
+    q^j``, ``c[j][k]`` the coefficient of ``q^j z^k``) and ``m = min_j (v_j + s j)``,
+    ``P̃(q, z) = 2^{−m} P(2^s q, z)`` has integer coefficients, and the scaling rule
+    ``Disc(λ f(μ x)) = λ^{2n−2} μ^{n(n−1)} Disc f`` gives
+    ``Disc_q P = 2^e Disc_q P̃`` with ``e = m (2n − 2) − s n(n − 1)``, ``Disc_q P̃ ∈ Z[z]``.
+    ``s`` maximises ``e`` (a concave function of ``s``: binary search); ``e ≥ 0`` (``s = 0``
+    gives ``m ≥ 0``). The float inputs are binary fractions, so these powers of two are
+    large: ``e`` is 40 % of the bits of ``Disc_q P`` for C = 4 (21 000 of 55 000).
+    """
+    n = len(c) - 1
+    v = [(j, min((x & -x).bit_length() - 1 for x in row if x)) for j, row in enumerate(c)
+         if any(row)]
+
+    def e_of(s):
+        m = min(vj + s * j for j, vj in v)
+        return m * (2 * n - 2) - s * n * (n - 1), m
+
+    lim = max(abs(x).bit_length() for row in c for x in row) + 2
+    lo, hi = -lim, lim  # e(s + 1) - e(s) is non-increasing: find its last positive step
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if e_of(mid + 1)[0] > e_of(mid)[0]:
+            lo = mid + 1
+        else:
+            hi = mid
+    e, m = e_of(lo)
+    if e < 0:  # cannot happen (e(0) >= 0 and e is maximal); keep the plain route
+        return 0, 0, 0
+    return lo, m, e
+
+
+_PRIMES: list = []  # the largest primes below 2^62, descending, grown on demand
+
+
+def _word_primes(k: int) -> list:
+    """The ``k`` largest primes below ``2^62`` (FLINT's primality test, deterministic for
+    64-bit integers), descending; each is ``> 2^61``."""
     import flint
 
-    return int(flint.fmpz_poly([int(x) for x in a]).discriminant())
+    x = _PRIMES[-1] - 2 if _PRIMES else (1 << 62) - 1
+    while len(_PRIMES) < k:
+        if flint.fmpz(x).is_prime():
+            _PRIMES.append(x)
+        x -= 2
+    return _PRIMES[:k]
+
+
+def _disc_bits_bound(a, n: int) -> int:
+    """An upper bound ``b`` with ``|Disc a| < 2^b`` for the integer polynomial
+    ``a = Σ_{j≤n} a_j q^j`` (``a_n ≠ 0``): Hadamard's inequality on the Sylvester matrix of
+    ``a`` and ``a'`` (``n − 1`` rows of norm ``‖a‖₂``, ``n`` of norm ``‖a'‖₂``) gives
+    ``|Res(a, a')| ≤ ‖a‖₂^{n−1} ‖a'‖₂^n`` and ``|Disc a| = |Res(a, a')| / |a_n|``; in bits,
+    ``log₂ ‖a‖₂ < bitlen(Σ a_j²) / 2`` and ``log₂ |a_n| ≥ bitlen(a_n) − 1``."""
+    s1 = sum(x * x for x in a)
+    s2 = sum((j * x) ** 2 for j, x in enumerate(a))
+    return -(-((n - 1) * s1.bit_length() + n * s2.bit_length()) // 2) \
+        - (abs(a[n]).bit_length() - 1) + 1
+
+
+def _disc_values_multimodular(c, xs, e):
+    """``[Disc_q P(q, x) / 2^e for x in xs]`` exactly (``2^e`` from :func:`_two_adic_scaling`,
+    ``a_n(x) ≠ 0`` at every ``x``), by word-size primes and the Chinese remainder theorem.
+
+    For each ``x`` and prime ``p`` (``> 2^61``, odd) FLINT computes ``Disc(P(·, x) mod p)``,
+    which is ``Disc_q P(q, x) mod p`` when ``p ∤ a_n(x)`` (the degree is kept; otherwise
+    that value is taken from FLINT's exact integer discriminant instead). The value
+    ``W = Disc/2^e`` is an integer with ``|W| < 2^{b − e}`` (``b``:
+    :func:`_disc_bits_bound`, a proven bound, never a stopping heuristic), so the primes
+    used have a product ``M > 2^{b − e + 1}`` and ``W`` is the symmetric residue of
+    ``Σ_i r_i y_i M/p_i mod M`` (``r_i = Disc · 2^{−e} mod p_i``, ``y_i = (M/p_i)^{−1}
+    mod p_i``). FLINT's own integer discriminant bounds the full ``Disc`` (the factor
+    ``2^e`` included) and so needs about ``b / (b − e)`` times more primes (1.6x for C = 4).
+    """
+    import flint
+
+    rows = [flint.fmpz_poly(row) for row in c]
+    n = len(c) - 1
+    polys = []
+    need = 0
+    for x in xs:
+        a = [int(row(x)) for row in rows]
+        polys.append(flint.fmpz_poly(a))
+        need = max(need, _disc_bits_bound(a, n) - e + 2)
+    primes = _word_primes(-(-need // 61))
+    M = 1
+    for p in primes:
+        M *= p
+    weights = []
+    for p in primes:
+        Mi = M // p
+        weights.append(Mi * (pow(Mi % p, -1, p) * pow(2, -e, p) % p))
+    half = M >> 1
+    out = []
+    for x, f in zip(xs, polys):
+        acc = 0
+        for p, w in zip(primes, weights):
+            fp = flint.nmod_poly(f, p)
+            if fp.degree() != n:  # p divides a_n(x): the exact route for this value
+                acc = None
+                break
+            acc += int(fp.discriminant()) * w
+        if acc is None:
+            W, r = divmod(int(f.discriminant()), 1 << e)
+            if r:
+                raise ArithmeticError("2^e does not divide the discriminant (a bug)")
+        else:
+            W = acc % M
+            if W > half:
+                W -= M
+        out.append(W)
+    return out
 
 
 def _interpolate_exact(xs, ys):
@@ -544,25 +653,30 @@ def _edge_coefficients(key, n_classes):
     import flint
 
     rows = [flint.fmpz_poly(row) for row in c]
-    xs, ys = [], []
+    xs = []
     zi = 0
     while len(xs) < N:
-        a = [int(row(zi)) for row in rows]  # a_j(z_i), exactly
-        if a[-1] != 0:
+        if rows[-1](zi) != 0:  # a_n(z_i) != 0: Disc_q keeps its degree
             xs.append(zi)
-            ys.append(_discriminant_int(a))
         zi += 1  # 0, 1, 2, ...: equally spaced (forward differences in _interpolate_int)
-    ints = _interpolate_int(xs, ys)  # Disc_q P ∈ Z[z]: exact integer route
-    coeffs = ([Fraction(x) for x in ints] if ints is not None
-              else _interpolate_exact(xs, ys))
+    # Disc_q P = 2^e Disc_q P~ (exact power of two); the values Disc_q P~(z_i) by word primes
+    _, _, e = _two_adic_scaling(c)
+    ys = _disc_values_multimodular(c, xs, e)
+    ints = _interpolate_int(xs, ys)  # Disc_q P~ ∈ Z[z]: exact integer route
+    if ints is None:  # cannot happen (P~ has integer coefficients); the general route
+        fr = _interpolate_exact(xs, ys)
+        den = 1
+        for x in fr:
+            den = den * x.denominator // math.gcd(den, x.denominator)
+        ints = [int(x * den) for x in fr]
+        coeffs = [x * (1 << e) for x in fr]
+    else:
+        coeffs = [Fraction(x << e) for x in ints]
     while coeffs and coeffs[-1] == 0:
         coeffs.pop()
-    # square-free part on FLINT (D / gcd(D, D')) of the integer-scaled discriminant, made
+    # square-free part on FLINT of Disc_q P~ (the same up to the constant 2^e), made
     # primitive with a positive lead
-    den = 1
-    for x in coeffs:
-        den = den * x.denominator // math.gcd(den, x.denominator)
-    zint = flint.fmpz_poly([int(x * den) for x in coeffs])
+    zint = flint.fmpz_poly(ints)
     sqf = _squarefree_part(zint)
     sc = [int(x) for x in sqf.coeffs()]
     g = 0

@@ -113,3 +113,47 @@ def test_equally_spaced_interpolation_equals_fraction_route():
     # not in Z[x] (x(x+1)/2 through 0, 1, 3 at x = 0, 1, 2): detected on both branches
     assert curve._interpolate_int([0, 1, 2], [0, 1, 3]) is None
     assert curve._interpolate_int([0, 2, 3], [0, 3, 6]) is None
+
+
+def _flint_disc_values(c, xs):
+    rows = [flint.fmpz_poly(row) for row in c]
+    return [int(flint.fmpz_poly([r(x) for r in rows]).discriminant()) for x in xs]
+
+
+@pytest.mark.parametrize("variances,weights,psi_p,psi_n,t", CASES[1:])
+def test_multimodular_disc_values_equal_flint_integer_discriminants(variances, weights, psi_p,
+                                                                     psi_n, t):
+    # Disc_q P(q, x) = 2^e W(x): the word-prime/CRT values times 2^e equal FLINT's exact integer
+    # discriminants at 12 points (exact), and 2^e is a large part of them (the power of two
+    # of _two_adic_scaling divides every value; e > 0 for these binary-fraction inputs)
+    p = _params(variances, weights, psi_p, psi_n, t)
+    c = curve._int_coeffs_qz(curve._eliminated_cached(p.key(), p.n_classes)[0])
+    s, m, e = curve._two_adic_scaling(c)
+    assert e > 0
+    xs = [x for x in range(-3, 9) if sum(v * x ** k for k, v in enumerate(c[-1])) != 0]
+    W = curve._disc_values_multimodular(c, xs, e)
+    V = _flint_disc_values(c, xs)
+    assert [w << e for w in W] == V
+    # e is the best power over the scalings q -> 2^s q (brute force over s near the optimum)
+    n = len(c) - 1
+    v = [min((x & -x).bit_length() - 1 for x in row if x) for row in c if any(row)]
+    js = [j for j, row in enumerate(c) if any(row)]
+    best = max(min(vj + s2 * j for vj, j in zip(v, js)) * (2 * n - 2) - s2 * n * (n - 1)
+               for s2 in range(s - 40, s + 41))
+    assert e == best
+
+
+def test_multimodular_disc_fallback_and_bound():
+    # a leading coefficient divisible by one of the primes: that value comes from the exact
+    # integer route, still equal; and the Hadamard bits bound holds (|Disc| < 2^b) for random
+    # integer polynomials of degree 1..12
+    p0 = curve._word_primes(1)[0]
+    c = [[3, 1], [-7, 2], [5, 0], [p0, 0]]  # P = p0 q^3 + 5 q^2 + (2z - 7) q + (z + 3)
+    xs = [0, 1, 2, 3]
+    assert [w for w in curve._disc_values_multimodular(c, xs, 0)] == _flint_disc_values(c, xs)
+    rng = random.Random(5)
+    for _ in range(40):
+        n = rng.randint(1, 12)
+        a = [rng.randint(-10 ** 30, 10 ** 30) for _ in range(n)] + [rng.randint(1, 10 ** 30)]
+        d = int(flint.fmpz_poly(a).discriminant())
+        assert abs(d) < 2 ** curve._disc_bits_bound(a, n)
