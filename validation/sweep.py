@@ -100,6 +100,13 @@ def _base(quantity: str, base: dict | None) -> dict:
                                  f"got {v!r}")
             full[k] = int(v)
             continue
+        if k == "method":
+            from .sweep_lines import METHODS
+
+            if v not in METHODS:
+                raise ValueError(f"base method: must be one of {', '.join(METHODS)}, got {v!r}")
+            full[k] = v
+            continue
         try:
             full[k] = _typed(k, [v])[0].item()
         except ValueError as exc:
@@ -261,6 +268,9 @@ def sweep(quantity: str, grid, *, base: dict | None = None, out: str | Path | No
         p.update({k: grid[k][i].item() for k, i in zip(names, idx)})  # float, int or str
         points.append((idx, p))
 
+    from .sweep_lines import check_method
+
+    check_method(quantity, full["method"], [p for _, p in points])
     run = run_directory(quantity, grid, base, out) if out is not None else None
     results: dict[tuple, dict] = {}
     todo = []
@@ -278,20 +288,20 @@ def sweep(quantity: str, grid, *, base: dict | None = None, out: str | Path | No
             from classdyn.validation.runner import make_executor
 
             executor = make_executor("local")
-        by_task = {}
-        tasks = []
-        for idx, p, key, path in todo:
-            task = (quantity, p)
-            tasks.append(task)
-            by_task[id(task)] = (idx, p, key, path)
-        lookup = {_canonical(t[1]): by_task[id(t)] for t in tasks}
-        stream = executor.submit_all(compute_point, tasks)
-        for task, res in bar(stream, desc=f"sweep {quantity}", total=len(tasks),
-                             disable=None if progress else True):
-            idx, p, key, path = lookup[_canonical(task[1])]
-            results[idx] = res
-            if path is not None:
-                _write_point(path, key, p, res)
+        if full["method"] == "continuation":
+            from .sweep_lines import run_lines
+
+            by_idx = {idx: (p, key, path) for idx, p, key, path in todo}
+            stream = run_lines(quantity, shape, dict(points), set(by_idx), executor,
+                               lambda it, n: bar(it, desc=f"sweep {quantity} (lines)", total=n,
+                                                 disable=None if progress else True))
+            for idx, res in stream:
+                results[idx] = res
+                p, key, path = by_idx[idx]
+                if path is not None:
+                    _write_point(path, key, p, res)
+        else:
+            _run_points(quantity, todo, executor, results, bar, progress)
 
     coords = {}
     for k in names:
@@ -329,6 +339,24 @@ def sweep(quantity: str, grid, *, base: dict | None = None, out: str | Path | No
     if run is not None:
         save_dataset(ds, run)
     return ds
+
+
+def _run_points(quantity, todo, executor, results, bar, progress) -> None:
+    """Every point on its own (``method="certified"``): one task per point."""
+    by_task = {}
+    tasks = []
+    for idx, p, key, path in todo:
+        task = (quantity, p)
+        tasks.append(task)
+        by_task[id(task)] = (idx, p, key, path)
+    lookup = {_canonical(t[1]): by_task[id(t)] for t in tasks}
+    stream = executor.submit_all(compute_point, tasks)
+    for task, res in bar(stream, desc=f"sweep {quantity}", total=len(tasks),
+                         disable=None if progress else True):
+        idx, p, key, path = lookup[_canonical(task[1])]
+        results[idx] = res
+        if path is not None:
+            _write_point(path, key, p, res)
 
 
 def save_dataset(ds, run: str | Path) -> Path:

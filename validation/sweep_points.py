@@ -93,10 +93,12 @@ VECTORS = {"edges": "edge", "masses": "bulk"}
 #: fixed values of the parameters that are not swept. ``d``: input dimension (speciation,
 #: outliers, losses); ``tau``, ``seed``: training time and seed of the simulated losses;
 #: ``dps``: decimal digits of the centred edge search (30: the theory's default; 15: the fast
-#: path of sweeps, see :func:`compute_point`).
+#: path of sweeps, see :func:`compute_point`); ``method``: ``"certified"`` (every point on its
+#: own through the door) or ``"continuation"`` (centred timescales, edges and masses followed
+#: along the lines of the grid, :mod:`classdyn.validation.sweep_lines`).
 DEFAULT_BASE = {"psi_p": 4.0, "psi_n": 2.0, "t": 0.1, "ratio": 2.0, "weight": 0.5,
                 "norm2": 0.0, "d": 1000, "activation": "tanh", "tau": 10.0, "seed": 0,
-                "dps": 30}
+                "dps": 30, "method": "certified"}
 
 
 def _mixture(point: dict):

@@ -106,15 +106,18 @@ def _open(run_parent):
     return xr.open_zarr(run / "sweep.zarr").load()
 
 
-def test_cli_sweep_through_dask_equals_local(cluster, tmp_path, capsys):
+@pytest.mark.parametrize("method", ["certified", "continuation"])
+def test_cli_sweep_through_dask_equals_local(cluster, tmp_path, capsys, method):
     """A 2-D timescales map on the 2-worker LocalCluster equals the local process pool's map
-    exactly (every data variable, coordinate and the per-point status)."""
+    exactly (every data variable, coordinate and the per-point status), point by point and by
+    continuation along the lines (the lines' start states travel to the workers)."""
     import xarray as xr
 
     from classdyn.cli import main
 
     pytest.importorskip("xarray")
-    args = ["sweep", "timescales", "--grid", "psi_p=4,8", "t=0.05,0.1", "--json"]
+    args = ["sweep", "timescales", "--grid", "psi_p=4,8", "t=0.05,0.1", "--json",
+            "--method", method]
     assert main(args + ["--executor", "dask", "--scheduler", cluster.scheduler_address,
                         "--out", str(tmp_path / "dask")]) == 0
     assert main(args + ["--executor", "local", "--jobs", "2",
