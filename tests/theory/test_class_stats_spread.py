@@ -82,10 +82,10 @@ def test_isotropic_classes_give_the_isotropic_spread_within_the_error_bars():
     sample-covariance values (top/mean (1 + √(d/m))² ≈ 2.1, participation ratio
     d/(1 + d/m) ≈ 133) are far outside.
 
-    Tolerance: over 300 seeds at d = 200 the standardised errors of top/mean have sd 0.95,
-    3 % beyond 2 and 0.3 % beyond 3; they are skewed (the standard error scales with the
-    estimate, so a low estimate comes with a small one): one of these 12 is at −3.3. Those
-    of the participation ratio: sd 0.74 at d = 784, none beyond 3 here."""
+    Tolerance: over 300 seeds at d = 200 the standardised errors of top/mean have sd 0.99,
+    4.7 % beyond 2, 0.3 % beyond 3, at most 3.1 (skewed: the standard error scales with
+    the estimate, so a low estimate comes with a small one); here at most 1.7. Those of the
+    participation ratio: sd 0.74 at d = 784, none beyond 3 here."""
     d, n = 200, 450
     z_top, z_pr = [], []
     for seed in range(4):
@@ -97,8 +97,8 @@ def test_isotropic_classes_give_the_isotropic_spread_within_the_error_bars():
             assert (sp["isotropic_top_over_mean"], sp["isotropic_participation_ratio"]) == (1, d)
             z_top.append((sp["top_over_mean"] - 1) / sp["top_over_mean_se"])
             z_pr.append((sp["participation_ratio"] - d) / sp["participation_ratio_se"])
-            # the standard errors themselves: measured 4.8-8.8 % and 0.60-0.96 % of the values
-            assert 0.03 < sp["top_over_mean_se"] < 0.15
+            # the standard errors themselves: measured 8.3-12.8 % and 0.60-0.96 % of the values
+            assert 0.04 < sp["top_over_mean_se"] < 0.25
             assert 0.002 * d < sp["participation_ratio_se"] < 0.02 * d
     z_top, z_pr = np.abs(z_top), np.abs(z_pr)
     assert z_top.max() < 4 and z_pr.max() < 3, (z_top, z_pr)
