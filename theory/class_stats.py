@@ -105,6 +105,7 @@ NORMALISATIONS = ("dataset", "none")
 _SHIFT_ROWS = 1000
 _MAX_FULL_D = 2000
 _PROJ_DIM = 256
+_MAX_GRAM_ROWS = 20000      # the subsample's m x m Gram matrix: ~4.5 GiB at this size
 _SPECTRA = ("auto", "subsample", "projection", "full", "none")
 _Z95 = 1.959963984540054
 
@@ -755,7 +756,8 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
         256 random orthonormal directions, ``"auto"`` (subsample when ``d <= 2000``,
         projection above), ``"none"``/``None`` to skip.
     spectrum_rows : int or None
-        Rows per class of the subsample (at least 8; ``None``: all rows). 400 rows give the
+        Rows per class of the subsample (8 to 20000; ``None``: all rows, at most 20000 per
+        class: the ``rows × rows`` Gram matrix is held in memory). 400 rows give the
         participation ratio to ~8 % and the top eigenvalue to ~6-10 % (standard errors on a
         Fashion-MNIST-like spectrum), at ~10-20 ms per class for d = 784; the cross-fitted top
         eigenvalue's downward bias falls with more rows (module docstring). On the
@@ -837,7 +839,12 @@ def data_statistics(X, y, *, normalise: str = "dataset", classes: Sequence | Non
         q, _ = np.linalg.qr(np.random.default_rng([seed, 7]).normal(size=(d, k)))
         proj = q.T                                              # (k, d), orthonormal rows
     if spectrum in ("subsample", "projection"):
-        sub = _subsample(index, C, n if spectrum_rows is None else spectrum_rows, seed)
+        m = int(min(counts.max(), n if spectrum_rows is None else spectrum_rows))
+        if m > _MAX_GRAM_ROWS:
+            raise ValueError(f"spectrum_rows: {m} rows of a class need a {m}x{m} Gram matrix "
+                             f"(~{12 * m * m / 2 ** 30:.0f} GiB); use at most "
+                             f"{_MAX_GRAM_ROWS} rows, or spectrum='full'")
+        sub = _subsample(index, C, m, seed)
     from classdyn._threads import blas_threads
 
     # one BLAS thread: the products here are small, and on a shared machine two threads
