@@ -350,24 +350,29 @@ def _spectrum_extensive(args, mod) -> CommandResult:
 
     mix, rf, t = mod.mixture, mod.rf, mod.t
     spec = mod.spectrum(d=getattr(args, "d", None), n_grid=args.points)
-    lam, dens = spec.lam, spec.density
+    lam, dens, derr = spec.lam, spec.density, spec.density_error
     if getattr(args, "lam_max", None) is not None:
+        from classdyn.theory.extensive_converged import converged_density
+
         lam = np.linspace(0.0, float(args.lam_max), args.points)
-        res = mod.density(lam)
-        if res.n_failed:
-            raise RuntimeError(f"bulk equations did not converge at {res.n_failed} points")
-        dens = res.density
+        res = converged_density(lam, mix, rf, t)  # E_m refined per point, as spec's (issue 12)
+        if not np.all(np.isfinite(res.error)):
+            raise RuntimeError(f"bulk equations did not converge at "
+                               f"{int(np.sum(~np.isfinite(res.error)))} points")
+        dens, derr = res.density, res.error
     data = {"theory": "docs/theory/extensive.md (extensive centroids)", "mixture": mix.to_dict(),
             "model": rf.to_dict(), "t": t, "spectrum": spec.to_dict(), "lam": lam,
-            "density": dens}
+            "density": dens, "density_error": derr}
     out = args.out
     atomic_write_json(out / "spectrum.json", _with_params(args, data))
-    atomic_save_npz(out / "spectrum.npz", lam=lam, density=dens)
+    atomic_save_npz(out / "spectrum.npz", lam=lam, density=dens, density_error=derr)
     lines = [f"Spectral density of U for extensive centroids (docs/theory/extensive.md), t = {t:g}, "
              f"psi_p = {rf.psi_p:g}, psi_n = {rf.psi_n:g}, activation {rf.activation}",
              *spec.summary().splitlines()[1:],
-             f"  total mass of the bulks {float(np.sum(spec.masses)):.6f} (float64 average over "
-             f"m, {mod.order} nodes per axis; outliers carry O(1/p))"]
+             f"  total mass of the bulks {float(np.sum(spec.masses)):.10f} (masses from contour "
+             f"integrals of q with E_m refined, errors as shown; bulk intervals from "
+             f"Gauss-Hermite {mod.order} nodes per axis, converged edges: classdyn edges; "
+             f"outliers carry O(1/p))"]
     if spec.d is None:
         lines.append("  outliers: not computed, they depend on the input dimension: give --d")
     _density_table(lines, lam, dens)

@@ -130,6 +130,7 @@ class ExtensiveDensity:
     residual: np.ndarray
     converged: np.ndarray
     status: np.ndarray
+    x: np.ndarray | None = None  # (n, C + C(C+1)/2) solutions (δ, T_jl), for warm starts
 
     @property
     def mass(self) -> float:
@@ -188,7 +189,41 @@ def extensive_density(lam, nodes: ExtensiveNodes, *, eta: float = 1e-7, tol: flo
         Sb = np.where(gb, 0, np.where(Sb == 0, K.BRANCH, Sb))
         X[bad], Q[bad], RES[bad], ITS[bad], ST[bad] = Xb, Qb, Rb, Ib, Sb
     return ExtensiveDensity(lam=lam, density=np.maximum(Q.imag, 0.0) / math.pi, q=Q, eta=eta,
-                            residual=RES, converged=ST == 0, status=ST)
+                            residual=RES, converged=ST == 0, status=ST, x=X)
+
+
+def refine_density(dens: ExtensiveDensity, nodes: ExtensiveNodes, *, tol: float = 1e-12,
+                   maxit: int = 20) -> ExtensiveDensity:
+    """:func:`extensive_density` at the points of ``dens`` on other ``nodes`` (a finer rule),
+    each point's Newton started from its solution in ``dens`` (same ``λ``, same ``η``; much
+    cheaper than a new η-continuation when the two rules are close). A point whose Newton
+    fails, or that fails the re-check of :func:`_extensive_kernels.verify_points` (residual,
+    ``q = E_m R``, physical branch), is redone by its own η-continuation."""
+    _check_nodes(nodes)
+    if dens.x is None:
+        return extensive_density(dens.lam, nodes, eta=dens.eta, tol=tol, maxit=60)
+    K = _K()
+    pj, pl = K.pair_index(nodes.n_classes)
+    args = nodes.kernel_args()
+    lam, eta = dens.lam, dens.eta
+    n = lam.size
+    X = dens.x.copy()
+    Q = np.zeros(n, complex)
+    RES = np.zeros(n)
+    ST = np.ones(n, np.int64)
+    for i in range(n):
+        X[i], Q[i], RES[i], _, ST[i] = K.newton(complex(lam[i], eta), dens.x[i], *args, pj, pl,
+                                                 tol, maxit)
+    good = K.verify_points(lam, eta, X, Q, ST, *args, pj, pl, tol)
+    bad = np.flatnonzero(~good)
+    if bad.size:
+        Xb, Qb, Rb, _, Sb = K.density_grid(lam[bad], eta, _eta0(lam[bad], nodes), *args, pj, pl,
+                                           tol, 60)
+        gb = K.verify_points(lam[bad], eta, Xb, Qb, Sb, *args, pj, pl, tol)
+        Sb = np.where(gb, 0, np.where(Sb == 0, K.BRANCH, Sb))
+        X[bad], Q[bad], RES[bad], ST[bad] = Xb, Qb, Rb, Sb
+    return ExtensiveDensity(lam=lam, density=np.maximum(Q.imag, 0.0) / math.pi, q=Q, eta=eta,
+                            residual=RES, converged=ST == 0, status=ST, x=X)
 
 
 def adaptive_density(nodes: ExtensiveNodes, lo: float, hi: float, *, n0: int = 400,

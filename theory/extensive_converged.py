@@ -17,6 +17,15 @@ converge to ``1e-9`` and better. The top and bottom of the band of per-neuron po
 a tail of weight ``≤ 1e-7`` of poles beyond them, carried by nodes at ``|g| ≳ 5``, so each
 rule's fold sits at its own outermost node and no refinement converges. Those edges come back
 flagged ``converged = False`` with the spread over the orders as their error.
+
+The density and the bulk masses (what ``model(...).spectrum()`` reports):
+:func:`converged_density` refines ``E_m`` per grid point (Newton on the finer rule from the
+coarser rule's solution, :func:`~classdyn.theory.extensive_bulk.refine_density`) until two
+orders agree to :data:`DENSITY_RTOL` of the peak, with the error per point;
+:func:`mass_below` gives the mass below a gap point ``g`` as the contour integral
+``−(1/2πi)∮_{|z|=g} q dz``, which meets the real axis only at ``−g`` and in the gap, so that
+both ``E_m`` and the contour rule converge geometrically (to :data:`MASS_TOL`) where the
+density on the real axis does not (the η-wide poles of single nodes inside a band of poles).
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from classdyn.theory.extensive_bulk import solve_bulk
+from classdyn.theory.extensive_bulk import ExtensiveDensity, solve_bulk
 from classdyn.theory.extensive_edges import (ExtensiveEdges, _fold, _real_start, extensive_edges,
                                              upper_edge)
 from classdyn.theory.extensive_nodes import gaussian_nodes, whitening
@@ -215,3 +224,220 @@ def converged_stieltjes(z, mixture: Mixture, features: RandomFeatures, t: float,
             break
     return ConvergedStieltjes(z=z, q=prev[0], delta=prev[1], T=prev[2], error=float(err),
                               orders=used, converged=bool(ok))
+
+
+# --------------------------------------------------------------------------- density and masses
+#: Default tolerance of the converged density: a point is converged when two successive orders
+#: agree to ``DENSITY_RTOL × scale`` (absolute), ``scale`` the peak of the density on the grid
+#: (the larger of the two orders' values at each point, their smaller one maximised over the
+#: grid, so that the η-wide spike of one node's pole at one order does not set it). 1e-6: what
+#: 64 and 128 Legendre points per axis reach at all but a handful of grid points in the tested
+#: cases (docs/findings.md, issue 12), far below the KS distances of finite matrices (≥ 1e-3).
+DENSITY_RTOL = 1e-6
+
+#: Default absolute tolerance of a converged bulk mass (a fraction of the ``p`` eigenvalues):
+#: the mass below a gap comes from a contour integral of ``q`` that avoids the real axis except
+#: in the gap, where ``q`` is analytic, so both the contour rule and ``E_m`` converge
+#: geometrically; 1e-8 is met in the tested cases with ≤ 128 contour points.
+MASS_TOL = 1e-8
+
+
+@dataclass
+class ConvergedDensity:
+    """``ρ(λ) = Im q(λ + iη)/π`` with ``E_m`` refined per grid point (issue 12).
+
+    ``density`` at the finest order computed at each point; ``error`` the difference of the
+    last two orders there (``inf`` where the solver failed at one of them); ``converged``
+    ``error ≤ rtol × scale``; ``order`` (per point) the finest Legendre order used there;
+    ``orders`` all orders used, coarsest first.
+    """
+
+    lam: np.ndarray
+    density: np.ndarray
+    error: np.ndarray
+    converged: np.ndarray
+    order: np.ndarray
+    orders: list
+    rtol: float
+    scale: float
+    eta: float
+
+    @property
+    def n_unconverged(self) -> int:
+        return int(np.sum(~self.converged))
+
+    def to_dict(self) -> dict:
+        return {"lam": self.lam, "density": self.density, "density_error": self.error,
+                "converged": self.converged, "order": self.order, "orders": self.orders,
+                "rtol": self.rtol, "scale": self.scale, "eta": self.eta}
+
+
+def converged_density(lam, mixture: Mixture, features: RandomFeatures, t: float, *,
+                      rtol: float = DENSITY_RTOL, order: int = 32, max_order: int = 256,
+                      eta: float = 1e-7) -> ConvergedDensity:
+    """Density ``ρ(λ) = E_m[Im R(m; λ + iη)]/π`` of docs/theory/extensive.md (ext-q) on the grid
+    ``lam``, with the composite Legendre rule for ``E_m`` doubled from ``order`` points per
+    axis (at most ``max_order`` and :data:`MAX_NODES` nodes) at the points where two successive
+    orders differ by more than ``rtol × scale`` (``scale``: the peak density, see
+    :data:`DENSITY_RTOL`); points that agree are frozen. Points still apart at the finest order
+    keep its value with ``converged = False`` and the last difference as ``error`` (the tails of
+    a band of per-neuron poles, docs/findings.md).
+    """
+    check_instance(mixture, Mixture, "mixture")
+    check_instance(features, RandomFeatures, "features")
+    t = check_time(t)
+    lam = np.atleast_1d(np.asarray(lam, dtype=float))
+    if lam.ndim != 1 or lam.size == 0 or not np.all(np.isfinite(lam)):
+        raise ValueError("lam must be a non-empty finite 1-D array")
+    rtol = check_positive(rtol, "rtol")
+    eta = check_positive(eta, "eta")
+    order = check_int(order, "order", 8, 400)
+    max_order = check_int(max_order, "max_order", order, 4000)
+    rank = whitening(mixture).shape[1]
+    from classdyn.theory.extensive_bulk import extensive_density, refine_density
+
+    d0 = extensive_density(lam, gaussian_nodes(mixture, features, t, order=order,
+                                               rule="legendre"), eta=eta)
+    xs = d0.x.copy()
+    dens = d0.density.copy()
+    ok = d0.converged.copy()
+    err = np.where(ok, 0.0 if rank == 0 else np.inf, np.inf)
+    ordpt = np.full(lam.size, order)
+    used = [order]
+    scale = math.nan
+    conv = ok & (rank == 0)
+    orders = [order] if rank == 0 else _orders(order, max_order, rank)
+    for N in orders[1:]:
+        todo = np.flatnonzero(~conv)
+        if todo.size == 0:
+            break
+        prev = ExtensiveDensity(lam=lam[todo], density=dens[todo], q=dens[todo] * 0j,
+                                eta=eta, residual=err[todo], converged=ok[todo],
+                                status=np.where(ok[todo], 0, 1), x=xs[todo])
+        dn = refine_density(prev, gaussian_nodes(mixture, features, t, order=N,
+                                                 rule="legendre"))
+        xs[todo] = np.where(dn.converged[:, None], dn.x, xs[todo])
+        both = dn.converged & ok[todo]
+        if math.isnan(scale):  # first comparison: every point is in todo
+            scale = float(np.max(np.where(both, np.minimum(dn.density, dens[todo]), 0.0)))
+            scale = scale if scale > 0 else 1.0
+        err[todo] = np.where(both, np.abs(dn.density - dens[todo]), np.inf)
+        dens[todo] = np.where(dn.converged, dn.density, dens[todo])
+        ok[todo] = dn.converged
+        ordpt[todo] = N
+        used.append(N)
+        conv = err <= rtol * scale
+    if math.isnan(scale):
+        scale = float(dens.max()) if dens.max() > 0 else 1.0
+    return ConvergedDensity(lam=lam, density=dens, error=err, converged=conv, order=ordpt,
+                            orders=used, rtol=rtol, scale=scale, eta=eta)
+
+
+def _contour(g, n, alpha):
+    """Points ``z_j`` in the upper half of the circle ``|z| = g`` and the weights ``w_j`` with
+    ``F = Re Σ_j w_j q(z_j)`` the trapezoid rule (``n`` points, midpoints, in the variable ``s``
+    of ``θ = s − α sin s``, which crowds the points towards the crossing ``z = g``) for
+    ``F(g) = −(1/2πi) ∮ q(z) dz``, the lower half folded in by ``q(z̄) = conj q(z)``."""
+    s = (np.arange(n // 2) + 0.5) * (2.0 * math.pi / n)
+    th = s - alpha * np.sin(s)
+    z = g * np.exp(1j * th)
+    w = -(2.0 / n) * z * (1.0 - alpha * np.cos(s))
+    return z, w
+
+
+def _q_on(z, mixture, features, t, N):
+    """``q(z_j)`` on the contour points of :func:`_contour` for the Legendre rule of ``N``
+    points per axis: the point farthest from the crossing by the η-continuation of
+    :func:`~classdyn.theory.extensive_bulk.solve_bulk`, each next one by Newton from its
+    neighbour's solution (the η-continuation again where that fails, lands off the physical
+    branch or jumps). Returns ``(q, all converged)``."""
+    from classdyn.theory import _extensive_kernels as K
+    from classdyn.theory.extensive_bulk import _eta0
+
+    nodes = gaussian_nodes(mixture, features, t, order=N, rule="legendre")
+    pj, pl = K.pair_index(nodes.n_classes)
+    args = nodes.kernel_args()
+    q = np.zeros(z.size, complex)
+    ok = True
+    x = None
+    for i in range(z.size - 1, -1, -1):
+        zi = complex(z[i])
+        st = -1
+        if x is not None:
+            xn, qn, _, _, st = K.newton(zi, x, *args, pj, pl, 1e-12, 12)
+            if st == K.OK and abs(qn - q[i + 1]) <= 0.5 * abs(q[i + 1]):
+                x, q[i] = xn, qn
+                continue
+        eta0 = max(float(_eta0(np.array([zi.real]), nodes)[0]), zi.imag)
+        xn, qn, _, _, st = K.solve_eta_path(zi.real, zi.imag, eta0, *args, pj, pl, 1e-12, 60)
+        ok = ok and st == K.OK
+        x, q[i] = xn, qn
+    return q, ok
+
+
+def mass_below(g: float, mixture: Mixture, features: RandomFeatures, t: float, *,
+               upper: float | None = None, lower: float | None = None,
+               tol: float = MASS_TOL, order: int = 16, max_order: int = 128,
+               n_contour: int = 32, max_contour: int = 512):
+    """Mass of the extensive-centroid spectrum below ``g`` (a point of a gap, or above the
+    support), ``F(g) = ∫_{λ<g} ρ = −(1/2πi) ∮ q(z) dz`` over the circle ``|z| = g``
+    (counter-clockwise; ``q = E_m R``, docs/theory/extensive.md (ext-q); ``U ≥ 0`` puts the
+    support in ``[0, ∞)``, so the circle encloses exactly the eigenvalues below ``g``).
+
+    Off the real axis ``E_m`` converges geometrically; on the circle the real axis is met only
+    at ``−g`` (no spectrum) and at ``g`` (in the gap, where ``q`` is analytic). ``lower`` /
+    ``upper``: the edges around the gap, which set the crowding ``α`` of the contour points
+    towards ``g`` (``1 − α ≈ 3 × (gap half-width)/g``). For each contour rule the Legendre
+    order of ``E_m`` is doubled from ``order`` until it moves ``F`` by ``≤ tol/2``; the contour
+    rule is doubled from ``n_contour`` points until two agree to ``tol/2``. Returns
+    ``(F, error, converged)``; ``error`` the sum of both last differences.
+    """
+    check_instance(mixture, Mixture, "mixture")
+    check_instance(features, RandomFeatures, "features")
+    t = check_time(t)
+    g = float(g)
+    if not (math.isfinite(g) and g > 0):
+        raise ValueError(f"g must be finite and > 0, got {g}")
+    tol = check_positive(tol, "tol")
+    order = check_int(order, "order", 8, 400)
+    max_order = check_int(max_order, "max_order", order, 4000)
+    n_contour = check_int(n_contour, "n_contour", 4, 1 << 16)
+    max_contour = check_int(max_contour, "max_contour", n_contour, 1 << 16)
+    half = min(g - lower if lower is not None else g, upper - g if upper is not None else g)
+    alpha = float(np.clip(1.0 - 3.0 * max(half, 0.0) / g, 0.0, 0.95))
+    rank = whitening(mixture).shape[1]
+    orders = [order] if rank == 0 else _orders(order, max_order, rank)
+    k = 0  # index in orders of the E_m rule in use
+    F_prev, err_c, ok = None, math.inf, True
+    n = n_contour
+    while True:
+        z, w = _contour(g, n, alpha)
+        # E_m: the order in use against the one below it (or the next one up, first time),
+        # doubled while two orders move F by more than tol/2
+        q, okq = _q_on(z, mixture, features, t, orders[max(k - 1, 0)])
+        F = float(np.real(np.sum(w * q)))
+        err_m = 0.0 if len(orders) == 1 else math.inf
+        j = max(k - 1, 0)
+        while j + 1 < len(orders):
+            q2, ok2 = _q_on(z, mixture, features, t, orders[j + 1])
+            F2 = float(np.real(np.sum(w * q2)))
+            err_m, F, okq, j = abs(F2 - F), F2, okq and ok2, j + 1
+            if err_m <= 0.5 * tol and j >= k:
+                break
+        k = j
+        ok = ok and okq
+        if F_prev is not None:
+            err_c = abs(F - F_prev)
+        F_prev = F
+        if (err_c <= 0.5 * tol and err_m <= 0.5 * tol) or 2 * n > max_contour:
+            break
+        if err_m > 1e3 * tol:
+            # E_m does not converge on the contour even at the finest order: the crossing is
+            # not in a gap of the Gaussian law (a soft band edge); a finer contour cannot help
+            break
+        n *= 2
+    if math.isfinite(err_c):
+        err = err_c + err_m
+    else:  # stopped after one contour (E_m not converging): err_m alone, a lower bound
+        err, ok = err_m, False
+    return F, err, bool(ok and err <= tol)

@@ -319,11 +319,14 @@ class ExtensiveModel(_Model):
 
     def spectrum(self, *, d: int | None = None, n_grid: int = 400):
         """Density on a grid, bulks, masses, named edge times and (given ``d``) outliers
-        (:func:`classdyn.theory.extensive.extensive_spectrum`)."""
+        (:func:`classdyn.theory.extensive.extensive_spectrum` with ``converged=True``, issue
+        12: the density and the bulk masses from ``E_m`` refined until two orders agree, with
+        ``density_error`` and ``mass_errors``; the bulk intervals from :attr:`nodes`, the
+        converged edges are :meth:`edges`)."""
         from classdyn.theory.extensive import extensive_spectrum
 
         return extensive_spectrum(self.mixture, self.rf, self.t, d=d, order=self.order,
-                                  n_grid=n_grid)
+                                  n_grid=n_grid, converged=True)
 
     def edges(self, *, dps: int | None = None):
         """Bulk intervals and masses with ``E_m`` refined until the edges converge (issue 12:

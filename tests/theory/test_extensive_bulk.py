@@ -281,3 +281,20 @@ def test_converged_points_satisfy_their_equations():
     Qc = Q.copy()
     Qc[k] = Q[k] * (1 + 1e-6)
     assert not K.verify_points(lam, eta, X, Qc, ST, *nodes.kernel_args(), pj, pl, tol)[k]
+
+
+def test_refine_density_equals_a_fresh_solve_on_the_finer_rule():
+    """refine_density (issue 12: Newton on a finer rule started from each point's solution on
+    a coarser one) gives the same q as extensive_density's own η-continuation on the finer
+    rule: measured 7.7e-13 relative at t = 0.5 across both bulks and the gap; tolerance 1e-9
+    (the Newton tolerance is 1e-12 on the unknowns; q inherits it times the conditioning)."""
+    lam = np.linspace(0.01, 2.8, 25)
+    coarse = ex.extensive_density(lam, ex.gaussian_nodes(mixture(), RF, 0.5, order=16,
+                                                         rule="legendre"))
+    fine = ex.gaussian_nodes(mixture(), RF, 0.5, order=32, rule="legendre")
+    from classdyn.theory.extensive_bulk import refine_density
+
+    r = refine_density(coarse, fine)
+    f = ex.extensive_density(lam, fine, warm=False)
+    assert r.converged.all() and f.converged.all()
+    assert np.all(np.abs(r.q - f.q) <= 1e-9 * np.abs(f.q)), np.max(np.abs(r.q - f.q) / np.abs(f.q))

@@ -81,6 +81,19 @@ def test_extensive_pins():
     assert e.stieltjes(np.array([1.0 + 0.5j])).converged.all()
 
 
+def test_extensive_spectrum_through_the_door_reports_its_errors():
+    """issue 12: model(...).spectrum() for extensive centroids gives the density and the bulk
+    masses from the refined E_m with their errors (density_error per point, mass_errors per
+    bulk); one bulk at ψ_n = 1 here, so its mass is the whole law, 1 (measured 1 exactly with
+    error 0: no gap, no contour); a coarse base rule (order 12) sets only the interval."""
+    e = model(*EXTENSIVE, order=12)
+    s = e.spectrum(n_grid=24)
+    d = s.to_dict()
+    assert d["density_error"].shape == d["lam"].shape == (24,)
+    assert np.all(d["density_error"][d["density_converged"]] <= 1e-6 * np.max(d["density"]))
+    assert s.masses.tolist() == [1.0] and s.mass_errors.tolist() == [0.0]
+
+
 def test_extensive_default_order_follows_the_node_budget():
     assert model(*EXTENSIVE).order == 30
     m3 = Mixture((1.0, 1.0, 1.0), norms2=(1.0, 1.0, 1.0))
