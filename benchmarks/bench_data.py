@@ -26,13 +26,15 @@ run    load    fit (s)   pass (s)    ratio (≤ 2)    fit without spread
 1      4.85    0.272     0.199       1.37           0.201
 2      4.72    0.261     0.191       1.36           0.212
 3      4.74    0.353     0.181       1.95           0.224
+4      5.28    0.450     0.346       1.30           0.233
+5      5.24    0.404     0.219       1.84           0.130
 =====  ======  ========  ==========  =============  ==================
 
 Before the subsample spread (d × d second moments of 1000 rows per class), the same day:
 0.390 s, ratio 2.20, at load 2.34 (3.4-4.4 in an earlier session). The ratio moves with the
 load (the pass is memory-bound, the spread compute-bound): a previous revision of the
-subsample spread (without the one-BLAS-thread block, 6 folds, same subsample) gave 1.54-2.11
-at load ~5.5.
+subsample spread (the same estimator, before the one-BLAS-thread block and the float32
+centring) gave 1.54-2.11 at load ~5.5.
 """
 
 from __future__ import annotations
