@@ -35,7 +35,7 @@ Eigenvalue spread (what the isotropic model loses)
     Default (``spectrum="subsample"``): from ``m = min(spectrum_rows, n_c)`` rows per class
     (400 by default; the rows of smallest hash key, a uniform random subset, copied during
     the pass), through their ``m × m`` Gram matrix: ``O(m² d)`` per class, no ``d × d``
-    matrix. ``tr Σ²`` by its unbiased U-statistic (:func:`_spread_sample`, no Gaussian
+    matrix. ``tr Σ²`` by its unbiased U-statistic (:func:`_gram_traces`, no Gaussian
     assumption), ``tr Σ`` by the unbiased sample covariance, the ratio's standard error by a
     delete-a-group jackknife (20 groups). ``λ_1`` cross-fitted over 6 folds: the leading
     direction ``v_f`` of the other folds' sample covariance, and the unbiased variance along
