@@ -24,9 +24,12 @@ exact binary fractions, so the digits reported are those of the given parameters
 
 Route (SymPy only wraps the results; ``curve_polynomials`` stays for inspection): ``F``, ``Z`` are
 built directly as FLINT rational polynomials (:func:`_curve_mpolys`), the resultant in ``r`` on
-FLINT (:func:`_flint_eliminate`); the discriminant by FLINT discriminants at the integer points
+FLINT (:func:`_flint_eliminate`); the discriminant from its values at the integer points
 ``z = 0, 1, 2, …`` (one more than the Sylvester-assignment degree bound,
-:func:`_disc_degree_bound`) and exact integer interpolation by forward differences
+:func:`_disc_degree_bound`), each computed modulo word-size primes and recovered by the Chinese
+remainder theorem under a proven bound, after dividing out a proven power of two
+(:func:`_two_adic_scaling`, :func:`_disc_values_multimodular`), and exact integer
+interpolation by forward differences
 (:func:`_interpolate_int`); the square-free part by a gcd of the reversed polynomials
 (:func:`_squarefree_part`). Edge polynomials are cached in memory and on disk by their exact
 inputs (:func:`_cache_file`), so a new process does not eliminate again.
@@ -52,9 +55,10 @@ from classdyn.theory.spectral_params import SpectralParams
 __all__ = ["curve_polynomials", "eliminated_polynomial", "edge_polynomial", "numeric_curve",
            "NumericCurve", "MAX_CLASSES"]
 
-#: Largest number of distinct classes handled by the exact elimination. Measured on 2 loaded
-#: cores (FLINT path): C = 4 about 16 s (edge polynomial of degree 104), C = 5 about 73 s
-#: (degree 167); the cost grows roughly fivefold per class.
+#: Largest number of distinct classes handled by the exact elimination. All edges at 30 digits,
+#: measured on 2 cores shared with other jobs (load average ~5, benchmarks/bench_edges.py):
+#: C = 4 3.7-7.4 s (edge polynomial of degree 104), C = 5 37-44 s (degree 167); the cost
+#: grows roughly tenfold per class.
 MAX_CLASSES = 5
 
 log = logging.getLogger(__name__)
@@ -68,7 +72,7 @@ def _check_params(params):
     params = params.merged()
     if params.n_classes > MAX_CLASSES:
         raise ValueError(f"edge polynomials are implemented for 1..{MAX_CLASSES} distinct "
-                         f"classes (C = 5 takes about a minute, each further class ~5x more), "
+                         f"classes (C = 5 takes tens of seconds, each further class ~10x more), "
                          f"got C = {params.n_classes}; merge classes of equal parameters, or use "
                          f"the numeric density (classdyn.theory.model(...).density)")
     return params
@@ -637,7 +641,7 @@ def _edge_coefficients(key, n_classes):
     """``(disc, sqf)``: the coefficients, lowest degree first, of ``Disc_q P(q, z)`` (Fractions)
     and of its primitive square-free part with a positive leading coefficient (ints)
     (docs/theory/edges.md). Kept in memory and on disk (:func:`_cache_file`): the elimination
-    costs 0.5 s (C = 2) to a minute (C = 5), reading the file a millisecond."""
+    costs 0.1 s (C = 2) to tens of seconds (C = 5), reading the file a millisecond."""
     path = _cache_file(key, n_classes)
     hit = _read_cached(path, key)
     if hit is not None:

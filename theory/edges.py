@@ -2,17 +2,15 @@
 polynomial ``E(z)`` of :mod:`classdyn.theory.curve`, classified. Fourth link of the chain
 ``spectral_params`` → ``curve`` → ``stieltjes`` → ``edges`` → ``spectrum``.
 
-``z``). Edges are real ``z`` at which two roots ``q`` of ``P(·, z)`` merge: roots of the
-*edge polynomial* ``E(z)``, the square-free part of the discriminant ``Disc_q P(q, z)`` (degree
-38 for ``C = 2`` before, 29 after removing repeated factors). Its real roots are isolated and
-certified with FLINT/Arb ball arithmetic (:func:`_real_roots`) at ``dps + 20`` digits; most real roots are not edges (negative ones, double points inside
-gaps), so each root is *classified*: a true edge has zero density on one side and positive
-density on the other (compiled solver of :mod:`classdyn.theory.spectrum`, probed at ``λ₀ ± ε``).
-
-
-converted exactly), so the digits reported are those of the given parameters. The discriminant
-is computed by evaluation at integer ``z`` and exact interpolation (much faster than a symbolic
-subresultant chain with ``z`` symbolic). Results are cached per parameter set
+Edges are real ``z`` at which two roots ``q`` of the eliminated polynomial ``P(·, z)`` merge:
+roots of the *edge polynomial* ``E(z)``, the square-free part of the discriminant
+``Disc_q P(q, z)`` (degree 38 for ``C = 2`` before, 29 after removing repeated factors), built
+exactly in :mod:`classdyn.theory.curve` (float64 inputs converted to their binary fractions, so
+the digits reported are those of the given parameters). Its real roots are isolated and
+certified with FLINT/Arb ball arithmetic (:func:`_real_roots`) at ``dps + 20`` digits; most real
+roots are not edges (negative ones, double points inside gaps), so each root is *classified*: a
+true edge has zero density on one side and positive density on the other (compiled solver of
+:mod:`classdyn.theory.spectrum`, probed at ``λ₀ ± ε``). Results are cached per parameter set
 (:func:`functools.lru_cache`).
 
 Public API: :func:`find_edges` (classified edges, :class:`EdgeResult`); the curve's names
@@ -188,8 +186,8 @@ def find_edges(params, dps: int = 30) -> EdgeResult:
 
     ``dps`` must be an integer in [15, 1000] (default 30).
 
-    Beyond :data:`MAX_CLASSES` distinct classes there is no edge polynomial (its degree and cost
-    grow about fivefold per class): the edges are then located numerically from the density
+    Beyond :data:`MAX_CLASSES` distinct classes there is no edge polynomial (its cost grows
+    about tenfold per class): the edges are then located numerically from the density
     (:func:`classdyn.theory.edges_numeric.numeric_edges`, ``method = "numeric"``, about 11
     significant digits, each edge's bracket in ``error``), and a warning says so.
     """

@@ -3,9 +3,10 @@ against independent routes: the numeric density of classdyn.theory.stieltjes jus
 inside each edge, the square-root law of the density at an edge, the extreme eigenvalues of
 finite GEP matrices, and the same edges at 30, 50 and 100 digits.
 
-Cost on 2 loaded cores (measured): C = 4 edges ~10 s (elimination + 155 discriminants), GEP
-matrices d = 500 (p = 2000) three seeds 8-13 s (d = 1000 would cost ~8x); C = 5 edges 30-64 s
-(degree 257 discriminant). All marked slow; the file ran in 47 s with the edge cache off.
+Cost on 2 cores shared with other jobs (load average ~5, edge cache off, measured after the
+multimodular discriminant of commit 26af10c): C = 4 edges at 30, 50 and 100 digits 9 s
+(elimination + 155 discriminant values), C = 5 38 s (258 values, degree 257); the GEP
+comparison 50 s. All marked slow; the file ran in 100 s.
 """
 
 import math
