@@ -42,6 +42,7 @@ import json
 import logging
 import math
 import os
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -319,19 +320,21 @@ def _two_adic_scaling(c) -> tuple[int, int, int]:
 
 
 _PRIMES: list = []  # the largest primes below 2^62, descending, grown on demand
+_PRIMES_LOCK = threading.Lock()  # edges may be computed from several threads (sweeps)
 
 
 def _word_primes(k: int) -> list:
     """The ``k`` largest primes below ``2^62`` (FLINT's primality test, deterministic for
-    64-bit integers), descending; each is ``> 2^61``."""
+    64-bit integers), descending, distinct; each is ``> 2^61``."""
     import flint
 
-    x = _PRIMES[-1] - 2 if _PRIMES else (1 << 62) - 1
-    while len(_PRIMES) < k:
-        if flint.fmpz(x).is_prime():
-            _PRIMES.append(x)
-        x -= 2
-    return _PRIMES[:k]
+    with _PRIMES_LOCK:
+        x = _PRIMES[-1] - 2 if _PRIMES else (1 << 62) - 1
+        while len(_PRIMES) < k:
+            if flint.fmpz(x).is_prime():
+                _PRIMES.append(x)
+            x -= 2
+        return _PRIMES[:k]
 
 
 def _disc_bits_bound(a, n: int) -> int:

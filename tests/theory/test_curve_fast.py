@@ -157,3 +157,16 @@ def test_multimodular_disc_fallback_and_bound():
         a = [rng.randint(-10 ** 30, 10 ** 30) for _ in range(n)] + [rng.randint(1, 10 ** 30)]
         d = int(flint.fmpz_poly(a).discriminant())
         assert abs(d) < 2 ** curve._disc_bits_bound(a, n)
+
+
+def test_word_primes_distinct_descending_from_threads():
+    # the shared prime list grown from 4 threads at once: distinct, descending primes in
+    # (2^61, 2^62), each thread seeing the same prefix (a duplicate prime would break the CRT)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as ex:
+        lists = list(ex.map(curve._word_primes, [300, 600, 450, 600]))
+    full = lists[1]
+    assert len(set(full)) == 600 and full == sorted(full, reverse=True)
+    assert all(lst == full[:len(lst)] for lst in lists)
+    assert all(2 ** 61 < p < 2 ** 62 and flint.fmpz(p).is_prime() for p in full)
