@@ -109,7 +109,8 @@ def _adaptive_mass(params, lo, hi, nodes, whole, depth, compiled=None):
             + _adaptive_mass(params, mid, hi, nodes, right, depth + 1, compiled))
 
 
-def spectrum(params: SpectralParams, *, dps: int = 30, nodes: int = 64) -> Spectrum:
+def spectrum(params: SpectralParams, *, dps: int = 30, nodes: int = 64,
+             compiled: bool | None = None) -> Spectrum:
     """Support, bulk weights, delta peak and total mass (docs/theory/spectrum-centred.md, "Bulks").
 
     The edges are the true edges of :func:`classdyn.theory.edges.find_edges` (algebraic curve, mpmath
@@ -119,7 +120,8 @@ def spectrum(params: SpectralParams, *, dps: int = 30, nodes: int = 64) -> Spect
     ``λ = a + (b−a)(1 − cos θ)/2`` on each sub-piece (64 by default: total mass within 4e-13 of 1
     in the tested cases, as with 120, at half the density evaluations; 32 lose 1e-12). When the density starts at ``s̄²`` with an
     inverse-square-root singularity (``ψ_p = 1 + ψ_n``), ``s̄²`` is the leftmost edge
-    (``singular_lower_edge``).
+    (``singular_lower_edge``). ``compiled`` chooses the density kernels of the masses as in
+    :func:`~classdyn.theory.stieltjes.stieltjes` (``True``: Numba, for many calls).
     """
     ed = find_edges(params, dps=dps)
     edges = [float(e) for e in ed.edges]
@@ -132,7 +134,8 @@ def spectrum(params: SpectralParams, *, dps: int = 30, nodes: int = 64) -> Spect
         # split at the non-edge roots of E inside the bulk (cusps, near-gaps: where the
         # density has structure), then at most 1/8 of the bulk per piece
         cuts = [a] + [c for c in others if a < c < b] + [b]
-        mass = sum(_adaptive_mass(params, lo, hi, nodes, _bulk_mass(params, lo, hi, nodes), 0)
+        mass = sum(_adaptive_mass(params, lo, hi, nodes,
+                                  _bulk_mass(params, lo, hi, nodes, compiled), 0, compiled)
                    for lo, hi in zip(cuts[:-1], cuts[1:]))
         bulks.append(Bulk(a, b, mass))
     dw = delta_weight(params)

@@ -273,35 +273,50 @@ def _classify(params, cands, compiled):
     return kinds[1:], kinds[0] != "none"
 
 
-def _masses(params, edges, nodes, compiled):
+def _masses(params, edges, nodes, compiled, cuts=()):
     """Check 4 and the masses of check 5, or ``None`` with the reason. Each bulk as in
-    :func:`classdyn.theory.spectrum.spectrum` (adaptive halving to
-    :data:`~classdyn.theory.spectrum.MASS_TOL`), its first level (the whole and both halves)
+    :func:`classdyn.theory.spectrum.spectrum`: cut at the real folds inside it that are not
+    edges (``cuts``: where the density has structure), each piece by adaptive halving to
+    :data:`~classdyn.theory.spectrum.MASS_TOL`, its first level (the whole and both halves)
     solved in one call."""
-    from classdyn.theory.edges_numeric import BULK_RTOL
-    from classdyn.theory.spectrum import MASS_TOL, _adaptive_mass, _leggauss
-    from classdyn.theory.stieltjes import stieltjes
+    from classdyn.theory.spectrum import _leggauss
 
     x, w = _leggauss(nodes)
     theta = (x + 1.0) * math.pi / 2.0
     u = (1.0 - np.cos(theta)) / 2.0
     du = np.sin(theta) / 2.0 * (math.pi / 2.0) * w / math.pi
     masses = []
-    for a, b in zip(edges[::2], edges[1::2]):
-        m = 0.5 * (a + b)
-        pieces = ((a, b), (a, m), (m, b))
-        lam = np.concatenate([lo + (hi - lo) * u for lo, hi in pieces])
-        res = stieltjes(params, lam, strict=False, compiled=compiled)
-        q = res.q
-        if not np.all(res.converged) or np.any(q.imag <= BULK_RTOL * np.abs(q)):
-            return None, "a quadrature node inside a bulk has zero density"
-        whole, left, right = ((hi - lo) * float(np.sum(du * q.imag[i * nodes:(i + 1) * nodes]))
-                              for i, (lo, hi) in enumerate(pieces))
-        if abs(left + right - whole) > MASS_TOL:
-            left = _adaptive_mass(params, a, m, nodes, left, 1, compiled)
-            right = _adaptive_mass(params, m, b, nodes, right, 1, compiled)
-        masses.append(left + right)
+    for lo_edge, hi_edge in zip(edges[::2], edges[1::2]):
+        inner = [c for c in cuts if lo_edge < c < hi_edge]
+        total = 0.0
+        for a, b in zip([lo_edge] + inner, inner + [hi_edge]):
+            mass, why = _piece_mass(params, a, b, u, du, nodes, compiled)
+            if mass is None:
+                return None, why
+            total += mass
+        masses.append(total)
     return masses, ""
+
+
+def _piece_mass(params, a, b, u, du, nodes, compiled):
+    """``∫_a^b ρ`` (:func:`_masses`), or ``None`` with the reason."""
+    from classdyn.theory.edges_numeric import BULK_RTOL
+    from classdyn.theory.spectrum import MASS_TOL, _adaptive_mass
+    from classdyn.theory.stieltjes import stieltjes
+
+    m = 0.5 * (a + b)
+    pieces = ((a, b), (a, m), (m, b))
+    lam = np.concatenate([lo + (hi - lo) * u for lo, hi in pieces])
+    res = stieltjes(params, lam, strict=False, compiled=compiled)
+    q = res.q
+    if not np.all(res.converged) or np.any(q.imag <= BULK_RTOL * np.abs(q)):
+        return None, "a quadrature node inside a bulk has zero density"
+    whole, left, right = ((hi - lo) * float(np.sum(du * q.imag[i * nodes:(i + 1) * nodes]))
+                          for i, (lo, hi) in enumerate(pieces))
+    if abs(left + right - whole) > MASS_TOL:
+        left = _adaptive_mass(params, a, m, nodes, left, 1, compiled)
+        right = _adaptive_mass(params, m, b, nodes, right, 1, compiled)
+    return left + right, ""
 
 
 def _between(p0: SpectralParams, p1: SpectralParams, s: float) -> SpectralParams:
@@ -320,6 +335,48 @@ def _separated(q, r) -> bool:
     size = np.maximum(np.abs(u[:, None, :]), np.abs(u[None, :, :])).max(axis=2)
     np.fill_diagonal(dist, np.inf)
     return not np.any(dist <= 1e-7 * size)
+
+
+def _pair_events(p, q1, r1, q, r, z, conv, compiled):
+    """Folds that appear or disappear in pairs between two parameter points (eq. (H, Φ) has a
+    fixed number of solutions: at a double fold two real ones become a complex-conjugate pair,
+    or the reverse).
+
+    * Real folds that no longer converge from their real start (a real start stays real in
+      Newton's complex arithmetic) are restarted in pairs, neighbours in ``z``, from their
+      midpoint ± ``i`` half their distance (a conjugate pair born where they met).
+    * Complex folds that converged onto one real point are restarted from the real part of
+      their previous position ± the modulus of its imaginary part (a real pair).
+
+    Returns ``(q, r, z, conv)``; the caller accepts them only if all converged and no two
+    coincide: then the pairs are distinct solutions and, their number being fixed, all of them.
+    """
+    q, r, z, conv = q.copy(), r.copy(), z.copy(), conv.copy()
+    realstart = np.abs(q1.imag) <= 1e-12 * np.abs(q1)
+    lost = np.flatnonzero(~conv & realstart)
+    lost = lost[np.argsort(q1[lost].real)]
+    starts = {}
+    for j, k in zip(lost[::2], lost[1::2]):
+        qm, rm = 0.5 * (q1[j] + q1[k]), 0.5 * (r1[j] + r1[k])
+        dq, dr = 0.5 * abs(q1[j] - q1[k]), 0.5 * abs(r1[j] - r1[k])
+        starts[j] = (qm + 1j * dq, rm + 1j * dr)
+        starts[k] = (qm - 1j * dq, rm - 1j * dr)
+    u = np.stack([q, r], axis=1)
+    dist = np.abs(u[:, None, :] - u[None, :, :]).max(axis=2)
+    size = np.maximum(np.abs(u[:, None, :]), np.abs(u[None, :, :])).max(axis=2)
+    np.fill_diagonal(dist, np.inf)
+    for j, k in np.argwhere(np.triu(dist <= 1e-7 * size)):
+        if realstart[j] or realstart[k] or j in starts or k in starts:
+            continue
+        for i, sign in ((j, 1.0), (k, -1.0)):
+            starts[i] = (q1[i].real + sign * abs(q1[i].imag), r1[i].real + sign * abs(r1[i].imag))
+    if not starts:
+        return q, r, z, conv
+    idx = np.array(sorted(starts))
+    qs, rs, zs, cs, _ = _newton(p, [starts[i][0] for i in idx], [starts[i][1] for i in idx],
+                                compiled=compiled)
+    q[idx], r[idx], z[idx], conv[idx] = qs, rs, zs, cs
+    return q, r, z, conv
 
 
 def _track(p0, p1, q1, r1, before, compiled):
@@ -342,6 +399,9 @@ def _track(p0, p1, q1, r1, before, compiled):
         t = min(1.0, s + h)
         q, r, z, conv, _ = _newton(_between(p0, p1, t) if t < 1.0 else p1, q1, r1,
                                    compiled=compiled)
+        if not (np.all(conv) and _separated(q, r)):
+            q, r, z, conv = _pair_events(_between(p0, p1, t) if t < 1.0 else p1, q1, r1, q, r,
+                                         z, conv, compiled)
         if np.all(conv) and _separated(q, r):
             s, q1, r1 = t, q, r
             h = min(2.0 * h, 1.0)
@@ -402,7 +462,8 @@ def _continue(params, prev, prev2, nodes, compiled):
         return None, "the edge kinds do not alternate"
     kind_arr = np.full(q.size, "", dtype=object)
     kind_arr[order] = kinds
-    masses, why = _masses(params, edges, nodes, compiled)
+    cuts = [x for x, kd in zip(cands, kinds) if kd == "none"]
+    masses, why = _masses(params, edges, nodes, compiled, cuts)
     if masses is None:
         return None, why
     dw = delta_weight(params)
@@ -484,7 +545,7 @@ def _certified(params, dps, nodes, reason, compiled):
     from classdyn.theory.spectrum import spectrum
 
     try:
-        spec = spectrum(params, dps=dps, nodes=nodes)
+        spec = spectrum(params, dps=dps, nodes=nodes, compiled=compiled)
     except (ValueError, ArithmeticError) as exc:
         return PathSpectrum(None, "certified", reason, error=exc)
     folds = kinds = None

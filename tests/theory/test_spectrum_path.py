@@ -69,12 +69,12 @@ def test_marchenko_pastur_folds_are_the_closed_form_edges(psi_p, psi_n):
         assert abs(f.z - edge) <= 1e-12 * edge
 
 
-def _compare_line(line, min_continued):
+def _compare_line(line, min_continued, out=None):
     """Every continued point of the line equals the certified route: same edges within 1e-13
     of the scale (measured <= 1.3e-16 on both lines: Newton-polished folds against 30-digit
     certified edges, i.e. float64 rounding), masses within 1e-12 (measured <= 1.4e-16: the
     same quadrature on the same intervals)."""
-    out = list(spectra_along(line, compiled=False))
+    out = list(spectra_along(line, compiled=False)) if out is None else out
     assert [isinstance(o, PathSpectrum) for o in out] == [True] * len(line)
     n_bulks, continued = set(), 0
     for p, o in zip(line, out):
@@ -115,3 +115,15 @@ def test_start_continues_from_a_given_point_and_types_are_checked():
     assert [o.method for o in rest] == ["continuation", "continuation"]
     with pytest.raises(TypeError, match="SpectralParams"):
         list(spectra_along([1.0]))
+
+
+def test_folds_born_and_annihilated_in_pairs_are_followed():
+    # t from 0.01 to 1 in 100 steps at psi_p = 4: between points 22-23 two complex folds meet
+    # on the real axis and become real, between 26-27 two real folds meet and become complex
+    # (found by following the folds; the certified route was needed there before pairs were
+    # handled). The whole stretch is continued and equals the certified route.
+    line = [_sp(4.0, t) for t in np.geomspace(0.01, 1.0, 100)[20:30]]
+    out = list(spectra_along(line, compiled=False))
+    assert [o.method for o in out] == ["certified"] + ["continuation"] * 9
+    assert len({int(np.sum(o.kinds != "")) for o in out}) >= 2  # the real folds changed
+    _compare_line(line, min_continued=9, out=out)
