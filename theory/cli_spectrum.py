@@ -352,10 +352,8 @@ def _spectrum_extensive(args, mod) -> CommandResult:
     spec = mod.spectrum(d=getattr(args, "d", None), n_grid=args.points)
     lam, dens, derr = spec.lam, spec.density, spec.density_error
     if getattr(args, "lam_max", None) is not None:
-        from classdyn.theory.extensive_converged import converged_density
-
         lam = np.linspace(0.0, float(args.lam_max), args.points)
-        res = converged_density(lam, mix, rf, t)  # E_m refined per point, as spec's (issue 12)
+        res = mod.density(lam, converged=True)  # E_m refined per point, as spec's (issue 12)
         if not np.all(np.isfinite(res.error)):
             raise RuntimeError(f"bulk equations did not converge at "
                                f"{int(np.sum(~np.isfinite(res.error)))} points")
@@ -471,6 +469,8 @@ def run_edges(args: argparse.Namespace) -> CommandResult:
 
 def _edges_extensive(args, mod) -> CommandResult:
     """The report of ``classdyn edges`` for extensive centroids (docs/theory/extensive.md)."""
+    import numpy as np
+
     from classdyn.io import atomic_write_json
 
     mix, rf, t = mod.mixture, mod.rf, mod.t
@@ -480,9 +480,19 @@ def _edges_extensive(args, mod) -> CommandResult:
     lines = [f"Bulk edges for extensive centroids (docs/theory/extensive.md), t = {t:g}, psi_p = "
              f"{rf.psi_p:g}, psi_n = {rf.psi_n:g}: critical values of the inverse map along the "
              f"real branch ('fold', ~1e-10) or grid threshold crossings ('grid')",
-             f"{'bulk':>4} {'lower':>16} {'upper':>16} {'mass':>10}  method"]
+             f"{'bulk':>4} {'lower':>16} {'upper':>16} {'mass (contour integral of q)':>28}"
+             f"  method"]
+    merr = getattr(e, "mass_errors", None)
     for i, ((a, b), m, meth) in enumerate(zip(e.intervals, e.masses, e.methods)):
-        lines.append(f"{i:4d} {a:16.10g} {b:16.10g} {m:10.6f}  {meth[0]}/{meth[1]}")
+        me = f" +- {merr[i]:.1e}" if merr is not None and len(merr) == len(e.masses) else ""
+        lines.append(f"{i:4d} {a:16.10g} {b:16.10g} {m:19.10f}{me:>9}  {meth[0]}/{meth[1]}")
+    conv = getattr(e, "converged", None)
+    for i, side in ([] if conv is None else zip(*np.nonzero(~conv))):
+        x, tm, te = e.intervals[i, side], e.tail_mass[i, side], e.tail_error[i, side]
+        lines.append(f"  soft {'lower' if side == 0 else 'upper'} edge of bulk {i} "
+                     f"({x:.6g}, not converged in E_m: a band tail, no fold to converge to): "
+                     f"mass {tm:.2g} +- {te:.1g} lies {'below' if side == 0 else 'beyond'} it "
+                     f"(docs/findings.md, issue 12)")
     if getattr(args, "dps", None) and args.dps > 16:
         lines.append(f"(--dps {args.dps} ignored: the extensive-centroid edges are float64)")
     atomic_write_json(args.out / "edges.json", _with_params(args, data))

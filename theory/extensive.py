@@ -242,7 +242,7 @@ def _converged_parts(mixture, features, t, intervals, hi, n_grid):
     ``E_m`` from 16 to 64 points per axis, 32 to 64 contour points: a crossing that is not in a
     gap of the Gaussian law, a soft band edge, is reported unconverged within that budget
     instead of refined for tens of seconds)."""
-    from classdyn.theory.extensive_converged import MASS_TOL, converged_density, mass_below
+    from classdyn.theory.extensive_converged import converged_density, gap_masses
 
     lam = np.linspace(0.0, 1.05 * hi, n_grid)
     cd = converged_density(lam, mixture, features, t)
@@ -250,22 +250,9 @@ def _converged_parts(mixture, features, t, intervals, hi, n_grid):
         bad = lam[~np.isfinite(cd.error)]
         raise RuntimeError(f"bulk equations did not converge at {bad.size} grid points "
                            f"(first at lambda = {bad[0]:g})")
-    k = intervals.shape[0]
-    F = np.zeros(k + 1)
-    Ferr = np.zeros(k + 1)
-    Fok = np.ones(k + 1, bool)
-    F[k] = 1.0
-    for j in range(k - 1):
-        lo_, up_ = float(intervals[j, 1]), float(intervals[j + 1, 0])
-        F[j + 1], Ferr[j + 1], Fok[j + 1] = mass_below(lo_ + 0.75 * (up_ - lo_), mixture,
-                                                      features, t,
-                                                      lower=lo_, upper=up_, max_order=64,
-                                                      max_contour=64)
-    masses = np.diff(F)
-    errs = Ferr[1:] + Ferr[:-1]
-    ok = Fok[1:] & Fok[:-1]
+    masses, errs, ok = gap_masses(intervals, mixture, features, t)
     extra = dict(density_error=cd.error, density_converged=cd.converged, mass_errors=errs,
-                 masses_converged=ok & (errs <= 2 * MASS_TOL),
+                 masses_converged=ok,
                  averaging=(f"E_m by composite Legendre rules {cd.orders[0]}..{cd.orders[-1]} "
                             f"points per axis, refined per point to {cd.rtol:g} x peak "
                             f"{cd.scale:.4g}"))

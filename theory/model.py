@@ -311,8 +311,15 @@ class ExtensiveModel(_Model):
 
         return solve_bulk(z, self.nodes, **kw)
 
-    def density(self, lam, **kw):
-        """Bulk density on the real grid ``lam`` (:func:`classdyn.theory.extensive.extensive_density`)."""
+    def density(self, lam, *, converged: bool = False, **kw):
+        """Bulk density on the real grid ``lam``: on :attr:`nodes`
+        (:func:`classdyn.theory.extensive.extensive_density`), or with ``converged=True`` with
+        ``E_m`` refined per point until two orders agree, errors reported (issue 12:
+        :func:`classdyn.theory.extensive_converged.converged_density`, ``**kw`` its options)."""
+        if converged:
+            from classdyn.theory.extensive_converged import converged_density
+
+            return converged_density(lam, self.mixture, self.rf, self.t, **kw)
         from classdyn.theory.extensive import extensive_density
 
         return extensive_density(lam, self.nodes, **kw)
