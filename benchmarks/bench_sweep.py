@@ -26,6 +26,12 @@ apart, the 1-worker time alone ranging 6.9-19.6 s, at load average ~5 on the 2 c
 jobs held the cores, so the speed-up target (≥ 1.6×) could not be measured meaningfully here;
 run it on an idle machine.
 
+The continuation method (``base={"method": "continuation"}``, issue 14: edges followed along the
+lines of the map, :mod:`classdyn.validation.sweep_lines`) is timed on the full map,
+``CLASSDYN_BENCH_SWEEP_CONT_N`` × the same (default 100, i.e. the issue's 100×100 map; no
+extrapolation), local executor with 2 workers, after one small continuation sweep has compiled
+its kernels (the target says "after compilation").
+
 Baseline timed in the same run: point-by-point calls of the door
 ``model(mixture, rf, t).timescales()`` in this process, serially (what a user's loop does), at
 30 digits and at 15 (the sweep's ``dps`` option).
@@ -40,6 +46,7 @@ import time
 import numpy as np
 
 N = int(os.environ.get("CLASSDYN_BENCH_SWEEP_N", "20"))
+N_CONT = int(os.environ.get("CLASSDYN_BENCH_SWEEP_CONT_N", "100"))
 BASE = {"ratio": 4.0, "psi_n": 2.0}
 
 
@@ -102,7 +109,36 @@ def run(bench) -> None:
         bench.ratio(f"door per point serial / sweep per point (2 workers, dps={dps})",
                     Timing("door per point", base.best / len(sample), base.best / len(sample),
                            [base.best / len(sample)], 1), per_point_timing)
+    _continuation_map(bench, base.best / len(sample))
     _dask_speedup(bench)
+
+
+def _continuation_map(bench, door_per_point: float) -> None:
+    """The N_CONT × N_CONT map by continuation, 2 local workers, timed whole."""
+    from benchmarks.harness import Timing
+    from classdyn.validation.executors import ProcessExecutor
+    from classdyn.validation.sweep import sweep
+
+    cont = dict(BASE, method="continuation")
+    bench.compile_time("continuation sweep 3x3 (kernels compiled and cached)",
+                       lambda: sweep("timescales", _grid(3), base=cont,
+                                     executor=ProcessExecutor(2), progress=False))
+    t0 = time.perf_counter()
+    ds = sweep("timescales", _grid(N_CONT), base=cont, executor=ProcessExecutor(2),
+               progress=False)
+    dt = time.perf_counter() - t0
+    name = f"sweep {N_CONT}x{N_CONT} timescales by continuation, local executor 2 workers"
+    bench.timings[name] = Timing(name, dt, dt, [dt], 1)
+    bench.notes[f"{name}: per point_s"] = dt / N_CONT ** 2
+    bench.notes[f"{name}: failed points"] = int(ds.attrs["n_failed"])
+    if N_CONT == 100:
+        bench.target("100x100 timescales map by continuation (measured whole)",
+                     bench.timings[name], 60.0)
+    per = Timing("continuation per point", dt / N_CONT ** 2, dt / N_CONT ** 2,
+                 [dt / N_CONT ** 2], 1)
+    one = door_per_point
+    bench.ratio("door per point serial / continuation sweep per point (2 workers)",
+                Timing("door per point", one, one, [one], 1), per)
 
 
 def _dask_speedup(bench) -> None:

@@ -104,3 +104,39 @@ def _stamp_dependencies(disp, kernel: "LazyKernel") -> None:
 def lazy_njit(func):
     """Decorate ``func`` as a :class:`LazyKernel` (plain Python now, Numba on ``.jit``)."""
     return LazyKernel(func)
+
+
+_PREFER_COMPILED = False
+
+
+class prefer_compiled:
+    """Within ``with prefer_compiled():`` kernels that choose between their plain-Python and
+    compiled forms by the size of the work (coefficients, densities) take the compiled twin
+    even for small work: for long runs of small calls (a sweep line), where compiling once
+    pays back. Process-wide; restores the previous choice on exit.
+
+    Examples
+    --------
+    >>> from classdyn.theory._lazyjit import compiled_preferred, prefer_compiled
+    >>> with prefer_compiled():
+    ...     compiled_preferred()
+    True
+    >>> compiled_preferred()
+    False
+    """
+
+    def __enter__(self):
+        global _PREFER_COMPILED
+        self._old = _PREFER_COMPILED
+        _PREFER_COMPILED = True
+        return self
+
+    def __exit__(self, *exc):
+        global _PREFER_COMPILED
+        _PREFER_COMPILED = self._old
+        return False
+
+
+def compiled_preferred() -> bool:
+    """Whether a :class:`prefer_compiled` block is active."""
+    return _PREFER_COMPILED

@@ -150,7 +150,9 @@ JIT_MIN_WORK = 200_000
 
 
 def _kernel(fn, compiled: bool):
-    return fn.jit if compiled else fn
+    from classdyn.theory._lazyjit import compiled_preferred
+
+    return fn.jit if compiled or compiled_preferred() else fn
 
 
 def _eval_closed(activation, m, s2, D):

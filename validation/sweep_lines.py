@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 
-
 from .sweep_points import QUANTITIES, VECTORS, _as_float, _door
 
 #: quantities that the continuation computes (centred classes)
@@ -135,19 +134,21 @@ def path_results(quantity: str, points: list, *, start=None, dps: int = 30):
     >>> [r["status"] for r in res], [s.method for s in states]
     (['ok', 'ok', 'ok'], ['certified', 'continuation', 'continuation'])
     """
+    from classdyn.theory._lazyjit import prefer_compiled
     from classdyn.theory.spectrum_path import spectra_along
 
     params, results = [], [None] * len(points)
-    for i, p in enumerate(points):
-        try:
-            params.append((i, _door(p).params))
-        except Exception as exc:  # refused parameters: a failed point, the path goes on
-            results[i] = _failed(quantity, exc)
     states = [None] * len(points)
-    along = spectra_along([sp for _, sp in params], dps=dps, compiled=True, start=start)
-    for (i, _), ps in zip(params, along):
-        states[i] = ps
-        results[i] = _result(quantity, points[i], ps)
+    with prefer_compiled():  # many small calls: the coefficient kernels compiled too
+        for i, p in enumerate(points):
+            try:
+                params.append((i, _door(p).params))
+            except Exception as exc:  # refused parameters: a failed point, the path goes on
+                results[i] = _failed(quantity, exc)
+        along = spectra_along([sp for _, sp in params], dps=dps, compiled=True, start=start)
+        for (i, _), ps in zip(params, along):
+            states[i] = ps
+            results[i] = _result(quantity, points[i], ps)
     return results, states
 
 

@@ -282,3 +282,24 @@ def test_a_variance_too_large_for_the_quadrature_is_refused_at_once(s2):
 
     with pytest.raises(ValueError, match=r"sigma2 = 1e\+\d+ .* needs a quadrature lattice"):
         coefficients("tanh", 0.0, s2, 0.1)
+
+
+def test_prefer_compiled_runs_small_coefficient_work_compiled_with_the_same_numbers():
+    # a sweep line asks for a few coefficients per point, thousands of times: inside
+    # prefer_compiled() the quadrature takes its Numba twin even below JIT_MIN_SIZE. Same
+    # function body, so the numbers agree to rounding: measured identical here; 1e-13 allows
+    # for a different summation order of the compiled loop.
+    from classdyn.theory import quadrature as q
+    from classdyn.theory._lazyjit import compiled_preferred, prefer_compiled
+    from classdyn.theory.coefficients import coefficients
+
+    def values(c):
+        return np.array([float(getattr(c, k)) for k in ("mu0", "a", "b", "v2", "s2")])
+
+    plain = values(coefficients("tanh", 0.3, 2.0, 0.1))
+    with prefer_compiled():
+        assert compiled_preferred()
+        fast = values(coefficients("tanh", 0.3, 2.0, 0.1))
+    assert not compiled_preferred()
+    assert q.lattice_values.compiled  # the twin was built and used
+    assert np.allclose(fast, plain, rtol=1e-13, atol=0.0), np.abs(fast / plain - 1)
