@@ -130,18 +130,26 @@ def _fmt(x, se=None, digits=4) -> str:
 
 
 def _fit_table(rec: dict) -> list[str]:
+    """One line per class: its share, variance and centroid norm with bootstrap errors, and how
+    anisotropic it is: the top covariance eigenvalue over the mean one (1 for an isotropic
+    class; the cross-fitted estimate ± its error, which may understate a weak direction, and
+    the in-sample value, which overstates it) and the effective number of directions
+    (participation ratio, d for an isotropic class)."""
     st = rec["statistics"]
     lines = [f"{'class':>12} {'n':>7} {'rho':>16} {'variance':>18} {'norms2':>18} "
-             f"{'top/mean eig':>13} {'(isotropic)':>11}"]
+             f"{'top/mean eig':>15} {'(at most)':>9} {'eff. dims':>15}"]
     spec = st.get("spectrum") or [None] * len(st["classes"])
     for i, c in enumerate(st["classes"]):
         sp = spec[i] or {}
+        dims = _fmt(sp.get("participation_ratio"), sp.get("participation_ratio_se"), 3)
+        if sp.get("dimension"):
+            dims += f"/{sp['dimension']}"
         lines.append(f"{str(c):>12} {st['counts'][i]:>7} "
                      f"{_fmt(st['weights'][i], st['weights_se'][i]):>16} "
                      f"{_fmt(st['variance'][i], st['variance_se'][i]):>18} "
                      f"{_fmt(st['norms2'][i], st['norms2_se'][i]):>18} "
-                     f"{_fmt(sp.get('top_over_mean'), None, 3):>13} "
-                     f"{_fmt(sp.get('isotropic_top_over_mean'), None, 3):>11}")
+                     f"{_fmt(sp.get('top_over_mean'), sp.get('top_over_mean_se'), 3):>15} "
+                     f"{_fmt(sp.get('top_over_mean_upper'), None, 3):>9} {dims:>15}")
     return lines
 
 
@@ -300,9 +308,13 @@ def _figure(pred: dict, path) -> None:
     ax[1].set(title="class variance (larger: memorised first)", ylabel="(1/d) tr Cov_c")
     spec = st.get("spectrum") or []
     if spec:
-        ax[2].semilogy(x, [s["top_over_mean"] for s in spec], "o", label="data")
-        ax[2].semilogy(x, [s["isotropic_top_over_mean"] for s in spec], "_", ms=14,
-                       label="isotropic, same size")
+        ax[2].errorbar(x, [s["top_over_mean"] for s in spec],
+                       yerr=[s.get("top_over_mean_se", np.nan) for s in spec], fmt="o",
+                       capsize=3, label="estimate (may understate)")
+        ax[2].plot(x, [s.get("top_over_mean_upper", np.nan) for s in spec], "v", ms=7,
+                   label="in-sample (overstates)")
+        ax[2].axhline(1.0, color="grey", lw=1, ls="--", label="isotropic: 1")
+        ax[2].set_yscale("log")
         ax[2].legend(fontsize=8)
     ax[2].set(title="anisotropy", ylabel="top / mean covariance eigenvalue")
     for a in ax:
@@ -313,6 +325,8 @@ def _figure(pred: dict, path) -> None:
 
 
 def _summary(pred: dict) -> str:
+    import math
+
     st = pred["statistics"]
     classes = [str(c) for c in st["classes"]]
     ts = pred["speciation"]["t_s"]
@@ -325,14 +339,21 @@ def _summary(pred: dict) -> str:
         sp = spec[worst]
         verdict = ("Your classes are not" if excess[worst] > 1.5 else
                    "Your classes are close to it, as far as this sample can tell")
+        se = sp.get("top_over_mean_se")
+        upper = sp.get("top_over_mean_upper")
         aniso = (f"The theory treats every class as an isotropic Gaussian blob (the same spread "
-                 f"in every direction). {verdict}: the largest covariance eigenvalue is at most "
-                 f"{excess[worst]:.1f} times what an isotropic class of the same size would show "
-                 f"from sampling noise alone (class {classes[worst]}), whose variance is spread "
-                 f"over {sp['participation_ratio']:.0f} effective directions (participation "
-                 f"ratio; an isotropic class of that size would show "
-                 f"{sp['isotropic_participation_ratio']:.0f} of {sp['dimension']}). The further "
-                 f"these ratios are from 1, the more the predictions are a first approximation.")
+                 f"in every direction: all covariance eigenvalues equal). {verdict}: in class "
+                 f"{classes[worst]} the largest covariance eigenvalue is about "
+                 f"{sp['top_over_mean']:.1f}"
+                 + (f" (± {se:.1g})" if isinstance(se, float) and math.isfinite(se) else "")
+                 + " times the mean one"
+                 + (f" (an estimate that can understate a weak direction; the in-sample value "
+                    f"{upper:.1f} overstates it)" if isinstance(upper, float)
+                    and math.isfinite(upper) else "")
+                 + f", where an isotropic class has 1, and its variance is spread over about "
+                 f"{sp['participation_ratio']:.0f} effective directions of {sp['dimension']} "
+                 f"(participation ratio). The further these are from 1 and "
+                 f"{sp['dimension']}, the more the predictions are a first approximation.")
     else:
         aniso = ("The theory treats every class as an isotropic Gaussian blob; how far the "
                  "data is from that was not measured.")
