@@ -24,29 +24,34 @@ with ``D_c = 1 + k(α_c² r + v_c² q)``, ``k = ψ_p/ψ_n``, ``A = b̄² + Σ_c 
     \Phi(q, r) = z_q H_r - z_r H_q = 0 ,
 
 a regular solution of the 2×2 system ``(H, Φ) = 0`` at a square-root edge; :func:`fold_point`
-solves it by Newton (the Jacobian row of ``Φ`` by complex-step differentiation: exact to
-rounding, no step size to tune).
+solves it by Newton (analytic Jacobian, :mod:`classdyn.theory._fold_kernels`).
 
-What is checked at every continued point (:func:`spectra_along`); a point that fails any check
-is computed by the certified route (:func:`classdyn.theory.spectrum.spectrum`), which also
-re-seeds the continuation:
+What is followed: every fold, real or complex. A gap opening inside a bulk is a pair of complex
+folds reaching the real axis, so following the edges alone would miss a gap narrower than any
+density grid. The first point of a path is computed by the certified route
+(:func:`classdyn.theory.spectrum.spectrum`), and every root of its edge polynomial that is a
+fold is seeded (:func:`_seed_folds`). From point to point every fold is carried by Newton
+(linear predictor; where a fold fails or two meet, the step is cut down to 1/64; folds that
+appear or disappear in pairs are restarted, :func:`_pair_events`). The real folds at or above
+``s̄²`` are classified by the density on both sides as the certified route does (their kinds
+carry over while the same real folds keep their order).
 
-1. each fold converged (step below ``1e-13`` relative within :data:`FOLD_MAXIT` iterations);
-2. the edges keep their order and stay apart (no two within ``1e-7`` of the scale: a gap
-   closing or a bulk vanishing), all above ``s̄²``;
-3. each edge is an edge of the physical density: zero density just outside, positive just
-   inside (:data:`~classdyn.theory.edges_numeric.BULK_RTOL`), lower and upper alternating;
-4. the density is positive at every quadrature node inside every bulk (a gap that opened
-   inside a bulk leaves a node at zero density), and no node sits at a deep interior minimum
-   of the density (:data:`NECK_RATIO`: a neck about to open into a gap, or one just opened
-   between two nodes);
-5. the bulk masses (Gauss–Legendre in the angle variable, adaptive to
-   :data:`~classdyn.theory.spectrum.MASS_TOL`) plus the delta peak add up to 1 within
-   :data:`~classdyn.theory.spectrum.TOTAL_MASS_TOL`.
+Checks at every continued point (:func:`spectra_along`); a point that fails any of them is
+computed by the certified route, which also re-seeds the path:
 
-A gap narrower than the spacing of the quadrature nodes that opens without a neck deep enough
-for check 4 is not seen until it widens; tests/theory/test_spectrum_path.py compares whole lines
-with the certified route point by point.
+1. every fold converged (Newton step below ``1e-13`` relative within :data:`FOLD_MAXIT`
+   iterations) and no two folds coincide (``1e-7`` relative): the number of folds is fixed,
+   so distinct folds are all of them;
+2. no fold is about to change between real and complex (``1e-12 < |Im q|/|q| < 1e-6``);
+3. the real folds at or above ``s̄²`` stay apart (``1e-7`` of the scale), the density does not
+   start at ``s̄²``, the edges alternate lower/upper;
+4. the density is positive at every quadrature node inside every bulk;
+5. the bulk masses (cut at the non-edge real folds, Gauss–Legendre in the angle variable,
+   adaptive to :data:`~classdyn.theory.spectrum.MASS_TOL`) plus the delta peak add up to 1
+   within :data:`~classdyn.theory.spectrum.TOTAL_MASS_TOL`.
+
+tests/theory/test_spectrum_path.py compares whole lines with the certified route point by point
+(through a gap opening, a merger, and pairs of folds born and annihilated).
 """
 
 from __future__ import annotations
@@ -59,18 +64,13 @@ import numpy as np
 from classdyn.theory.spectral_params import SpectralParams
 
 __all__ = ["FoldPoint", "fold_point", "fold_from_edge", "PathSpectrum", "spectra_along",
-           "FOLD_MAXIT", "NECK_RATIO"]
+           "compiled_kernels", "FOLD_MAXIT"]
 
 #: Newton iterations allowed for one fold (a continued fold from a neighbouring grid point
 #: needs 3-6; more means the predictor was poor or the fold is disappearing).
 FOLD_MAXIT = 30
 #: Relative Newton step at which a fold counts as converged.
 FOLD_RTOL = 1e-13
-#: A quadrature node whose density is below this fraction of the larger of its bulk's density on
-#: both sides of it (an interior local minimum) marks a neck: the point is computed by the
-#: certified route. A cusp where a gap opens has ``ρ ∝ |λ − λ₀|^{1/3}``, so the node nearest a
-#: neck that is about to open (or has just opened between nodes) sits well below its neighbours.
-NECK_RATIO = 0.25
 #: Two edges closer than this (relative to the scale) mean a gap closing or a bulk vanishing.
 MIN_SEPARATION = 1e-7
 
@@ -575,6 +575,30 @@ def _seed_kinds(params, folds, edges):
             return None
         kinds[hit[0]] = "lower" if i % 2 == 0 else "upper"
     return kinds
+
+
+def compiled_kernels():
+    """A context in which every kernel that chooses plain Python or Numba by the size of its
+    work (Hermite coefficients, densities) runs compiled, for long runs of small calls such as
+    the points of a sweep line (:class:`classdyn.theory._lazyjit.prefer_compiled`).
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Use as ``with compiled_kernels(): ...``; the previous choice is restored on exit.
+
+    Examples
+    --------
+    >>> from classdyn.theory.coefficients import coefficients
+    >>> from classdyn.theory.spectrum_path import compiled_kernels
+    >>> with compiled_kernels():
+    ...     c = coefficients("tanh", 0.0, 1.0, 0.1)
+    >>> round(float(c.a), 6) == round(float(coefficients("tanh", 0.0, 1.0, 0.1).a), 6)
+    True
+    """
+    from classdyn.theory._lazyjit import prefer_compiled
+
+    return prefer_compiled()
 
 
 def spectra_along(params_seq, *, dps: int = 30, nodes: int = 64, compiled: bool | None = None,

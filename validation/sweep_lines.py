@@ -134,12 +134,11 @@ def path_results(quantity: str, points: list, *, start=None, dps: int = 30):
     >>> [r["status"] for r in res], [s.method for s in states]
     (['ok', 'ok', 'ok'], ['certified', 'continuation', 'continuation'])
     """
-    from classdyn.theory._lazyjit import prefer_compiled
-    from classdyn.theory.spectrum_path import spectra_along
+    from classdyn.theory.spectrum_path import compiled_kernels, spectra_along
 
     params, results = [], [None] * len(points)
     states = [None] * len(points)
-    with prefer_compiled():  # many small calls: the coefficient kernels compiled too
+    with compiled_kernels():  # many small calls: the coefficient kernels compiled too
         for i, p in enumerate(points):
             try:
                 params.append((i, _door(p).params))
