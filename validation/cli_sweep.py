@@ -146,7 +146,9 @@ def _table(ds, limit: int = 40) -> str:
 
 
 def plot_sweep(ds, path) -> None:
-    """Heatmaps of a 2-D sweep, one panel per variable, colour bar with units."""
+    """Heatmaps of a 2-D sweep, one panel per variable, colour bar with units (logarithmic
+    when a positive variable spans a factor of more than 20), at most ~12 labelled ticks per
+    axis."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -163,17 +165,26 @@ def plot_sweep(ds, path) -> None:
     for ax, v in zip(axes[0], vars_):
         arr = np.asarray(ds[v].transpose(y, x).values, dtype=float)
         arr = np.where(np.isfinite(arr), arr, np.nan)
+        finite = arr[np.isfinite(arr)]
+        norm = None
+        if finite.size and finite.min() > 0 and finite.max() > 20 * finite.min():
+            norm = matplotlib.colors.LogNorm()  # times and windows spanning decades
         mesh = ax.pcolormesh(np.arange(ds.sizes[x]), np.arange(ds.sizes[y]), arr,
-                             shading="nearest")
-        ax.set_xticks(range(ds.sizes[x]), [_fmt(c) for c in ds[x].values], rotation=45,
-                      fontsize=7)
-        ax.set_yticks(range(ds.sizes[y]), [_fmt(c) for c in ds[y].values], fontsize=7)
+                             shading="nearest", norm=norm)
+        for axis, dim, rot in ((ax.xaxis, x, 45), (ax.yaxis, y, 0)):
+            step = max(1, -(-ds.sizes[dim] // 12))  # at most ~12 labelled ticks
+            ticks = list(range(0, ds.sizes[dim], step))
+            axis.set_ticks(ticks, [_fmt(ds[dim].values[i]) for i in ticks], rotation=rot,
+                           fontsize=7)
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         ax.set_title(v)
         cb = fig.colorbar(mesh, ax=ax)
         units = ds[v].attrs.get("units", "")
         cb.set_label(units if len(units) < 40 else units.split(":")[0], fontsize=7)
+    if any(np.isnan(np.asarray(ds[v].values, dtype=float)).any() for v in vars_):
+        fig.suptitle("white: not defined at that point (e.g. no gap between the bulks) or "
+                     "failed (see status)", fontsize=8, y=0.995)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
