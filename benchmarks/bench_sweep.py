@@ -8,29 +8,32 @@ Targets (reported, never asserted):
   is that per-point cost × 10⁴, an extrapolation (stated as such in the note), since points are
   independent and the per-point cost does not depend on the grid size.
 * the speed-up of 2 Dask workers over 1 on a simulation sweep (simulated losses, 8 seeds,
-  d = 40) ≥ 1.6×, each cluster started and every worker warmed (one point) before the clock;
-  skipped with a note when the ``dist`` extra is missing.
+  d = 40, ``CLASSDYN_BENCH_DASK_D`` to change it) ≥ 1.6×, each cluster started and every
+  worker warmed (one point) before the clock; skipped with a note when the ``dist`` extra is
+  missing.
+* the full 100×100 map by continuation (``CLASSDYN_BENCH_SWEEP_CONT_N``), measured whole.
 
 Measured (2026-11-30, N = 10, the 2 cores shared with other jobs, load 4-9; two runs 15 min
 apart while the theory package was being edited): 1.18 and 0.94 s per point on the local
 executor with 2 workers at 30 digits (door alone, serial: 1.65 and 0.59 s), 1.29 and 0.40 s at
-15 digits (door: 2.0 and 0.29 s), i.e. 4e3-1.3e4 s for 100×100 by extrapolation: the 60 s
-target is not met, by a factor of ~70 or more. A profile of one point puts the time in
-``spectrum()`` (bulk masses by Gauss-Legendre quadrature, Stieltjes continuation in the
-plain-Python kernels), which ``timescales()`` needs to name the bulks, and in the edge
-polynomial; the sweep itself adds little (a serial sweep of 20 points: 0.22 s per point against
-0.35 s for the bare door loop, same points). Dask, 2 workers over 1 on 8 simulated-loss points:
-1.64×, 1.50× and 1.15× with the cluster start inside the clock (first version of this file);
-with every worker warmed first (this version) 2.21×, 1.00× and 0.73× in three runs a minute
-apart, the 1-worker time alone ranging 6.9-19.6 s, at load average ~5 on the 2 cores: other
-jobs held the cores, so the speed-up target (≥ 1.6×) could not be measured meaningfully here;
-run it on an idle machine.
+15 digits (door: 2.0 and 0.29 s), i.e. 4e3-1.3e4 s for 100×100 by extrapolation: point by
+point, the 60 s target is not met, by a factor of ~70 or more. A profile of one point puts the
+time in ``spectrum()`` (bulk masses, Stieltjes continuation in the plain-Python kernels), which
+``timescales()`` needs to name the bulks, and in the edge polynomial.
 
-The continuation method (``base={"method": "continuation"}``, issue 14: edges followed along the
-lines of the map, :mod:`classdyn.validation.sweep_lines`) is timed on the full map,
-``CLASSDYN_BENCH_SWEEP_CONT_N`` × the same (default 100, i.e. the issue's 100×100 map; no
-extrapolation), local executor with 2 workers, after one small continuation sweep has compiled
-its kernels (the target says "after compilation").
+Measured later the same day, by continuation (``method="continuation"``, the full 100×100 map,
+2 local workers, after compilation): 32 s and 29 s with other jobs on the cores (load 3-4.4),
+18.7 s and 23.8 s on the idle machine (load 0.6-1.5): the target is met; at 300 random points
+of the map the five variables equal the certified point-by-point ``timescales()`` to 8.5e-16
+relative, undefined (NaN) at the same points.
+
+Dask, 2 workers over 1 on 8 simulated-loss points (d = 40 unless said): on the loaded machine
+(load ~5) 1.64×, 1.50×, 1.15×, then 2.21×, 1.00×, 0.73× with every worker warmed first: other
+jobs held the cores. On the idle machine (load 0.1-1.5): 1.43× and 1.61× inside the full
+``python -m benchmarks sweep`` run (right after the continuation map), 2.03× (d = 40), 1.96×
+(d = 80) and 1.83× (d = 120) run on their own (``CLASSDYN_BENCH_DASK_D``): the ≥ 1.6× target
+is met in 4 of these 5 idle runs; on two cores the scheduler and the client share the cores
+with the two workers, which costs the 2-worker run more than the 1-worker one.
 
 Baseline timed in the same run: point-by-point calls of the door
 ``model(mixture, rf, t).timescales()`` in this process, serially (what a user's loop does), at
@@ -47,6 +50,8 @@ import numpy as np
 
 N = int(os.environ.get("CLASSDYN_BENCH_SWEEP_N", "20"))
 N_CONT = int(os.environ.get("CLASSDYN_BENCH_SWEEP_CONT_N", "100"))
+#: input dimension of the simulated-loss points of the Dask speed-up (the cost of one point)
+DASK_D = int(os.environ.get("CLASSDYN_BENCH_DASK_D", "40"))
 BASE = {"ratio": 4.0, "psi_n": 2.0}
 
 
@@ -156,7 +161,7 @@ def _dask_speedup(bench) -> None:
     from classdyn.validation.sweep_points import DEFAULT_BASE, compute_point
 
     grid = {"seed": list(range(8))}
-    base = {"d": 40, "tau": 10.0}
+    base = {"d": DASK_D, "tau": 10.0}
     times = {}
     for workers in (1, 2):
         # the cluster is started before the clock: the ratio compares the computing
@@ -169,7 +174,7 @@ def _dask_speedup(bench) -> None:
             t0 = time.perf_counter()
             sweep("losses", grid, base=base, executor=ex, progress=False)
             dt = time.perf_counter() - t0
-        name = f"losses sweep 8 seeds d=40, dask {workers} worker(s), warm cluster"
+        name = f"losses sweep 8 seeds d={DASK_D}, dask {workers} worker(s), warm cluster"
         times[workers] = Timing(name, dt, dt, [dt], 1)
         bench.timings[name] = times[workers]
     bench.ratio("dask 1 worker / 2 workers (simulation sweep)", times[1], times[2], target=1.6,
