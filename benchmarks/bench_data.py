@@ -28,7 +28,10 @@ run    load    fit (s)   pass (s)    ratio (≤ 2)    fit without spread
 3      4.74    0.353     0.181       1.95           0.224
 4      5.28    0.450     0.346       1.30           0.233
 5      5.24    0.404     0.219       1.84           0.130
+6      0.77    0.171     0.126       1.36           0.102
 =====  ======  ========  ==========  =============  ==================
+
+(run 6: the idle machine, after the other jobs had finished.)
 
 Before the subsample spread (d × d second moments of 1000 rows per class), the same day:
 0.390 s, ratio 2.20, at load 2.34 (3.4-4.4 in an earlier session). The ratio moves with the
