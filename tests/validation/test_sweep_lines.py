@@ -4,8 +4,6 @@ any work."""
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 
@@ -14,31 +12,14 @@ xr = pytest.importorskip("xarray")
 from classdyn.validation.runner import SerialExecutor  # noqa: E402
 from classdyn.validation.sweep import run_directory, sweep  # noqa: E402
 from classdyn.validation.sweep_lines import _snake, check_method  # noqa: E402
+# the pinned cache-key version (autouse fixture) and the task-counting executor of the
+# point-by-point sweep's tests; here one task is one line
+from tests.validation.test_sweep import Counting, _fixed_version  # noqa: E402,F401
 
 # psi_p across the opening of the gap between the generalisation and memorisation bulks at
 # small t (ratio 4): the number of bulks changes inside the map
 GRID = {"t": [0.02, 0.2], "psi_p": list(np.geomspace(4.0, 8.0, 5))}
 BASE = {"ratio": 4.0, "psi_n": 2.0}
-
-
-@pytest.fixture(autouse=True)
-def _fixed_version(monkeypatch):
-    mod = sys.modules["classdyn.validation.sweep"]
-    monkeypatch.setattr(mod, "_code_version", lambda: "test-version")
-
-
-class Counting(SerialExecutor):
-    """Counts the line tasks; ``fail_after`` tasks, it raises (a killed sweep)."""
-
-    def __init__(self, fail_after=None):
-        self.calls, self.fail_after = 0, fail_after
-
-    def submit_all(self, fn, tasks):
-        for task in tasks:
-            if self.fail_after is not None and self.calls >= self.fail_after:
-                raise KeyboardInterrupt("killed")
-            self.calls += 1
-            yield task, fn(task)
 
 
 @pytest.fixture(scope="module")
