@@ -510,7 +510,6 @@ def _mp_quadrature(activation, m, sigma2, t, dps):
             Pv = mp.ncdf(-ys)          # P(y > y*)
             ph = mp.npdf(ys)           # φ(y*)
             E1, Ey, Ey2 = Pv, ph, ys * ph + Pv          # E[1], E[y], E[y²] on y > y*
-            Ey3 = (ys * ys + 2) * ph                      # E[y³] on y > y*
             f = u * E1 + sd * Ey
             ell = u * Ey + sd * Ey2
             P = E1
