@@ -30,6 +30,8 @@ run (load)   C = 2   C = 3   C = 4     C = 5     previous, C = 4 old dbc2012, C 
                                                  (2.1x)
 5 (0.6,      0.12 s  0.74 s  3.2/2.2 s           4.7 s (2.1x)    2.4 s (3.3x)
 idle)
+6 (1.1,      0.07 s  0.43 s  2.1/3.2 s 15.5 s    5.4 s (2.5x)    3.8 s (8.8x)
+idle)
 ============ ======= ======= ========= ========= =============== ==================
 
 (runs 1 and 2 timed the previous route once, after the new timings; runs 3 and 4 alternated
@@ -37,8 +39,8 @@ them.) Alternated in separate warm processes (new, previous, new, previous; each
 4 after a C = 2 warm-up; load 3.1-3.5): C = 3 new 0.93, 0.87, 1.09, 1.35 s, previous 2.34,
 1.85, 2.03, 2.02 s; C = 4 new 4.98, 5.53, 4.70, 5.13 s, previous 9.74, 9.75, 9.15, 9.97 s
 (1.8-2.1x). C = 5 likewise (load ~5): new 35.7 and 40.8 s, previous 62.9 and 58.8 s
-(1.5-1.7x). The C = 3 target (1 s) is met only below a load of about 4 (run 5, on the idle
-machine after the other jobs had finished: 0.74 s). Before this change (same benchmark, earlier
+(1.5-1.7x). The C = 3 target (1 s) is met only below a load of about 4 (runs 5 and 6, on the idle
+machine after the other jobs had finished: 0.74 s and 0.43 s; run 6 with C = 5: 15.5 s). Before this change (same benchmark, earlier
 session): C = 2 0.08-0.11 s, C = 3 0.83-1.06 s, C = 4 5.8-11.1 s, C = 5 30-64 s.
 Where the time goes now (cProfile, load ~5): C = 4, discriminant values 65 %, square-free
 part 18 %, root isolation 6 %; C = 5 (40 s), discriminant values 30.5 s (258 points x 1380 word
