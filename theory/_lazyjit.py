@@ -111,7 +111,9 @@ _PREFER_COMPILED = False
 
 class prefer_compiled:
     """Within ``with prefer_compiled():`` kernels that choose between their plain-Python and
-    compiled forms by the size of the work (coefficients, densities) take the compiled twin
+    compiled forms by the size of the work (the coefficients of
+    :mod:`classdyn.theory.coefficients`, the densities of :mod:`classdyn.theory.stieltjes`
+    called with ``compiled=None``) take the compiled twin
     even for small work: for long runs of small calls (a sweep line), where compiling once
     pays back. Process-wide; restores the previous choice on exit.
 

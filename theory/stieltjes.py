@@ -120,8 +120,12 @@ def _continuation(params: SpectralParams, zz: np.ndarray, compiled=None) -> Stie
     (``solve_real_path``); complex ``z`` point by point from the large-``|z|`` branch."""
     from classdyn.theory._spectrum_kernels import PLAIN_PYTHON_WORK, kernels
 
+    from classdyn.theory._lazyjit import compiled_preferred
+
     scale = params.scale
     work = zz.size * max(params.n_classes, 1)
+    if compiled is None and compiled_preferred():  # a prefer_compiled() block (sweep lines)
+        compiled = True
     if compiled is not None:  # forced: the compiled set above the threshold, else the plain one
         work = PLAIN_PYTHON_WORK + 1 if compiled else 0
     K = kernels(work)
