@@ -34,7 +34,7 @@ from classdyn.theory.spectral_params import SpectralParams
 from classdyn.theory.stieltjes import stieltjes
 
 __all__ = ["curve_polynomials", "eliminated_polynomial", "edge_polynomial", "find_edges",
-           "EdgeResult", "numeric_curve", "MAX_CLASSES"]
+           "classify_candidates", "EdgeResult", "numeric_curve", "MAX_CLASSES"]
 
 
 
@@ -119,6 +119,76 @@ def _real_roots(poly, dps):
     return sorted(out)
 
 
+def classify_candidates(params, xs, *, compiled=None):
+    """Which real candidates ``xs`` (sorted floats: roots of ``E``, or followed folds) are edges,
+    by the density at ``x ± ε`` (``ε`` a quarter of the distance to the nearest other candidate,
+    at most ``1e-5 max(|x|, 10⁻³ scale)``, at least ``10⁻¹³`` of that: above float64 resolution).
+
+    A side is *zero* when its density is at most ``1e-7`` of the other side's (a square-root
+    edge probed at distance ``ε`` has density ``~√ε``, a gap point ``Im q = 0`` to rounding,
+    ``~1e-16 |q|``), and the other side must be positive (above ``1e-12/scale``).
+
+    Parameters
+    ----------
+    params : SpectralParams
+        The spectral parameters.
+    xs : sequence of float
+        The candidates, increasing.
+    compiled : bool, optional
+        Density kernels, as in :func:`~classdyn.theory.stieltjes.stieltjes`.
+
+    Returns
+    -------
+    kinds : list of str
+        ``"lower"`` (zero below, positive above), ``"upper"``, ``"none"``, or ``"unresolved"``
+        where a probe did not converge.
+    probe : list of dict
+        Per candidate: ``root``, ``eps``, ``density_below``, ``density_above``, ``converged``.
+
+    Examples
+    --------
+    >>> from classdyn.theory.spectral_params import SpectralParams
+    >>> from classdyn.theory.edges import classify_candidates
+    >>> mp = SpectralParams.marchenko_pastur(2.0, 1.0)      # edges (1 ± √2)²
+    >>> classify_candidates(mp, [0.171572875253810, 3.0, 5.828427124746190])[0]
+    ['lower', 'none', 'upper']
+    """
+    scale = params.scale
+    fl = np.asarray(xs, dtype=float)
+    probe_pts, eps_list = [], []
+    for i, x in enumerate(fl):
+        gaps = [abs(x - y) for j, y in enumerate(fl) if j != i and abs(x - y) > 0]
+        near = min(gaps) if gaps else scale
+        eps = min(0.25 * near, 1e-5 * max(abs(x), 1e-3 * scale))
+        eps = max(eps, 1e-13 * max(abs(x), 1e-3 * scale))  # stay above float64 resolution
+        eps_list.append(eps)
+        probe_pts.extend([x - eps, x + eps])
+    kind, probe = [], []
+    if not probe_pts:
+        return kind, probe
+    pts = np.array(probe_pts)
+    res = stieltjes(params, np.maximum(pts, 0.0), strict=False, compiled=compiled)
+    rho = np.where(pts < 0, 0.0, np.maximum(res.q.imag, 0.0) / math.pi)
+    for i, x in enumerate(fl):
+        lo, hi = rho[2 * i], rho[2 * i + 1]
+        ok = bool(res.converged[2 * i] and res.converged[2 * i + 1])
+        big = max(lo, hi)
+        thr = 1e-7 * big
+        positive = big > 1e-12 / scale
+        if not ok:
+            k = "unresolved"
+        elif positive and lo <= thr < hi:
+            k = "lower"
+        elif positive and hi <= thr < lo:
+            k = "upper"
+        else:
+            k = "none"
+        kind.append(k)
+        probe.append({"root": float(x), "eps": eps_list[i], "density_below": float(lo),
+                      "density_above": float(hi), "converged": ok})
+    return kind, probe
+
+
 @lru_cache(maxsize=64)
 def _find_edges_cached(key, n_classes, dps):
     import mpmath
@@ -135,40 +205,8 @@ def _find_edges_cached(key, n_classes, dps):
     if params.sbar2 > 0 and not any(abs(x - s2) <= tol * max(abs(s2), 1) for x in cands):
         cands.append(s2)
     cands.sort()
-    scale = params.scale
-    fl = np.array([float(x) for x in cands])
-    probe_pts = []
-    eps_list = []
-    for i, x in enumerate(fl):
-        gaps = [abs(x - y) for j, y in enumerate(fl) if j != i and abs(x - y) > 0]
-        near = min(gaps) if gaps else scale
-        eps = min(0.25 * near, 1e-5 * max(abs(x), 1e-3 * scale))
-        eps = max(eps, 1e-13 * max(abs(x), 1e-3 * scale))  # stay above float64 resolution
-        eps_list.append(eps)
-        probe_pts.extend([x - eps, x + eps])
-    is_edge, kind, probe = [], [], []
-    if probe_pts:
-        pts = np.array(probe_pts)
-        res = stieltjes(params, np.maximum(pts, 0.0), strict=False)
-        rho = np.where(pts < 0, 0.0, np.maximum(res.q.imag, 0.0) / math.pi)
-        for i, x in enumerate(fl):
-            lo, hi = rho[2 * i], rho[2 * i + 1]
-            ok = bool(res.converged[2 * i] and res.converged[2 * i + 1])
-            # zero: below 1e-9 of the positive side (a square-root edge probed at distance eps
-            # has density ~ sqrt(eps), a gap point has Im q = 0 to rounding, ~1e-16 |q|).
-            big = max(lo, hi)
-            thr = 1e-7 * big
-            positive = big > 1e-12 / scale
-            if positive and lo <= thr < hi:
-                k = "lower"
-            elif positive and hi <= thr < lo:
-                k = "upper"
-            else:
-                k = "none"
-            is_edge.append(k != "none" and ok)
-            kind.append(k if ok else "unresolved")
-            probe.append({"root": float(x), "eps": eps_list[i], "density_below": float(lo),
-                          "density_above": float(hi), "converged": ok})
+    kind, probe = classify_candidates(params, [float(x) for x in cands])
+    is_edge = [k in ("lower", "upper") for k in kind]
     singular = bool(cands and params.sbar2 > 0 and is_edge and is_edge[0]
                     and abs(cands[0] - s2) <= tol * max(abs(s2), 1))
     return EdgeResult(candidates=cands, is_edge=is_edge, kind=kind, dps=dps,

@@ -109,6 +109,50 @@ def _adaptive_mass(params, lo, hi, nodes, whole, depth, compiled=None):
             + _adaptive_mass(params, mid, hi, nodes, right, depth + 1, compiled))
 
 
+def _bulk_masses(params, edges, cuts=(), *, nodes: int = 64, compiled=None, inside=False):
+    """``∫ρ`` over each bulk ``[e₀, e₁], [e₂, e₃], …``: each bulk cut at the points of ``cuts``
+    inside it (where the density has structure), each piece by :func:`_adaptive_mass`, its
+    first level (the whole piece and both halves, Gauss–Legendre in the angle variable) solved
+    in one call. ``inside=True`` (bulks whose edges were not certified: the fold continuation of
+    :mod:`classdyn.theory.spectrum_path`) returns ``None`` when a first-level node fails or has
+    zero density (``Im q ≤`` :data:`~classdyn.theory.edges_numeric.BULK_RTOL` ``|q|``: a gap
+    inside what was taken for a bulk) instead of integrating over it."""
+    from classdyn.theory.edges_numeric import BULK_RTOL
+
+    x, w = _leggauss(nodes)
+    theta = (x + 1.0) * math.pi / 2.0
+    u = (1.0 - np.cos(theta)) / 2.0
+    du = np.sin(theta) / 2.0 * (math.pi / 2.0) * w / math.pi  # dλ/(b − a) times the weight, /π
+    masses = []
+    for lo_edge, hi_edge in zip(edges[::2], edges[1::2]):
+        inner = [c for c in cuts if lo_edge < c < hi_edge]
+        total = 0.0
+        for a, b in zip([lo_edge] + inner, inner + [hi_edge]):
+            m = 0.5 * (a + b)
+            pieces = ((a, b), (a, m), (m, b))
+            lam = np.concatenate([lo + (hi - lo) * u for lo, hi in pieces])
+            res = stieltjes(params, lam, strict=False, compiled=compiled)
+            q = res.q
+            if inside:
+                if not res.all_converged or np.any(q.imag <= BULK_RTOL * np.abs(q)):
+                    return None
+            elif not res.all_converged:
+                # points a hair from an edge may stop at eta_min: harmless for the integral
+                bad = ~res.converged
+                if np.any(bad & (np.abs(q) > 0)):
+                    raise NonConvergenceError(f"density did not converge at {bad.sum()} "
+                                              f"quadrature nodes in [{a}, {b}]", lam[bad])
+            rho = np.maximum(q.imag, 0.0)
+            whole, left, right = ((hi - lo) * float(np.sum(du * rho[i * nodes:(i + 1) * nodes]))
+                                  for i, (lo, hi) in enumerate(pieces))
+            if abs(left + right - whole) > MASS_TOL:
+                left = _adaptive_mass(params, a, m, nodes, left, 1, compiled)
+                right = _adaptive_mass(params, m, b, nodes, right, 1, compiled)
+            total += left + right
+        masses.append(total)
+    return masses
+
+
 def spectrum(params: SpectralParams, *, dps: int = 30, nodes: int = 64,
              compiled: bool | None = None) -> Spectrum:
     """Support, bulk weights, delta peak and total mass (docs/theory/spectrum-centred.md, "Bulks").
@@ -129,15 +173,9 @@ def spectrum(params: SpectralParams, *, dps: int = 30, nodes: int = 64,
         raise NonConvergenceError(f"found an odd number of edges {ed.edge_strings()}: the "
                                   f"classification failed; inspect classdyn.theory.edges.find_edges")
     others = sorted(float(c) for c, e in zip(ed.candidates, ed.is_edge) if not e)
-    bulks = []
-    for a, b in zip(edges[::2], edges[1::2]):
-        # split at the non-edge roots of E inside the bulk (cusps, near-gaps: where the
-        # density has structure), then at most 1/8 of the bulk per piece
-        cuts = [a] + [c for c in others if a < c < b] + [b]
-        mass = sum(_adaptive_mass(params, lo, hi, nodes,
-                                  _bulk_mass(params, lo, hi, nodes, compiled), 0, compiled)
-                   for lo, hi in zip(cuts[:-1], cuts[1:]))
-        bulks.append(Bulk(a, b, mass))
+    # each bulk split at the non-edge roots of E inside it (cusps, near-gaps)
+    masses = _bulk_masses(params, edges, others, nodes=nodes, compiled=compiled)
+    bulks = [Bulk(a, b, m) for a, b, m in zip(edges[::2], edges[1::2], masses)]
     dw = delta_weight(params)
     total = sum(b.weight for b in bulks) + dw
     if abs(total - 1.0) > TOTAL_MASS_TOL:

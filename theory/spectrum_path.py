@@ -56,23 +56,35 @@ tests/theory/test_spectrum_path.py compares whole lines with the certified route
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from classdyn.theory.spectral_params import SpectralParams
 
-__all__ = ["FoldPoint", "fold_point", "fold_from_edge", "PathSpectrum", "spectra_along",
+__all__ = ["FoldPoint", "fold_point", "PathSpectrum", "spectra_along",
            "compiled_kernels", "FOLD_MAXIT"]
 
 #: Newton iterations allowed for one fold (a continued fold from a neighbouring grid point
 #: needs 3-6; more means the predictor was poor or the fold is disappearing).
 FOLD_MAXIT = 30
-#: Relative Newton step at which a fold counts as converged.
+#: Relative Newton step at which a fold counts as converged: ~500 ulp, reached in one more
+#: quadratic step once the step is ~1e-7, while a regular fold's rounding floor is ~1e-15
+#: (continued edges equal the certified ones to 1.3e-16 of the scale, tests).
 FOLD_RTOL = 1e-13
-#: Two edges closer than this (relative to the scale) mean a gap closing or a bulk vanishing.
+#: Two edges closer than this (relative to the scale) mean a gap closing or a bulk vanishing;
+#: also the relative distance below which two folds count as one (:func:`_separated`). Far
+#: above the folds' accuracy (1e-13); two distinct folds come this close only near a collision
+#: (they part like the square root of the parameter distance), where the certified route is
+#: the safe answer.
 MIN_SEPARATION = 1e-7
+#: ``|Im q|/|q|`` at or below which a fold is real (a real start stays exactly real in Newton's
+#: complex arithmetic; a complex fold's imaginary part is ~1e-13 only within ~1e-26 of a
+#: double fold), and above which it is complex: in between, a pair is about to meet.
+REAL_RTOL, COMPLEX_RTOL = 1e-12, 1e-6
+#: Smallest piece of a step along the straight path between two parameter points (1/64: six
+#: halvings; a fold that still fails is lost, not just badly predicted).
+MIN_STEP = 1.0 / 64
 
 
 def _args(params: SpectralParams, compiled: bool):
@@ -158,48 +170,6 @@ def fold_point(params: SpectralParams, q0: float, r0: float, *,
                      int(its[0]))
 
 
-def fold_from_edge(params: SpectralParams, edge: float, kind: str) -> FoldPoint:
-    """The fold ``(q, r)`` of a known edge (e.g. a certified one): the real solution a hair
-    outside the bulk (``edge ∓ 10⁻⁷·scale`` on the gap side), polished by :func:`fold_point`.
-
-    Parameters
-    ----------
-    params : SpectralParams
-        The spectral parameters.
-    edge : float
-        The edge's location.
-    kind : {"lower", "upper"}
-        Which side of it the bulk lies on (``"lower"``: the bulk is above).
-
-    Returns
-    -------
-    FoldPoint
-        ``converged`` is ``False`` also when the polished fold lies more than ``10⁻⁹·scale``
-        from ``edge`` (Newton went to another fold).
-
-    Examples
-    --------
-    >>> import math
-    >>> from classdyn.theory.spectral_params import SpectralParams
-    >>> from classdyn.theory.spectrum_path import fold_from_edge
-    >>> mp = SpectralParams.marchenko_pastur(2.0, 1.0)
-    >>> f = fold_from_edge(mp, (1 - math.sqrt(2)) ** 2, "lower")
-    >>> f.converged, abs(f.z - (1 - math.sqrt(2)) ** 2) < 1e-12
-    (True, True)
-    """
-    from classdyn.theory.stieltjes import stieltjes
-
-    if kind not in ("lower", "upper"):
-        raise ValueError(f"kind must be 'lower' or 'upper', got {kind!r}")
-    scale = params.scale
-    x = edge - 1e-7 * scale if kind == "lower" else edge + 1e-7 * scale
-    res = stieltjes(params, np.array([max(x, params.sbar2 + 1e-12 * scale)]), strict=False)
-    f = fold_point(params, float(res.q[0].real), float(res.r[0].real))
-    if abs(f.z - edge) > 1e-9 * scale:
-        f.converged = False
-    return f
-
-
 @dataclass
 class PathSpectrum:
     """One point of :func:`spectra_along`: its spectrum (or the error that stopped it).
@@ -242,81 +212,14 @@ class PathSpectrum:
 
 
 def _classify(params, cands, compiled):
-    """Kinds of the real folds ``cands`` (sorted, ``≥ s̄²``) by the density just below and
-    above each, as :func:`classdyn.theory.edges.find_edges` does: ``"lower"``, ``"upper"``,
-    ``"none"`` or ``"unresolved"``; plus whether the density is positive right above ``s̄²``."""
-    from classdyn.theory.stieltjes import stieltjes
+    """Kinds of the real folds ``cands`` (sorted, ``≥ s̄²``) by the density on both sides, as
+    the certified route classifies the roots of ``E``
+    (:func:`classdyn.theory.edges.classify_candidates`); plus whether the density is positive
+    right above ``s̄²`` (or that probe is unresolved)."""
+    from classdyn.theory.edges import classify_candidates
 
-    scale = params.scale
-    pts = [params.sbar2] + list(cands)
-    probes, eps_all = [], []
-    for i, x in enumerate(pts):
-        gaps = [abs(x - y) for j, y in enumerate(pts) if j != i and abs(x - y) > 0]
-        near = min(gaps) if gaps else scale
-        eps = min(0.25 * near, 1e-5 * max(abs(x), 1e-3 * scale))
-        eps = max(eps, 1e-13 * max(abs(x), 1e-3 * scale))
-        eps_all.append(eps)
-        probes += [x - eps, x + eps]
-    res = stieltjes(params, np.maximum(np.array(probes), 0.0), strict=False, compiled=compiled)
-    rho = np.where(np.array(probes) < params.sbar2, 0.0, np.maximum(res.q.imag, 0.0))
-    kinds = []
-    for i in range(len(pts)):
-        lo, hi = rho[2 * i], rho[2 * i + 1]
-        if not (res.converged[2 * i] and res.converged[2 * i + 1]):
-            kinds.append("unresolved")
-            continue
-        big = max(lo, hi)
-        thr = 1e-7 * big
-        positive = big > 1e-12 / scale * math.pi
-        kinds.append("lower" if positive and lo <= thr < hi else
-                     "upper" if positive and hi <= thr < lo else "none")
+    kinds, _ = classify_candidates(params, [params.sbar2] + list(cands), compiled=compiled)
     return kinds[1:], kinds[0] != "none"
-
-
-def _masses(params, edges, nodes, compiled, cuts=()):
-    """Check 4 and the masses of check 5, or ``None`` with the reason. Each bulk as in
-    :func:`classdyn.theory.spectrum.spectrum`: cut at the real folds inside it that are not
-    edges (``cuts``: where the density has structure), each piece by adaptive halving to
-    :data:`~classdyn.theory.spectrum.MASS_TOL`, its first level (the whole and both halves)
-    solved in one call."""
-    from classdyn.theory.spectrum import _leggauss
-
-    x, w = _leggauss(nodes)
-    theta = (x + 1.0) * math.pi / 2.0
-    u = (1.0 - np.cos(theta)) / 2.0
-    du = np.sin(theta) / 2.0 * (math.pi / 2.0) * w / math.pi
-    masses = []
-    for lo_edge, hi_edge in zip(edges[::2], edges[1::2]):
-        inner = [c for c in cuts if lo_edge < c < hi_edge]
-        total = 0.0
-        for a, b in zip([lo_edge] + inner, inner + [hi_edge]):
-            mass, why = _piece_mass(params, a, b, u, du, nodes, compiled)
-            if mass is None:
-                return None, why
-            total += mass
-        masses.append(total)
-    return masses, ""
-
-
-def _piece_mass(params, a, b, u, du, nodes, compiled):
-    """``∫_a^b ρ`` (:func:`_masses`), or ``None`` with the reason."""
-    from classdyn.theory.edges_numeric import BULK_RTOL
-    from classdyn.theory.spectrum import MASS_TOL, _adaptive_mass
-    from classdyn.theory.stieltjes import stieltjes
-
-    m = 0.5 * (a + b)
-    pieces = ((a, b), (a, m), (m, b))
-    lam = np.concatenate([lo + (hi - lo) * u for lo, hi in pieces])
-    res = stieltjes(params, lam, strict=False, compiled=compiled)
-    q = res.q
-    if not np.all(res.converged) or np.any(q.imag <= BULK_RTOL * np.abs(q)):
-        return None, "a quadrature node inside a bulk has zero density"
-    whole, left, right = ((hi - lo) * float(np.sum(du * q.imag[i * nodes:(i + 1) * nodes]))
-                          for i, (lo, hi) in enumerate(pieces))
-    if abs(left + right - whole) > MASS_TOL:
-        left = _adaptive_mass(params, a, m, nodes, left, 1, compiled)
-        right = _adaptive_mass(params, m, b, nodes, right, 1, compiled)
-    return left + right, ""
 
 
 def _between(p0: SpectralParams, p1: SpectralParams, s: float) -> SpectralParams:
@@ -334,7 +237,7 @@ def _separated(q, r) -> bool:
     dist = np.abs(u[:, None, :] - u[None, :, :]).max(axis=2)
     size = np.maximum(np.abs(u[:, None, :]), np.abs(u[None, :, :])).max(axis=2)
     np.fill_diagonal(dist, np.inf)
-    return not np.any(dist <= 1e-7 * size)
+    return not np.any(dist <= MIN_SEPARATION * size)
 
 
 def _pair_events(p, q1, r1, q, r, z, conv, compiled):
@@ -352,7 +255,7 @@ def _pair_events(p, q1, r1, q, r, z, conv, compiled):
     coincide: then the pairs are distinct solutions and, their number being fixed, all of them.
     """
     q, r, z, conv = q.copy(), r.copy(), z.copy(), conv.copy()
-    realstart = np.abs(q1.imag) <= 1e-12 * np.abs(q1)
+    realstart = np.abs(q1.imag) <= REAL_RTOL * np.abs(q1)
     lost = np.flatnonzero(~conv & realstart)
     lost = lost[np.argsort(q1[lost].real)]
     starts = {}
@@ -365,7 +268,7 @@ def _pair_events(p, q1, r1, q, r, z, conv, compiled):
     dist = np.abs(u[:, None, :] - u[None, :, :]).max(axis=2)
     size = np.maximum(np.abs(u[:, None, :]), np.abs(u[None, :, :])).max(axis=2)
     np.fill_diagonal(dist, np.inf)
-    for j, k in np.argwhere(np.triu(dist <= 1e-7 * size)):
+    for j, k in np.argwhere(np.triu(dist <= MIN_SEPARATION * size)):
         if realstart[j] or realstart[k] or j in starts or k in starts:
             continue
         for i, sign in ((j, 1.0), (k, -1.0)):
@@ -407,7 +310,7 @@ def _track(p0, p1, q1, r1, before, compiled):
             h = min(2.0 * h, 1.0)
             continue
         h *= 0.5
-        if h < 1.0 / 64:
+        if h < MIN_STEP:
             why = ("two folds met" if np.all(conv) else
                    f"{int(np.sum(~conv))} of {conv.size} folds did not converge")
             return None, None, None, why
@@ -420,9 +323,9 @@ def _real_above(params, q, r, z):
     over a real ``z``, never an edge), or ``None`` and the reason when one is about to change
     between real and complex."""
     imq = np.maximum(np.abs(q.imag) / np.abs(q), np.abs(r.imag) / (np.abs(r) + 1e-300))
-    if np.any((imq > 1e-12) & (imq < 1e-6)):
+    if np.any((imq > REAL_RTOL) & (imq < COMPLEX_RTOL)):
         return None, "a fold is about to change between real and complex"
-    real = imq <= 1e-12
+    real = imq <= REAL_RTOL
     return np.flatnonzero(real & (z.real >= params.sbar2 * (1 - 1e-12))), ""
 
 
@@ -435,7 +338,7 @@ def _order(ps: PathSpectrum) -> np.ndarray:
 def _continue(params, prev, prev2, nodes, compiled):
     """One continued point: every fold from the previous point(s), checks 1-5, the spectrum."""
     from classdyn.theory.bulks import Bulk
-    from classdyn.theory.spectrum import TOTAL_MASS_TOL, Spectrum, delta_weight
+    from classdyn.theory.spectrum import TOTAL_MASS_TOL, Spectrum, _bulk_masses, delta_weight
 
     scale = params.scale
     q, r, z, why = _track(prev.spectrum.params, params, *prev.folds[:2],
@@ -463,9 +366,9 @@ def _continue(params, prev, prev2, nodes, compiled):
     kind_arr = np.full(q.size, "", dtype=object)
     kind_arr[order] = kinds
     cuts = [x for x, kd in zip(cands, kinds) if kd == "none"]
-    masses, why = _masses(params, edges, nodes, compiled, cuts)
+    masses = _bulk_masses(params, edges, cuts, nodes=nodes, compiled=compiled, inside=True)
     if masses is None:
-        return None, why
+        return None, "a quadrature node inside a bulk has zero density"
     dw = delta_weight(params)
     total = sum(masses) + dw
     if abs(total - 1.0) > TOTAL_MASS_TOL:
@@ -482,6 +385,8 @@ def _is_node(q_try, r_try) -> bool:
     different ``r``: a crossing of two branches in the ``(q, z)`` projection (``P(·, z₀)`` has a
     double root there), not a fold; such roots of ``E`` are never edges."""
     q, r = np.asarray(q_try), np.asarray(r_try)
+    # the double root q of P(., z0) is split by rounding to ~sqrt(eps) ~ 1e-8 relative (1e-5
+    # allows for ill-conditioning); distinct branches differ in r by O(1) (1e-3 relative)
     same_q = np.abs(q[:, None] - q[None, :]) <= 1e-5 * (np.abs(q[:, None]) + 1e-300)
     other_r = np.abs(r[:, None] - r[None, :]) > 1e-3 * (np.abs(r[:, None]) + np.abs(r[None, :]))
     return bool(np.any(same_q & other_r))
@@ -519,6 +424,8 @@ def _seed_folds(params, compiled=None):
             if qv == 0 or nz.size < 2:
                 continue
             for rv in np.roots(cr[: nz[-1] + 1][::-1]):
+                # a loose filter (the float curve's roots near a double root are good to
+                # ~sqrt(eps)); Newton and the 1e-8 test below decide
                 if abs(complex(nc.z_of(qv, rv)) - z0) <= 1e-3 * (scale + abs(z0)):
                     q_try.append(qv)
                     r_try.append(rv)
@@ -527,6 +434,8 @@ def _seed_folds(params, compiled=None):
         q, r, z, conv, _ = _newton(params, q_try, r_try, compiled=compiled)
         miss = np.where(conv, np.abs(z - z0), np.inf)
         best = int(np.argmin(miss))
+        # the fold lands on z0 to rounding (measured ~1e-15 relative); 1e-8 allows for z0 being
+        # a 30-digit Arb midpoint rounded to float64 and an ill-conditioned fold
         if miss[best] <= 1e-8 * (scale + abs(z0)):
             qs.append(q[best])
             rs.append(r[best])
