@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import math
 
-from .sweep_points import QUANTITIES, VECTORS, _as_float, _door
+from .sweep_points import (QUANTITIES, VECTORS, _as_float, _door, centred_bulks,
+                           vector_values)
 
 #: quantities that the continuation computes (centred classes)
 PATH_QUANTITIES = ("timescales", "edges", "masses")
@@ -93,11 +94,7 @@ def _result(quantity: str, point: dict, ps) -> dict:
                                   edges=spec.edges, params=spec.params)
             raw = {k: getattr(ts, k) for k in QUANTITIES[quantity]}
         else:
-            bulks = sorted(spec.bulks, key=lambda b: float(b.lower))
-            masses = [float(b.weight) for b in bulks]
-            vec = ([x for b in bulks for x in (float(b.lower), float(b.upper))]
-                   if quantity == "edges" else masses)
-            raw = {quantity: vec, "n_bulks": len(masses)}
+            raw = vector_values(quantity, *centred_bulks(spec))
         return {"values": {k: _as_float(raw[k]) for k in QUANTITIES[quantity]}, "status": "ok"}
     except Exception as exc:  # a failed point never stops the sweep
         return _failed(quantity, exc)

@@ -118,14 +118,63 @@ def _door(point: dict, t: bool = True):
     return model(_mixture(point), rf, t=float(point["t"]) if t else None)
 
 
+def centred_bulks(spec) -> tuple[list[tuple[float, float]], list[float]]:
+    """``(intervals, masses)`` of the bulks of a centred :class:`~classdyn.theory.spectrum.Spectrum`,
+    in increasing order.
+
+    Parameters
+    ----------
+    spec : Spectrum
+        A spectrum of centred classes (certified, or continued along a sweep line).
+
+    Returns
+    -------
+    intervals : list of (float, float)
+        ``(lower, upper)`` of each bulk.
+    masses : list of float
+        Its mass.
+
+    Examples
+    --------
+    >>> from classdyn.theory import Bulk
+    >>> from types import SimpleNamespace
+    >>> centred_bulks(SimpleNamespace(bulks=[Bulk(2.0, 3.0, 0.25), Bulk(0.1, 1.0, 0.5)]))
+    ([(0.1, 1.0), (2.0, 3.0)], [0.5, 0.25])
+    """
+    bulks = sorted(spec.bulks, key=lambda b: float(b.lower))
+    return [(float(b.lower), float(b.upper)) for b in bulks], [float(b.weight) for b in bulks]
+
+
+def vector_values(quantity: str, intervals, masses) -> dict:
+    """The ``edges`` or ``masses`` values of a point from its bulks: every edge (lower and upper
+    of each bulk, increasing) or every mass, and ``n_bulks``.
+
+    Parameters
+    ----------
+    quantity : {"edges", "masses"}
+        Which vector.
+    intervals, masses : sequence
+        The bulks, as :func:`centred_bulks` gives them.
+
+    Returns
+    -------
+    dict
+        ``{quantity: list of float, "n_bulks": int}``.
+
+    Examples
+    --------
+    >>> vector_values("edges", [(0.1, 1.0), (2.0, 3.0)], [0.5, 0.25])
+    {'edges': [0.1, 1.0, 2.0, 3.0], 'n_bulks': 2}
+    """
+    vec = [x for iv in intervals for x in iv] if quantity == "edges" else list(masses)
+    return {quantity: vec, "n_bulks": len(masses)}
+
+
 def _bulks(point: dict) -> tuple[list[tuple[float, float]], list[float]]:
     """``(intervals, masses)`` of the bulks, in increasing order, through the door."""
     m = _door(point)
     if m.kind == "centred":
-        sp = m.spectrum(dps=int(point.get("dps", 30)))
-        bulks = sorted(sp.bulks, key=lambda b: float(b.lower))
-        return ([(float(b.lower), float(b.upper)) for b in bulks],
-                [float(b.weight) for b in bulks])
+        return centred_bulks(m.spectrum(dps=int(point.get("dps", 30))))
     e = m.edges()
     order = np.argsort(np.asarray(e.intervals, dtype=float)[:, 0])
     return ([tuple(float(x) for x in e.intervals[i]) for i in order],
@@ -141,9 +190,7 @@ def _values(quantity: str, point: dict) -> dict:
         t_s = np.asarray(sp.t_s, dtype=float)
         return {"t_s_1": t_s[0], "t_s_2": t_s[1]}
     if quantity in ("edges", "masses"):
-        intervals, masses = _bulks(point)
-        vec = [x for iv in intervals for x in iv] if quantity == "edges" else masses
-        return {quantity: vec, "n_bulks": len(masses)}
+        return vector_values(quantity, *_bulks(point))
     if quantity == "outliers":
         out = _door(point).outliers(int(point["d"]))
         loc, cls = np.asarray(out.locations, dtype=float), np.asarray(out.classes)
